@@ -1,0 +1,40 @@
+# treasury-leverage: run `make help` for the targets.
+# `make report` and `make test` work on a fresh clone: they create .venv and install first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install data report test bench lint clean
+
+help: ## Show the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the tool (idempotent)
+
+data: $(STAMP) ## Pull the live data (TIC tables, FRED series) into data/cache
+	$(BIN)/tlrisk data pull
+
+report: $(STAMP) ## Write reports/output/report.html and report.pdf (offline: cache or shipped snapshot)
+	$(BIN)/tlrisk report --offline
+
+test: $(STAMP) ## Run the test suite (no network needed)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) ## Time the simulation engine and the full report
+	$(BIN)/python -m model.bench
+
+lint: $(STAMP) ## Check the code with ruff
+	$(BIN)/ruff check model tests
+
+clean: ## Remove .venv, caches and report output (keeps the shipped snapshot)
+	rm -rf $(VENV) data/cache reports/output .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
