@@ -1,0 +1,138 @@
+"""FRED series: the CSV parser, monthly aggregation and the live reader.
+
+The live pull goes through pandas-datareader's FRED reader (``FredReader``); the raw CSV it
+downloads is kept, checked and parsed here, so that cached, snapshot and test files all go
+through one parser.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from model.sources.tables import ParsedTable
+from model.sources.text import TextSource, split_comma
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_VALUE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+HEADER_DATES = {"observation_date", "date"}
+
+
+def parse_fred_csv(src: TextSource) -> ParsedTable:
+    """Parse a FRED graph/download CSV (``observation_date,ID`` or the older ``DATE,ID``).
+
+    Empty values (market holidays) and ``.`` are missing. A file without a final newline
+    was cut off in transit: its last line is dropped, with a warning saying which.
+
+    Raises
+    ------
+    InputError
+        For a wrong header, a row without two fields, a bad date, dates not strictly
+        increasing, or a non-numeric value.
+    """
+    lines = list(src.lines)
+    header = split_comma(lines[0]) if lines else []
+    if len(header) != 2 or header[0].strip().lower() not in HEADER_DATES or not header[1].strip():
+        raise src.error(
+            f"first line '{lines[0][:60] if lines else ''}' is not a FRED CSV header "
+            "('observation_date,SERIES' or 'DATE,SERIES')", 1,
+        )
+    series_id = header[1].strip()
+    warnings = []
+    if not src.ends_with_newline and len(lines) > 1:
+        warnings.append(
+            f"{src.name}: no final newline, the download was cut off; dropped the incomplete "
+            f"last line {len(lines)} ('{lines[-1]}')"
+        )
+        lines = lines[:-1]
+    dates, values = [], []
+    previous = None
+    for k, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split(",")
+        if len(cells) != 2:
+            raise src.error(f"expected 2 fields (date,value), found {len(cells)}", k)
+        date_text, value_text = cells[0].strip(), cells[1].strip()
+        if not _DATE.match(date_text):
+            raise src.error(f"'{date_text}' is not a YYYY-MM-DD date", k, "date")
+        try:
+            date = pd.Timestamp(date_text)
+        except ValueError:
+            raise src.error(f"'{date_text}' is not a valid date", k, "date") from None
+        if previous is not None and date <= previous:
+            raise src.error(f"date {date_text} does not follow {previous:%Y-%m-%d}", k, "date")
+        previous = date
+        if value_text in ("", "."):
+            value = np.nan
+        elif _VALUE.match(value_text):
+            value = float(value_text)
+        else:
+            raise src.error(f"non-numeric value '{value_text}'", k, series_id)
+        dates.append(date)
+        values.append(value)
+    if not dates:
+        raise src.error("no observations after the header", 2)
+    series = pd.DataFrame({
+        "date": pd.DatetimeIndex(dates).astype("datetime64[ns]"),
+        "series_id": series_id,
+        "value": np.asarray(values, dtype="float64"),
+    })
+    return ParsedTable(kind="fred_csv", source=src.name, series=series, warnings=warnings)
+
+
+def infer_frequency(dates: pd.Series) -> str:
+    """``D``, ``W``, ``M`` or ``Q`` from the spacing of observation dates."""
+    if len(dates) < 3:
+        return "M"
+    gap = pd.Series(dates).diff().dt.days.median()
+    if gap <= 4:
+        return "D"
+    if gap <= 8:
+        return "W"
+    if gap <= 32:
+        return "M"
+    return "Q"
+
+
+def to_monthly(series: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate one series to calendar months.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        ``date``, ``series_id``, ``value`` as from :func:`parse_fred_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``series_id``, ``month`` (first day), ``freq``, ``mean`` (average of the month's
+        non-missing observations), ``last`` (last non-missing observation of the month) and
+        ``n_obs`` and ``complete``. Quarterly series keep one row per quarter, dated by its
+        first month. A daily or weekly series' final month is incomplete when its last
+        observation falls more than one day before the month's last business day (the file
+        stopped mid-month): its mean and last value are not month figures.
+    """
+    freq = infer_frequency(series["date"])
+    valid = series.dropna(subset=["value"])
+    month = valid["date"].dt.to_period("M").dt.to_timestamp()
+    grouped = valid.groupby(month)["value"]
+    out = pd.DataFrame({
+        "mean": grouped.mean(),
+        "last": grouped.last(),
+        "n_obs": grouped.size(),
+    })
+    out.index.name = "month"
+    out = out.reset_index()
+    out.insert(0, "series_id", series["series_id"].iloc[0])
+    out.insert(2, "freq", freq)
+    out["month"] = out["month"].astype("datetime64[ns]")
+    out["complete"] = True
+    if freq in ("D", "W") and len(valid):
+        last_date = valid["date"].iloc[-1]
+        month_end = (last_date + pd.offsets.BMonthEnd(0)).normalize()
+        if (month_end - last_date).days > 1:
+            out.loc[out.index[-1], "complete"] = False
+    return out

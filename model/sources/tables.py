@@ -1,0 +1,148 @@
+"""The tidy tables every parser returns, and the TIC measurement bases.
+
+Holdings (``HOLDINGS_COLUMNS``), $bn at end of month::
+
+    month, holder, holdings_bn, basis, source, kind, flag, series_break, old_series_bn, line
+
+Flows (``FLOWS_COLUMNS``), $bn during the month, positive = net foreign purchases::
+
+    month, holder, net_purchases_bn, valuation_change_bn, instrument, basis, source, kind, line
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+HOLDINGS_COLUMNS = [
+    "month", "holder", "holdings_bn", "basis", "source", "kind", "flag", "series_break",
+    "old_series_bn", "line",
+]
+FLOWS_COLUMNS = [
+    "month", "holder", "net_purchases_bn", "valuation_change_bn", "instrument", "basis",
+    "source", "kind", "line",
+]
+
+# Measurement bases of the holdings tables (footnotes 1/, 16/ and 17/ of mfhhis01.txt).
+BASIS_SURVEY = "survey_plus_transactions"  # to Nov 2011: annual surveys + cumulated S-form flows
+BASIS_SLT = "slt_market_value"  # Dec 2011 - Jan 2023: TIC Form SLT, market values
+BASIS_SLT_EXPANDED = "slt_expanded"  # from Feb 2023: the expanded SLT form
+SLT_START = pd.Timestamp("2011-12-01")
+SLT_EXPANDED_START = pd.Timestamp("2023-02-01")
+
+# Bases of the transactions tables.
+FLOW_BASIS_FORM_S = "form_s"  # gross transactions by country of transactor, to Jan 2023
+FLOW_BASIS_SLT = "slt"  # SLT net transactions by country of holder, from Feb 2023
+
+
+def holdings_basis(month: pd.Timestamp) -> str:
+    """Measurement basis of a holdings figure for ``month``."""
+    if month < SLT_START:
+        return BASIS_SURVEY
+    if month < SLT_EXPANDED_START:
+        return BASIS_SLT
+    return BASIS_SLT_EXPANDED
+
+
+@dataclass
+class ParsedTable:
+    """What a parser returns.
+
+    Attributes
+    ----------
+    kind : str
+        The detected format, e.g. ``"mfhhis"`` or ``"s1_globl"``.
+    source : str
+        The file parsed.
+    holdings : pandas.DataFrame
+        Tidy holdings (may be empty for transaction-only files).
+    flows : pandas.DataFrame
+        Tidy flows (may be empty for holdings-only files).
+    series : pandas.DataFrame
+        A FRED series: ``date``, ``series_id``, ``value`` (empty for TIC files).
+    vintage : datetime.date or None
+        Publication date printed in the file, where there is one.
+    warnings : list of str
+        Things the user should know (dropped incomplete lines, a frozen legacy file).
+    """
+
+    kind: str
+    source: str
+    holdings: pd.DataFrame = field(default_factory=lambda: empty_holdings())
+    flows: pd.DataFrame = field(default_factory=lambda: empty_flows())
+    series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "series_id", "value"]))
+    vintage: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def last_month(self) -> pd.Timestamp | None:
+        """Newest month with a published number."""
+        months = []
+        if len(self.series):
+            valid = self.series.loc[self.series["value"].notna(), "date"]
+            if len(valid):
+                months.append(valid.max().to_period("M").to_timestamp())
+        for frame, col in ((self.holdings, "holdings_bn"), (self.flows, "net_purchases_bn")):
+            valid = frame.loc[frame[col].notna(), "month"] if len(frame) else frame["month"]
+            if len(valid):
+                months.append(valid.max())
+        return max(months) if months else None
+
+    def tidy(self) -> pd.DataFrame:
+        """The main table of this file: flows for transactions files, holdings for holdings
+        files, the series for FRED files."""
+        if len(self.flows):
+            return self.flows
+        return self.holdings if len(self.holdings) else self.series
+
+
+def empty_holdings() -> pd.DataFrame:
+    """An empty holdings table with the right columns."""
+    return _typed(pd.DataFrame({c: [] for c in HOLDINGS_COLUMNS}), HOLDINGS_COLUMNS)
+
+
+def empty_flows() -> pd.DataFrame:
+    """An empty flows table with the right columns."""
+    return _typed(pd.DataFrame({c: [] for c in FLOWS_COLUMNS}), FLOWS_COLUMNS)
+
+
+_FLOAT = {"holdings_bn", "old_series_bn", "net_purchases_bn", "valuation_change_bn"}
+_STR = {"holder", "basis", "source", "kind", "flag", "instrument"}
+
+
+def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    frame = frame.reindex(columns=columns)
+    for col in columns:
+        if col == "month":
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
+        elif col in _FLOAT:
+            frame[col] = frame[col].astype("float64")
+        elif col == "series_break":
+            frame[col] = frame[col].fillna(False).astype(bool)
+        elif col == "line":
+            frame[col] = frame[col].astype("Int64")
+        elif col in _STR:
+            frame[col] = frame[col].fillna("").astype(str)
+    return frame
+
+
+def holdings_frame(records: list[dict]) -> pd.DataFrame:
+    """Build a typed holdings table from row dicts."""
+    return _typed(pd.DataFrame.from_records(records, columns=HOLDINGS_COLUMNS), HOLDINGS_COLUMNS)
+
+
+def flows_frame(records: list[dict]) -> pd.DataFrame:
+    """Build a typed flows table from row dicts."""
+    return _typed(pd.DataFrame.from_records(records, columns=FLOWS_COLUMNS), FLOWS_COLUMNS)
+
+
+def to_csv_text(frame: pd.DataFrame) -> str:
+    """Render a tidy table as CSV with ``YYYY-MM`` months and full-precision numbers."""
+    out = frame.copy()
+    if "month" in out:
+        out["month"] = out["month"].dt.strftime("%Y-%m")
+    if "date" in out:
+        out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False, lineterminator="\n", float_format="%.10g")

@@ -1,0 +1,40 @@
+"""Shared test fixtures.
+
+Tests that need the publisher's raw files read them from ``../shared/data/raw`` (or
+``TLRISK_RAW_DIR``) and skip with a clear reason where that folder is absent, as on a user's
+fresh clone. Every other test runs on the shipped snapshot or on the small fixture files in
+``tests/fixtures`` (trimmed copies in the published formats).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RAW_DIR = Path(os.environ.get("TLRISK_RAW_DIR", ROOT.parent / "shared" / "data" / "raw"))
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """The publisher's raw files; skips the test where they are not available."""
+    if not (RAW_DIR / "tic" / "mfhhis01.txt").is_file():
+        pytest.skip(f"publisher's raw files not found at {RAW_DIR} (set TLRISK_RAW_DIR); "
+                    "they are not shipped with the project")
+    return RAW_DIR
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Never let a test write into the project's own data/cache."""
+    monkeypatch.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("TLRISK_TIC_BASE_URL", raising=False)
+    monkeypatch.delenv("TLRISK_FRED_URL", raising=False)
