@@ -1,0 +1,178 @@
+"""The ``tlrisk`` command line.
+
+Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on stderr;
+``--verbose`` adds the traceback for bug reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from model import paths
+from model.errors import EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK, TLRiskError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _stores():
+    from model.sources.store import DataStore
+
+    return DataStore(paths.cache_dir(), "cache"), DataStore(paths.snapshot_dir(), "snapshot")
+
+
+def _select_specs(keys: list[str] | None):
+    from model.errors import InputError
+    from model.sources.catalog import source_catalog
+
+    specs = source_catalog()
+    if not keys:
+        return specs
+    known = {s.key: s for s in specs}
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise InputError(f"unknown source '{unknown[0]}'{hint}", field="--source")
+    return [known[k] for k in keys]
+
+
+# ---------------------------------------------------------------------------------------------
+# tlrisk data ...
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_data_parse(args: argparse.Namespace) -> int:
+    from model.sources.detect import parse_path
+    from model.sources.tables import to_csv_text
+
+    parsed = parse_path(args.file)
+    if args.part == "holdings":
+        table = parsed.holdings
+    elif args.part == "flows":
+        table = parsed.flows
+    else:
+        table = parsed.tidy()
+    for warning in parsed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"# format: {parsed.kind}; rows: {len(table)}"
+          + (f"; vintage: {parsed.vintage}" if parsed.vintage else ""), file=sys.stderr)
+    sys.stdout.write(to_csv_text(table))
+    return EXIT_OK
+
+
+def cmd_data_pull(args: argparse.Namespace) -> int:
+    from model.sources.pull import import_local, pull_sources
+
+    cache, snapshot = _stores()
+    specs = _select_specs(args.source)
+    if args.from_dir:
+        outcomes = import_local(specs, Path(args.from_dir), cache, snapshot)
+        for outcome in outcomes:
+            print(outcome.line())
+    else:
+        outcomes = pull_sources(specs, cache, snapshot, progress=not args.no_progress,
+                                report=lambda o: print(o.line(), flush=True))
+    failed = [o for o in outcomes if o.status in ("failed", "refused")]
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} sources current in {cache.root}"
+          + (f"; {len(failed)} not updated (see above)" if failed else ""))
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_data_status(args: argparse.Namespace) -> int:
+    from model.sources.status import source_status, status_table
+
+    cache, snapshot = _stores()
+    rows = source_status(cache, snapshot)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(status_table(rows))
+    return EXIT_OK
+
+
+def cmd_data_snapshot(args: argparse.Namespace) -> int:
+    cache, snapshot = _stores()
+    specs = [s for s in _select_specs(args.source) if s.in_snapshot]
+    entries = cache.manifest()
+    keys = [s.key for s in specs if s.key in entries]
+    if not keys:
+        from model.errors import DataUnavailable
+
+        raise DataUnavailable(f"the cache ({cache.root}) is empty: run 'tlrisk data pull' first")
+    copied = cache.copy_to(snapshot, keys)
+    skipped = [s.key for s in specs if s.key not in entries]
+    print(f"snapshot: {len(copied)} sources written to {snapshot.root}"
+          + (f"; not in the cache, kept as shipped: {', '.join(skipped)}" if skipped else ""))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tlrisk",
+        description="Foreign holders' leverage over US Treasury yields: data, estimates, scenarios, report.",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks (for bug reports)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="pull, parse and inspect the public data")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    p = data_sub.add_parser("parse", help="detect a file's format and print its tidy table as CSV")
+    p.add_argument("file")
+    p.add_argument("--part", choices=["auto", "holdings", "flows"], default="auto",
+                   help="which table to print for files with both (default: flows for transactions files)")
+    p.set_defaults(handler=cmd_data_parse)
+    p = data_sub.add_parser("pull", help="download every source (TIC, FRED) into the cache")
+    p.add_argument("--source", action="append", help="only this source key (repeatable)")
+    p.add_argument("--from-dir", help="process publisher files from a local folder instead of the network")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=cmd_data_pull)
+    p = data_sub.add_parser("status", help="per source: origin, last observation, staleness")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_data_status)
+    p = data_sub.add_parser("snapshot", help="copy the cache's processed data into data/snapshot")
+    p.add_argument("--source", action="append", help="only this source key (repeatable)")
+    p.set_defaults(handler=cmd_data_snapshot)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except TLRiskError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: one line, traceback on request
+        if args.verbose:
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())
+
+
+__all__ = ["main", "build_parser", "EXIT_INVALID_INPUT"]

@@ -1,0 +1,93 @@
+"""Load processed sources from the cache or the shipped snapshot, saying which was used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from model.errors import DataUnavailable, SourceError
+from model.sources.catalog import SourceSpec, source_catalog
+from model.sources.store import DataStore, ManifestEntry
+
+REQUIRED_SOURCES = ("tic_mfhhis", "tic_table5", "tic_s1", "tic_table3", "fred_GS10", "fred_DGS10")
+
+
+@dataclass
+class LoadedSource:
+    """One source as loaded: its frames, manifest entry and origin (``cache`` or ``snapshot``)."""
+
+    spec: SourceSpec
+    origin: str
+    entry: ManifestEntry
+    frames: dict[str, pd.DataFrame]
+
+
+@dataclass
+class DataBundle:
+    """Every available source, each from the newest of cache and snapshot."""
+
+    sources: dict[str, LoadedSource]
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def frame(self, key: str, part: str) -> pd.DataFrame | None:
+        """One part of one source, or None when the source is not available."""
+        loaded = self.sources.get(key)
+        return loaded.frames.get(part) if loaded else None
+
+    def fred_monthly(self) -> pd.DataFrame:
+        """All FRED series' monthly aggregates stacked (``series_id, month, freq, mean, last, ...``)."""
+        parts = [s.frames["monthly"] for s in self.sources.values() if s.spec.family == "fred"]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["series_id", "month", "freq", "mean", "last", "n_obs", "complete"])
+
+
+def load_bundle(
+    cache: DataStore, snapshot: DataStore, specs: list[SourceSpec] | None = None,
+    required: tuple[str, ...] = REQUIRED_SOURCES,
+) -> DataBundle:
+    """Load each source from whichever of ``cache`` and ``snapshot`` has the newer data.
+
+    A cache file that fails its checksum is bypassed with a warning (the snapshot is used).
+
+    Raises
+    ------
+    DataUnavailable
+        When a required source is in neither store.
+    """
+    specs = specs or source_catalog()
+    warnings: list[str] = []
+    manifests: dict[str, dict[str, ManifestEntry]] = {}
+    for store in (cache, snapshot):
+        try:
+            manifests[store.name] = store.manifest()
+        except SourceError as exc:
+            warnings.append(f"{exc}; ignoring the {store.name}")
+            manifests[store.name] = {}
+    sources: dict[str, LoadedSource] = {}
+    missing = []
+    for spec in specs:
+        candidates = []
+        for store in (cache, snapshot):
+            entry = manifests[store.name].get(spec.key)
+            if entry is not None:
+                candidates.append((entry.last_observation or "", store is cache, store, entry))
+        candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+        for _, _, store, entry in candidates:
+            try:
+                frames = store.read(spec.key, entry)
+            except SourceError as exc:
+                warnings.append(f"{exc}; bypassing it")
+                continue
+            sources[spec.key] = LoadedSource(spec, store.name, entry, frames)
+            break
+        else:
+            missing.append(spec.key)
+    absent = [k for k in required if k in missing]
+    if absent:
+        raise DataUnavailable(
+            f"no data for {', '.join(absent)} in the cache ({cache.root}) or the snapshot "
+            f"({snapshot.root}); run 'tlrisk data pull' with network access"
+        )
+    return DataBundle(sources=sources, missing=missing, warnings=warnings)

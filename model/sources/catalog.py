@@ -1,0 +1,128 @@
+"""The catalogue of public sources (``sources.toml``), validated into typed objects."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from pydantic import Field, field_validator
+
+from model.config import StrictModel, config_path, load_model
+
+LEGACY_FROZEN_FILES = {"mfh.txt"}
+
+
+class TicFile(StrictModel):
+    key: str
+    file: str
+    format: str
+    title: str
+    publisher: str
+    units: str
+    stale_after_days: int | None = None
+    frozen: bool = False
+
+    @field_validator("file")
+    @classmethod
+    def _not_legacy(cls, value: str) -> str:
+        if value.lower() in LEGACY_FROZEN_FILES:
+            raise ValueError(
+                "mfh.txt was frozen by the Treasury in early 2023 and must not be a current "
+                "source; use mfhhis01.txt and slt_table5.txt"
+            )
+        return value
+
+
+class TicSection(StrictModel):
+    base_url: str
+    timeout_s: float = Field(gt=0)
+    retries: int = Field(ge=0, le=10)
+    backoff_s: float = Field(ge=0)
+    files: list[TicFile]
+
+
+class FredSeries(StrictModel):
+    id: str
+    title: str
+    publisher: str
+    units: str
+    stale_after_days: int | None = None
+    snapshot: bool = True
+
+
+class FredSection(StrictModel):
+    url: str
+    page_url: str
+    timeout_s: float = Field(gt=0)
+    retries: int = Field(ge=0, le=10)
+    backoff_s: float = Field(ge=0)
+    min_interval_s: float = Field(ge=0)
+    series: list[FredSeries]
+
+
+class SourcesConfig(StrictModel):
+    tic: TicSection
+    fred: FredSection
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source as the pull, the store and the report see it."""
+
+    key: str
+    family: str  # "tic" or "fred"
+    url: str
+    page_url: str
+    format: str
+    title: str
+    publisher: str
+    units: str
+    file: str
+    stale_after_days: int | None
+    frozen: bool
+    in_snapshot: bool
+    series_id: str | None = None
+
+
+@cache
+def sources_config() -> SourcesConfig:
+    """The validated ``sources.toml``."""
+    return load_model(config_path("sources.toml"), SourcesConfig)
+
+
+def source_catalog(config: SourcesConfig | None = None) -> list[SourceSpec]:
+    """All sources, with live URLs. ``TLRISK_TIC_BASE_URL`` and ``TLRISK_FRED_URL`` point the
+    pull at a mirror (the tests use a local server)."""
+    config = config or sources_config()
+    tic_base = os.environ.get("TLRISK_TIC_BASE_URL", config.tic.base_url)
+    fred_url = os.environ.get("TLRISK_FRED_URL", config.fred.url)
+    if not tic_base.endswith("/"):
+        tic_base += "/"
+    specs = [
+        SourceSpec(
+            key=f.key, family="tic", url=tic_base + f.file, page_url=config.tic.base_url + f.file,
+            format=f.format, title=f.title, publisher=f.publisher, units=f.units, file=f.file,
+            stale_after_days=f.stale_after_days, frozen=f.frozen, in_snapshot=True,
+        )
+        for f in config.tic.files
+    ]
+    specs += [
+        SourceSpec(
+            key=f"fred_{s.id}", family="fred", url=f"{fred_url}?id={s.id}",
+            page_url=config.fred.page_url + s.id, format="fred_csv", title=s.title,
+            publisher=s.publisher, units=s.units, file=f"{s.id}.csv",
+            stale_after_days=s.stale_after_days, frozen=False, in_snapshot=s.snapshot,
+            series_id=s.id,
+        )
+        for s in config.fred.series
+    ]
+    return specs
+
+
+def spec_by_key(key: str) -> SourceSpec:
+    """Look up one source by key (``tic_mfhhis``, ``fred_GS10`` ...)."""
+    for spec in source_catalog():
+        if spec.key == key:
+            return spec
+    raise KeyError(key)
