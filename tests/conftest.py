@@ -38,3 +38,20 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("TLRISK_TIC_BASE_URL", raising=False)
     monkeypatch.delenv("TLRISK_FRED_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def snapshot_bundle():
+    """The shipped snapshot, loaded as `make report` loads it (no cache)."""
+    from model.sources.bundle import load_bundle
+    from model.sources.store import DataStore
+
+    empty = DataStore(ROOT / "data" / "no-cache-in-tests", "cache")
+    return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
+
+
+@pytest.fixture(scope="session")
+def panel(snapshot_bundle):
+    from model.panel import build_panel
+
+    return build_panel(snapshot_bundle)

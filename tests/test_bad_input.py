@@ -106,7 +106,7 @@ def test_cli_missing_file(capsys, tmp_path):
 def test_cli_parse_prints_tidy_csv(fixtures, capsys):
     assert main(["data", "parse", str(fixtures / "slt_table5_mini.txt")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "month,holder,holdings_bn,basis,source,kind,flag,series_break,old_series_bn,line"
+    assert out[0] == "month,holder,holdings_bn,basis,source,kind,flag,series_break,old_series_bn,long_term_bn,line"
     assert any(line.startswith("2026-04,Japan,1209.9,slt_expanded,") for line in out)
     assert main(["data", "parse", str(fixtures / "s1_globl_mini.txt")]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -55,6 +55,7 @@ def test_table3_cells_and_missing_flows(t3):
     assert len(h) == 6916 and len(f) == 3 * 6916
     japan = h[(h["holder"] == "Japan") & (h["month"] == "2025-12-01")].iloc[0]
     assert japan["holdings_bn"] == pytest.approx(1185.515)
+    assert 0.8 < japan["long_term_bn"] / japan["holdings_bn"] < 1.0
     gt = h[(h["holder"] == "Grand Total") & (h["month"] == "2025-12-01")].iloc[0]
     assert gt["holdings_bn"] == pytest.approx(9267.204)
     aut = flow(f, "Austria", "2026-04")
@@ -95,6 +96,8 @@ def test_slt3d_matches_publisher_checks(raw_dir):
     h = parse_path(raw_dir / "tic/slt3d_globl.csv").holdings
     jan = h[h["month"] == "2023-01-01"].set_index("holder")["holdings_bn"]
     assert jan["Japan"] == pytest.approx(1104.387)
+    lt = h[h["month"] == "2023-01-01"].set_index("holder")["long_term_bn"]
+    assert lt["Japan"] == pytest.approx(1031.430)
     assert jan["China, Mainland"] == pytest.approx(859.352)
     assert jan["Grand Total"] == pytest.approx(7402.539)
     assert not ((h["month"] == "2011-10-01") | (h["month"] == "2011-11-01")).any()

@@ -63,7 +63,7 @@ def splice_holdings(tables: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFr
     spliced = stacked.groupby(["month", "holder"], sort=True).tail(1)
     spliced = spliced.sort_values(["month", "holder"]).reset_index(drop=True)
     columns = ["vintage", *HOLDINGS_COLUMNS]
-    return spliced[columns], revisions[REVISION_COLUMNS]
+    return spliced.reindex(columns=columns), revisions[REVISION_COLUMNS]
 
 
 def splice_flows(form_s: pd.DataFrame | None, slt: pd.DataFrame | None) -> pd.DataFrame:

@@ -2,7 +2,10 @@
 
 Holdings (``HOLDINGS_COLUMNS``), $bn at end of month::
 
-    month, holder, holdings_bn, basis, source, kind, flag, series_break, old_series_bn, line
+    month, holder, holdings_bn, basis, source, kind, flag, series_break, old_series_bn,
+    long_term_bn, line
+
+``long_term_bn`` (bonds and notes) is filled only where the table publishes the split.
 
 Flows (``FLOWS_COLUMNS``), $bn during the month, positive = net foreign purchases::
 
@@ -18,7 +21,7 @@ import pandas as pd
 
 HOLDINGS_COLUMNS = [
     "month", "holder", "holdings_bn", "basis", "source", "kind", "flag", "series_break",
-    "old_series_bn", "line",
+    "old_series_bn", "long_term_bn", "line",
 ]
 FLOWS_COLUMNS = [
     "month", "holder", "net_purchases_bn", "valuation_change_bn", "instrument", "basis",
@@ -108,7 +111,7 @@ def empty_flows() -> pd.DataFrame:
     return _typed(pd.DataFrame({c: [] for c in FLOWS_COLUMNS}), FLOWS_COLUMNS)
 
 
-_FLOAT = {"holdings_bn", "old_series_bn", "net_purchases_bn", "valuation_change_bn"}
+_FLOAT = {"holdings_bn", "old_series_bn", "long_term_bn", "net_purchases_bn", "valuation_change_bn"}
 _STR = {"holder", "basis", "source", "kind", "flag", "instrument"}
 
 

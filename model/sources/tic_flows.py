@@ -183,7 +183,8 @@ def parse_slt_table3(src: TextSource, holders: HolderConfig | None = None) -> Pa
         holding_records.append({
             "month": month, "holder": canonical, "holdings_bn": num("for_treas_pos"),
             "basis": holdings_basis(month), "source": src.name, "kind": kind, "flag": "",
-            "series_break": False, "old_series_bn": float("nan"), "line": k + 1,
+            "series_break": False, "old_series_bn": float("nan"),
+            "long_term_bn": num("for_lt_treas_pos"), "line": k + 1,
         })
         for instrument, net_key, val_key in (
             (INSTRUMENT_TOTAL, "for_treas_net", None),
@@ -231,11 +232,13 @@ def parse_slt3d(src: TextSource, holders: HolderConfig | None = None) -> ParsedT
             raise src.error(f"expected 6 fields, found {len(cells)}", k + 1)
         month = _month(cells[2], src, k + 1)
         value, flag = parse_number(cells[3], src, k + 1, "total")
+        long_term = parse_number(cells[4], src, k + 1, "long-term")[0]
         canonical = holders.canonical(cells[0])
         records.append({
             "month": month, "holder": canonical, "holdings_bn": value / MILLIONS_PER_BN,
             "basis": holdings_basis(month), "source": src.name, "kind": holders.kind(canonical),
-            "flag": flag, "series_break": False, "old_series_bn": float("nan"), "line": k + 1,
+            "flag": flag, "series_break": False, "old_series_bn": float("nan"),
+            "long_term_bn": long_term / MILLIONS_PER_BN, "line": k + 1,
         })
     if not records:
         raise src.error("no data rows (name, code, YYYY-MM, values): not a Table 3D file")

@@ -49,6 +49,7 @@ def _row_record(
         "flag": flag,
         "series_break": False,
         "old_series_bn": float("nan"),
+        "long_term_bn": float("nan"),
         "line": line,
     }
 
