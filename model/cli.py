@@ -114,6 +114,43 @@ def cmd_data_snapshot(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Pipeline stages
+# ---------------------------------------------------------------------------------------------
+
+
+def load_panel(verbose_notes: bool = True):
+    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr."""
+    from model.panel import build_panel
+    from model.sources.bundle import load_bundle
+
+    cache, snapshot = _stores()
+    bundle = load_bundle(cache, snapshot)
+    for warning in bundle.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return bundle, build_panel(bundle)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from model.estimate import fit_all
+
+    _, panel = load_panel()
+    results = fit_all(panel, credibility=not args.json or args.full)
+    if args.json:
+        payload = results.to_dict() if args.full else results.models()
+        text = json.dumps(payload, indent=2)
+        if args.out:
+            from model.sources.store import atomic_write_text
+
+            atomic_write_text(Path(args.out), text + "\n")
+            print(f"wrote {args.out}", file=sys.stderr)
+        else:
+            print(text)
+    else:
+        print(results.summary())
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
 
@@ -144,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = data_sub.add_parser("snapshot", help="copy the cache's processed data into data/snapshot")
     p.add_argument("--source", action="append", help="only this source key (repeatable)")
     p.set_defaults(handler=cmd_data_snapshot)
+
+    p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
+    p.add_argument("--json", action="store_true", help="print the list of models as JSON")
+    p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
+    p.add_argument("--out", help="with --json: write to this file instead of stdout")
+    p.set_defaults(handler=cmd_fit)
     return parser
 
 

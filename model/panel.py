@@ -11,6 +11,8 @@ Column families (``{g}`` is a holder group key from ``holders.toml``):
 * ``{g}_holdings_complete`` - false where a group's published aggregate is absent and its
   listed members are summed instead (small members sit in "All Other")
 * ``{g}_dholdings_bn`` - naive change in holdings, $bn
+* ``{g}_benchmark_bn`` - at a benchmark break (a month the history table shows twice), the
+  old series minus the new: adding it to the change gives a change on one basis
 * ``{g}_adj_purchases_bn`` - change in holdings plus the valuation adjustment, $bn
 * ``{g}_net_purchases_bn`` - reported net purchases of bonds and notes, $bn
   (Form S to Jan 2023, SLT from Feb 2023)
@@ -246,6 +248,22 @@ def bill_shares(
     return pd.DataFrame(shares, index=index)
 
 
+def valuation_adjusted(
+    holdings_bn: pd.Series, bill_share: pd.Series, yield_pct: pd.Series, duration_years: float,
+    active: pd.Series | np.ndarray,
+) -> pd.Series:
+    """Purchases implied by market-value holdings: the change in holdings plus the price loss
+    (or gain) on the previous month's non-bill holdings.
+
+    ``purchases_t = (H_t - H_{t-1}) + D * H_{t-1} * (1 - bill share_{t-1}) * (y_t - y_{t-1}) / 100``
+    with y in percent; where ``active`` is false (before market values) the change is returned.
+    """
+    change = holdings_bn.diff()
+    coupon = holdings_bn.shift() * (1 - bill_share.shift())
+    adjustment = duration_years * coupon * yield_pct.diff() / 100  # pp -> decimal: $bn
+    return change + adjustment.where(active, 0.0)
+
+
 def break_months(holdings: pd.DataFrame, extra: dict[str, str]) -> dict[str, str]:
     """Months whose flows are not comparable with the month before, and why."""
     breaks = {}
@@ -297,6 +315,10 @@ def build_panel(
 
     # -- holdings and flows by group ------------------------------------------------------
     h_values, h_complete = group_values(holdings, "holdings_bn", holders, index)
+    # at benchmark breaks the old series (same basis as the month before) gives a consistent change
+    old_rows = holdings[holdings["old_series_bn"].notna()]
+    old_values, _ = group_values(old_rows, "old_series_bn", holders, index)
+    new_at_break, _ = group_values(holdings[holdings["old_series_bn"].notna()], "holdings_bn", holders, index)
     # long-term/short-term splits by country: Table 3D (2011-2023), then SLT Table 3 (2020 on)
     splits = [f for f in (bundle.frame("tic_slt3d", "holdings"), bundle.frame("tic_table3", "holdings"))
               if f is not None and len(f)]
@@ -332,7 +354,6 @@ def build_panel(
     val_yield = out.get(f"{valuation.yield_column}_pct")
     if val_yield is None:
         raise ValueError(f"valuation.toml: yield_column '{valuation.yield_column}' is not a panel yield")
-    dy_decimal = val_yield.diff() / 100  # percentage points -> decimal, so D x H x dy is in $bn
     market_value = index >= pd.Timestamp(valuation.start + "-01")
     for key, group in holders.groups.items():
         label = group.label
@@ -345,9 +366,13 @@ def build_panel(
         dh = h.diff()
         out[f"{key}_dholdings_bn"] = dh
         columns[f"{key}_dholdings_bn"] = f"$bn; {label}: naive change in holdings"
-        coupon = h.shift() * (1 - shares[key].shift())
-        adjustment = (valuation.duration(key) * coupon * dy_decimal).where(market_value, 0.0)
-        out[f"{key}_adj_purchases_bn"] = dh + adjustment
+        out[f"{key}_benchmark_bn"] = (old_values[key] - new_at_break[key]).fillna(0.0)
+        columns[f"{key}_benchmark_bn"] = (
+            f"$bn; {label}: old minus new series at a benchmark break (0 elsewhere); "
+            "dholdings + this = change on one basis"
+        )
+        out[f"{key}_adj_purchases_bn"] = valuation_adjusted(
+            h, shares[key], val_yield, valuation.duration(key), market_value)
         columns[f"{key}_adj_purchases_bn"] = (
             f"$bn; {label}: change in holdings + D x non-bill holdings(t-1) x dy(t)/100, "
             f"D = {valuation.duration(key):g} years, from {valuation.start}"

@@ -1,0 +1,227 @@
+"""Results objects, after statsmodels: ``summary()``, a tidy ``to_frame()``, JSON export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from model.estimate.spec import nan_to_none
+
+
+@dataclass
+class HolderEffect:
+    """One holder's estimated effect, in bp per $100bn of purchases at today's scale.
+
+    Negative numbers mean purchases lower yields (selling raises them by the same amount).
+    """
+
+    holder: str
+    effect_bp_per_100bn: float
+    se_bp_per_100bn: float
+    effect_native: float  # bp per unit of the regression's flow units
+    se_native: float
+    terms: list[str]  # the coefficients summed into the effect (the lag terms)
+
+
+@dataclass
+class RegressionResult:
+    """An OLS regression with Newey-West (HAC) standard errors.
+
+    Attributes
+    ----------
+    name : str
+        ``"{spec}/{maturity}/{flow_measure}"``.
+    spec : str
+        ``"distributed_lags"`` or ``"levels"``.
+    dependent : str
+        What is explained, with units.
+    maturity : str
+        Yield maturity key (``"10y"`` ...).
+    flow_measure : str
+        ``reported``, ``naive`` or ``adjusted``.
+    units : str
+        Flow units in the regression (``pct_debt``, ``pct_gdp`` or ``bn``).
+    params, bse : pandas.Series
+        Coefficients and HAC standard errors by term.
+    cov : pandas.DataFrame
+        The HAC covariance of all coefficients (scenario draws use the lag blocks).
+    effects : dict
+        Holder -> :class:`HolderEffect`.
+    """
+
+    name: str
+    spec: str
+    dependent: str
+    maturity: str
+    flow_measure: str
+    units: str
+    sample_start: str
+    sample_end: str
+    nobs: int
+    hac_lags: int
+    r2: float
+    params: pd.Series
+    bse: pd.Series
+    cov: pd.DataFrame
+    specification: str
+    effects: dict[str, HolderEffect]
+    factor_per_100bn: float
+    scale_note: str
+    notes: list[str] = field(default_factory=list)
+
+    # -- statsmodels-like API ------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy coefficient table: one row per term."""
+        t = self.params / self.bse
+        df = max(self.nobs - len(self.params), 1)
+        p = 2 * stats.t.sf(np.abs(t), df)
+        return pd.DataFrame({
+            "model": self.name, "term": self.params.index, "coef": self.params.to_numpy(),
+            "se_hac": self.bse.to_numpy(), "t": t.to_numpy(), "p": p,
+        }).reset_index(drop=True)
+
+    def lag_block(self, holder: str) -> tuple[np.ndarray, np.ndarray]:
+        """A holder's lag coefficients (bp per flow unit) and their joint HAC covariance."""
+        terms = self.effects[holder].terms
+        return self.params[terms].to_numpy(), self.cov.loc[terms, terms].to_numpy()
+
+    def summary(self) -> str:
+        """A printable summary: sample, N, specification, coefficients, HAC errors, R-squared,
+        and each holder's effect per $100bn."""
+        lines = [
+            f"{self.name}",
+            f"  dependent:     {self.dependent}",
+            f"  specification: {self.specification}",
+            f"  sample:        {self.sample_start} to {self.sample_end}, N = {self.nobs}",
+            f"  errors:        Newey-West HAC, {self.hac_lags} lags; R-squared {self.r2:.3f}",
+            f"  {'term':<28}{'coef':>10}{'se (HAC)':>10}{'t':>8}",
+        ]
+        for _, row in self.to_frame().iterrows():
+            lines.append(f"  {row['term']:<28}{row['coef']:>10.3f}{row['se_hac']:>10.3f}{row['t']:>8.2f}")
+        lines.append(f"  effect of $100bn of purchases ({self.scale_note}):")
+        for eff in self.effects.values():
+            lines.append(
+                f"    {eff.holder:<22}{eff.effect_bp_per_100bn:>8.2f} bp  (se {eff.se_bp_per_100bn:.2f}; "
+                f"{_band(eff.effect_bp_per_100bn, eff.se_bp_per_100bn)})"
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def models(self) -> list[dict]:
+        """One JSON record per holder (the ``tlrisk fit --json`` contract)."""
+        return [
+            {
+                "name": f"{self.name}/{eff.holder}",
+                "spec": self.spec,
+                "dependent": self.maturity,
+                "dependent_description": self.dependent,
+                "holder": eff.holder,
+                "flow_measure": self.flow_measure,
+                "units": self.units,
+                "sample_start": self.sample_start,
+                "sample_end": self.sample_end,
+                "nobs": self.nobs,
+                "hac_lags": self.hac_lags,
+                "r2": nan_to_none(self.r2),
+                "effect_bp_per_100bn": nan_to_none(eff.effect_bp_per_100bn),
+                "se_bp_per_100bn": nan_to_none(eff.se_bp_per_100bn),
+                "effect_native": nan_to_none(eff.effect_native),
+                "se_native": nan_to_none(eff.se_native),
+                "specification": self.specification,
+                "notes": self.notes,
+            }
+            for eff in self.effects.values()
+        ]
+
+    def to_dict(self) -> dict:
+        """Everything, JSON-ready."""
+        return {
+            "name": self.name, "spec": self.spec, "dependent": self.dependent, "maturity": self.maturity,
+            "flow_measure": self.flow_measure, "units": self.units, "sample_start": self.sample_start,
+            "sample_end": self.sample_end, "nobs": self.nobs, "hac_lags": self.hac_lags,
+            "r2": nan_to_none(self.r2), "specification": self.specification,
+            "coefficients": [
+                {k: (nan_to_none(v) if isinstance(v, float) else v) for k, v in row.items()}
+                for row in self.to_frame().drop(columns="model").to_dict("records")
+            ],
+            "effects": self.models(), "notes": self.notes,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+@dataclass
+class LPResult:
+    """Local-projection impulse responses (Jorda 2005) of a yield to one holder's flow.
+
+    ``irf[h]`` is the response of the yield level (bp) ``h`` months after a flow of one unit
+    at month 0; ``se[h]`` its HAC error with ``hac_lags[h]`` lags.
+    """
+
+    name: str
+    holder: str
+    flow_measure: str
+    maturity: str
+    units: str
+    sample_start: str
+    sample_end: str
+    nobs: int
+    irf: np.ndarray
+    se: np.ndarray
+    hac_lags: list[int]
+    factor_per_100bn: float
+    specification: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def horizons(self) -> int:
+        return len(self.irf) - 1
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per horizon, in bp per $100bn today, with 90% bands."""
+        f = self.factor_per_100bn
+        return pd.DataFrame({
+            "model": self.name, "h": np.arange(len(self.irf)), "irf_bp_per_100bn": self.irf * f,
+            "se_bp_per_100bn": self.se * f, "p05": (self.irf - 1.645 * self.se) * f,
+            "p95": (self.irf + 1.645 * self.se) * f, "hac_lags": self.hac_lags,
+        })
+
+    def summary(self) -> str:
+        frame = self.to_frame()
+        lines = [
+            self.name,
+            f"  specification: {self.specification}",
+            f"  sample: {self.sample_start} to {self.sample_end}, N = {self.nobs} (common to all horizons)",
+            "  errors: Newey-West HAC, lags max(h+1, NW rule) at each horizon",
+            f"  {'h':>4}{'bp per $100bn':>16}{'se':>8}{'90% band':>22}",
+        ]
+        for _, r in frame.iterrows():
+            if int(r["h"]) in (0, 1, 3, 6, 12, 18, 24) or int(r["h"]) == self.horizons:
+                lines.append(f"  {int(r['h']):>4}{r['irf_bp_per_100bn']:>16.2f}{r['se_bp_per_100bn']:>8.2f}"
+                             f"{f'[{r.p05:.1f}, {r.p95:.1f}]':>22}")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def models(self) -> list[dict]:
+        f = self.factor_per_100bn
+        h = min(12, self.horizons)
+        return [{
+            "name": self.name, "spec": "local_projections", "dependent": self.maturity,
+            "holder": self.holder, "flow_measure": self.flow_measure, "units": self.units,
+            "sample_start": self.sample_start, "sample_end": self.sample_end, "nobs": self.nobs,
+            "horizon_months": h,
+            "effect_bp_per_100bn": nan_to_none(self.irf[h] * f),
+            "se_bp_per_100bn": nan_to_none(self.se[h] * f),
+            "irf_bp_per_100bn": [nan_to_none(v) for v in self.irf * f],
+            "irf_se_bp_per_100bn": [nan_to_none(v) for v in self.se * f],
+            "specification": self.specification, "notes": self.notes,
+        }]
+
+
+def _band(effect: float, se: float) -> str:
+    return f"90% band {effect - 1.645 * se:.1f} to {effect + 1.645 * se:.1f}"
