@@ -150,6 +150,71 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def load_context(estimate: bool = True):
+    """Panel, estimates (without the slower credibility checks) and fiscal model."""
+    from model.estimate import fit_all
+    from model.scenarios import ScenarioContext
+
+    _, panel = load_panel()
+    results = fit_all(panel, credibility=False) if estimate else None
+    return ScenarioContext.build(panel, results)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from model.errors import ValidationFailed
+    from model.scenarios import validate_scenario
+
+    context = load_context(estimate=False)
+    problems = []
+    for file in args.files:
+        _, found, _ = validate_scenario(file, context)
+        problems += found
+        if not found:
+            print(f"{file}: ok")
+    if problems:
+        raise ValidationFailed(problems)
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from model.scenarios import load_scenario, simulate
+
+    context = load_context()
+    scenario = load_scenario(args.file, context)
+    result = simulate(scenario, context, response=args.response, draws=args.draws)
+    if args.json:
+        print(result.to_json())
+    else:
+        print(result.table())
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from model.scenarios import sweep
+
+    context = load_context()
+    holder = context.resolve(args.holder)
+    if holder is None:
+        from model.errors import InputError
+
+        raise InputError(f"unknown holder '{args.holder}'", field="--holder")
+    table = sweep(context, holder=holder, sizes_bn=tuple(args.sizes), months=tuple(args.months),
+                  response=args.response, draws=args.draws, progress=not args.no_progress)
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+    else:
+        print(table.round(2).to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_fiscal(args: argparse.Namespace) -> int:
+    from model.fiscal import fiscal_table, to_json, uniform_shift_cost
+
+    result = uniform_shift_cost(args.shift_bp)
+    print(to_json(result) if args.json else fiscal_table(result))
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
@@ -187,7 +252,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
     p.add_argument("--out", help="with --json: write to this file instead of stdout")
     p.set_defaults(handler=cmd_fit)
+
+    p = sub.add_parser("validate", help="check scenario files without running them (exit 2 if invalid)")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("simulate", help="price one scenario file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
+    p.add_argument("--response", choices=["estimate", "literature"], help="override the file's response source")
+    p.add_argument("--draws", type=_positive_int, help="override the file's number of draws")
+    p.set_defaults(handler=cmd_simulate)
+
+    p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
+    p.add_argument("--holder", default="japan")
+    p.add_argument("--sizes", type=float, nargs="+", default=[100, 250, 500, 750, 1000], help="$bn")
+    p.add_argument("--months", type=_positive_int, nargs="+", default=[1, 6, 12, 24, 36])
+    p.add_argument("--response", choices=["estimate", "literature"], default="estimate")
+    p.add_argument("--draws", type=_positive_int, default=2000)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
+    p.add_argument("--shift-bp", type=float, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_fiscal)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

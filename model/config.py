@@ -103,6 +103,17 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+def dotted_path(loc: tuple[Any, ...]) -> str:
+    """``('holders', 0, 'share')`` -> ``holders[1].share`` (1-based, as a user counts tables)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
 def format_validation_error(
     exc: ValidationError, path: str | Path, model: type[BaseModel]
 ) -> list[str]:
@@ -110,7 +121,7 @@ def format_validation_error(
     problems = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
-        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        dotted = dotted_path(loc)
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
             choices = _known_fields(model, loc)

@@ -55,3 +55,31 @@ def panel(snapshot_bundle):
     from model.panel import build_panel
 
     return build_panel(snapshot_bundle)
+
+
+@pytest.fixture(scope="session")
+def fitted(panel):
+    """Estimates without the credibility checks (what scenarios need)."""
+    from model.estimate import fit_all
+
+    return fit_all(panel, credibility=False)
+
+
+@pytest.fixture(scope="session")
+def context(panel, fitted):
+    from model.scenarios import ScenarioContext
+
+    return ScenarioContext.build(panel, fitted)
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    """Write a scenario TOML from text and return its path."""
+    counter = iter(range(1000))
+
+    def write(text: str) -> str:
+        path = tmp_path / f"scenario_{next(counter)}.toml"
+        path.write_text(text)
+        return str(path)
+
+    return write

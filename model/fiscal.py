@@ -1,0 +1,207 @@
+"""From yield paths to extra federal net interest ($bn).
+
+The model is linear in the yield deviations, so it is expressed as weights: for each maturity
+bucket, a matrix mapping the monthly deviation path (bp) to cumulative extra interest over 1,
+5 and 10 years. Scenarios apply the weights to every Monte Carlo path at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from model.config import StrictModel, config_path, load_model
+from model.panel import MATURITIES
+
+COST_YEARS = (1, 5, 10)
+BP_PER_UNIT = 10_000.0
+
+
+class Bucket(StrictModel):
+    name: str
+    maturity: str
+    share: float = Field(gt=0, le=1)
+    tenor_months: int = Field(ge=1, le=480)
+
+    @model_validator(mode="after")
+    def _maturity(self) -> Bucket:
+        if self.maturity not in MATURITIES:
+            raise ValueError(f"maturity must be one of {', '.join(MATURITIES)}")
+        return self
+
+
+class CBOCheck(StrictModel):
+    shift_bp: float
+    ten_year_cost_bn: float
+    tenth_year_cost_bn: float
+    tolerance: float
+    source: str
+
+
+class FiscalConfig(StrictModel):
+    """Validated ``fiscal.toml``."""
+
+    start: str = Field(pattern=r"^\d{4}-\d{2}$")
+    debt_public_bn: float = Field(gt=0)
+    average_rate_pct: float = Field(ge=0, le=20)
+    compound: bool
+    deficit_first_year_bn: float
+    deficit_growth_pct: float = Field(ge=-50, le=50)
+    bucket: list[Bucket]
+    cbo_check: CBOCheck
+
+    @model_validator(mode="after")
+    def _shares(self) -> FiscalConfig:
+        total = sum(b.share for b in self.bucket)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"bucket shares must sum to 1 (they sum to {total:.4f})")
+        return self
+
+
+@cache
+def fiscal_config() -> FiscalConfig:
+    """The validated ``fiscal.toml``."""
+    return load_model(config_path("fiscal.toml"), FiscalConfig)
+
+
+@dataclass
+class FiscalModel:
+    """Issuance-weighted exposure of interest costs to yield deviations.
+
+    Attributes
+    ----------
+    months : int
+        Length of the cost horizon in months.
+    exposure : dict
+        Bucket index -> matrix ``E[t, u]``: $bn of that bucket's debt issued in month ``u``
+        still outstanding in month ``t`` (so month-t extra interest is
+        ``sum_u E[t, u] * dev(u) / 10000 / 12``).
+    propagate : ndarray
+        Lower-triangular matrix mapping monthly extra interest to monthly extra interest
+        including interest on the borrowed extra interest (identity without compounding).
+    """
+
+    config: FiscalConfig
+    months: int
+    exposure: list[np.ndarray]
+    propagate: np.ndarray
+
+    @classmethod
+    def build(cls, config: FiscalConfig | None = None, months: int = 120) -> FiscalModel:
+        """Lay out the debt stock, its roll-over and new borrowing month by month."""
+        config = config or fiscal_config()
+        deficits = np.array([
+            config.deficit_first_year_bn * (1 + config.deficit_growth_pct / 100) ** (t // 12) / 12
+            for t in range(months)
+        ])
+        exposure = []
+        for bucket in config.bucket:
+            tenor = bucket.tenor_months
+            stock = config.debt_public_bn * bucket.share
+            # the starting stock matures evenly over the tenor (and keeps its old coupon)
+            maturing = np.zeros(months + tenor)
+            maturing[:tenor] += stock / tenor
+            issued = np.zeros(months)
+            E = np.zeros((months, months))
+            for u in range(months):
+                issued[u] = maturing[u] + deficits[u] * bucket.share
+                maturing[u + tenor] += issued[u]
+                E[u : u + tenor, u] = issued[u]  # outstanding from u to u + tenor - 1
+            exposure.append(E)
+        r = config.average_rate_pct / 100 / 12
+        propagate = np.eye(months)
+        if config.compound:
+            # extra debt accumulates the extra interest and pays the average rate on it:
+            # total_t = x_t + r * sum_{s<t} total_s, i.e. total_t = x_t + r * sum_{s<t} (1+r)^(t-1-s) x_s
+            for t in range(months):
+                for s in range(t):
+                    propagate[t, s] = r * (1 + r) ** (t - 1 - s)
+        return cls(config=config, months=months, exposure=exposure, propagate=propagate)
+
+    def monthly_cost(self, deviation_bp: dict[str, np.ndarray]) -> np.ndarray:
+        """Extra interest each month ($bn) for deviation paths by maturity (bp, one per month).
+
+        Paths shorter than the horizon are held at their last value (the level persists).
+        """
+        extra = np.zeros(self.months)
+        for bucket, E in zip(self.config.bucket, self.exposure, strict=True):
+            dev = extend(np.asarray(deviation_bp[bucket.maturity], dtype=float), self.months)
+            extra += E @ dev / BP_PER_UNIT / 12
+        return self.propagate @ extra
+
+    def weights(self, horizon_months: int) -> dict[str, np.ndarray]:
+        """Per maturity, a ``(horizon_months, len(COST_YEARS))`` matrix ``W`` so that
+        ``path_bp @ W`` gives cumulative extra interest ($bn) over 1, 5 and 10 years.
+
+        Deviation paths end at ``horizon_months``; later months hold the last value, which the
+        weights fold into the last column.
+        """
+        cum = np.zeros((len(COST_YEARS), self.months))
+        for j, years in enumerate(COST_YEARS):
+            cum[j, : min(12 * years, self.months)] = 1.0
+        out: dict[str, np.ndarray] = {m: np.zeros((horizon_months, len(COST_YEARS))) for m in MATURITIES}
+        for bucket, E in zip(self.config.bucket, self.exposure, strict=True):
+            per_month = (cum @ self.propagate @ E).T / BP_PER_UNIT / 12  # (months, years)
+            W = per_month[:horizon_months].copy()
+            if horizon_months < self.months:
+                W[-1] += per_month[horizon_months:].sum(axis=0)  # the last level persists
+            out[bucket.maturity] += W
+        return out
+
+
+def extend(path: np.ndarray, months: int) -> np.ndarray:
+    """A path cut or extended (holding its last value) to ``months``."""
+    if len(path) >= months:
+        return path[:months]
+    last = path[-1] if len(path) else 0.0
+    return np.concatenate([path, np.full(months - len(path), last)])
+
+
+def uniform_shift_cost(shift_bp: float, model: FiscalModel | None = None) -> dict:
+    """Extra net interest when every rate is ``shift_bp`` higher from month 0 on.
+
+    Returns
+    -------
+    dict
+        ``cost_bn`` over 1, 5 and 10 years, the cost in each year, and the CBO check.
+    """
+    model = model or FiscalModel.build()
+    path = {m: np.full(model.months, shift_bp) for m in MATURITIES}
+    monthly = model.monthly_cost(path)
+    yearly = [float(monthly[12 * y : 12 * (y + 1)].sum()) for y in range(model.months // 12)]
+    cost = {f"{y}y": float(monthly[: 12 * y].sum()) for y in COST_YEARS}
+    check = model.config.cbo_check
+    scaled = check.ten_year_cost_bn * shift_bp / check.shift_bp
+    return {
+        "shift_bp": shift_bp,
+        "start": model.config.start,
+        "cost_bn": cost,
+        "cost_by_year_bn": yearly,
+        "compounding": model.config.compound,
+        "cbo_rule_of_thumb_bn": scaled,
+        "ratio_to_cbo": cost["10y"] / scaled if scaled else None,
+        "cbo_source": check.source,
+    }
+
+
+def fiscal_table(result: dict) -> str:
+    """Plain-text rendering of :func:`uniform_shift_cost`."""
+    lines = [
+        f"All Treasury rates {result['shift_bp']:+g} bp from {result['start']} (compounding "
+        f"{'on' if result['compounding'] else 'off'}):",
+        f"  extra net interest over 1 year:   ${result['cost_bn']['1y']:,.1f}bn",
+        f"  extra net interest over 5 years:  ${result['cost_bn']['5y']:,.1f}bn",
+        f"  extra net interest over 10 years: ${result['cost_bn']['10y']:,.1f}bn",
+        "  by year ($bn): " + ", ".join(f"{v:,.1f}" for v in result["cost_by_year_bn"]),
+        f"  CBO rule of thumb scaled to this shift: ${result['cbo_rule_of_thumb_bn']:,.0f}bn over 10 years "
+        f"(ratio {result['ratio_to_cbo']:.2f})",
+    ]
+    return "\n".join(lines)
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, indent=2)
