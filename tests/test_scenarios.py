@@ -232,7 +232,7 @@ def test_sweep_grid(context):
     fast = grid[(grid["sale_months"] == 1)].set_index("sale_bn")
     assert fast.loc[200, "y10_12m_median_bp"] == pytest.approx(2 * fast.loc[100, "y10_12m_median_bp"])
     slow = grid[(grid["sale_months"] == 12)].set_index("sale_bn")
-    # a slower sale has moved yields less after 12 months... no: it has just finished; after
-    # 24 months both are complete and equal under a stock effect
+    # under a stock effect, once both sales are complete (24 months) the move is the same;
+    # the faster sale raises yields sooner, so it costs more interest
     assert slow.loc[100, "y10_24m_median_bp"] == pytest.approx(fast.loc[100, "y10_24m_median_bp"])
     assert fast.loc[100, "cost_10y_median_bn"] > slow.loc[100, "cost_10y_median_bn"] > 0
