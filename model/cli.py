@@ -215,6 +215,66 @@ def cmd_fiscal(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _display_path(path: Path) -> Path:
+    """A path relative to the project (as a user would type it), else as given."""
+    try:
+        return Path(path).resolve().relative_to(paths.project_root())
+    except ValueError:
+        return Path(path)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from model.errors import InputError, ValidationFailed
+    from model.estimate import fit_all
+    from model.report import ReportInputs, band, git_commit, write_report
+    from model.scenarios import (
+        ScenarioContext,
+        load_scenario,
+        scenario_files,
+        simulate,
+        sweep,
+        validate_scenario,
+    )
+
+    out = Path(args.out) if args.out else paths.reports_dir()
+    folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
+    files = [_display_path(f) for f in scenario_files(folder)]
+    if not files:
+        raise InputError("no scenario files (*.toml)", folder)
+    if not args.offline:
+        from model.sources.catalog import source_catalog
+        from model.sources.pull import pull_sources
+
+        cache, snapshot = _stores()
+        for outcome in pull_sources(source_catalog(), cache, snapshot, progress=not args.no_progress):
+            if outcome.status != "updated" and outcome.status != "unchanged":
+                print(outcome.line(), file=sys.stderr)
+    bundle, panel = load_panel()
+    context = ScenarioContext.build(panel, None)
+    problems = [p for f in files for p in validate_scenario(f, context)[1]]
+    if problems:
+        raise ValidationFailed(problems)
+    results = fit_all(panel)
+    context = ScenarioContext.build(panel, results)
+    priced = []
+    for file in files:
+        scenario = load_scenario(file, context)
+        estimate = simulate(scenario, context, response="estimate")
+        literature = simulate(scenario, context, response="literature")
+        priced.append((estimate, literature))
+        month = min(24, estimate.horizon_months)
+        print(f"{estimate.scenario}: 10-year after {month} months {band(estimate.at('10y', month))} bp "
+              f"(tool estimate), {band(literature.at('10y', month))} bp (literature); extra federal interest "
+              f"over 10 years {band(estimate.interest_cost_bn['10y'], 0)} / {band(literature.interest_cost_bn['10y'], 0)} $bn")
+    grid = sweep(context, holder="japan", draws=2000, progress=not args.no_progress)
+    written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, scenarios=priced, sweep=grid,
+                                        commit=git_commit(paths.project_root()),
+                                        scenarios_dir=str(_display_path(folder))), out)
+    for label in ("html", "pdf", "json", "figures"):
+        print(f"wrote {written[label]}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=cmd_sweep)
+
+    p = sub.add_parser("report", help="write the HTML and PDF report, figures and results.json")
+    p.add_argument("--scenarios", help="folder of scenario files (default: scenarios/)")
+    p.add_argument("--out", help="output folder (default: reports/output/)")
+    p.add_argument("--offline", action="store_true", help="do not try a live pull; use the cache or snapshot")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
     p.add_argument("--shift-bp", type=float, required=True)

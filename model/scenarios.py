@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -293,7 +294,8 @@ def validate_scenario(path: str | Path, context: ScenarioContext | None = None) 
     plans = raw.get("holders", [])
     if context is not None and isinstance(plans, list):
         start = meta.get("start")
-        start_month = pd.Timestamp(start + "-01") if isinstance(start, str) and len(start) == 7 else None
+        valid_start = isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start)
+        start_month = pd.Timestamp(start + "-01") if valid_start else None
         for i, plan in enumerate(plans):
             if not isinstance(plan, dict) or not isinstance(plan.get("holder"), str):
                 continue

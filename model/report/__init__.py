@@ -1,0 +1,330 @@
+"""The report: one self-contained HTML file, the same content as a paginated PDF, the figures
+as PNG and SVG, and ``results.json`` with every number in the report.
+
+``write_report`` renders into a temporary folder beside the output folder and swaps it in only
+when everything has been written, so a failed run leaves the previous report intact. Reruns on
+the same inputs give byte-identical files (fixed metadata dates from ``SOURCE_DATE_EPOCH``,
+deterministic figure files, no timestamps in the body except the data vintage).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from model.estimate import EstimationResults
+from model.panel import MATURITIES, Panel
+from model.report import figures as F
+from model.scenarios import ScenarioResult
+from model.sources.bundle import DataBundle
+
+DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+
+
+@dataclass
+class ReportInputs:
+    """Everything the report shows, computed by the pipeline before rendering."""
+
+    bundle: DataBundle
+    panel: Panel
+    results: EstimationResults
+    scenarios: list[tuple[ScenarioResult, ScenarioResult]]  # (tool estimate, literature envelope)
+    sweep: pd.DataFrame
+    commit: str
+    scenarios_dir: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Small formatting helpers (also used by the tests to find numbers in the HTML)
+# ---------------------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, digits: int = 1, sign: bool = True) -> str:
+    """A number for the report: thousands separators, a true minus sign, no '-0.0'."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if abs(value) < 0.5 * 10 ** -digits:
+        value = 0.0
+    text = f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
+    return text.replace("-", "\u2212")
+
+
+def band(d: dict, digits: int = 1) -> str:
+    """``median [p05, p95]``."""
+    return f"{fmt(d['median'], digits)} [{fmt(d['p05'], digits)}, {fmt(d['p95'], digits)}]"
+
+
+def git_commit(root: Path) -> str:
+    """Short commit of the checkout (with '+local changes' if the tree is dirty), or 'unknown'."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        return head + (" +local changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def source_date() -> dt.datetime:
+    """The fixed document date: ``SOURCE_DATE_EPOCH`` or 2026-01-01."""
+    try:
+        epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+    except ValueError:
+        epoch = DEFAULT_EPOCH
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Content
+# ---------------------------------------------------------------------------------------------
+
+
+def data_vintage(bundle: DataBundle) -> str:
+    """One line: how far the data go and where they came from."""
+    def last(key: str) -> str:
+        src = bundle.sources.get(key)
+        return src.entry.last_observation if src and src.entry.last_observation else "n/a"
+
+    origins = sorted({s.origin for s in bundle.sources.values()})
+    return (f"TIC holdings through {last('tic_table5')[:7]}, transactions through {last('tic_table3')[:7]}; "
+            f"10-year yield through {last('fred_GS10')[:7]}; from the {' and '.join(origins)}")
+
+
+def provenance(bundle: DataBundle) -> list[dict]:
+    rows = []
+    for key, src in sorted(bundle.sources.items()):
+        e = src.entry
+        rows.append({
+            "source": key, "title": src.spec.title, "publisher": src.spec.publisher, "url": e.page_url,
+            "origin": src.origin, "obtained": e.obtained, "retrieved": e.retrieved, "as_of": e.as_of,
+            "as_of_basis": e.as_of_basis, "last_observation": e.last_observation, "raw_sha256": e.raw_sha256,
+        })
+    for key in bundle.missing:
+        rows.append({"source": key, "title": "", "publisher": "", "url": "", "origin": "not available",
+                     "obtained": "live pull only (not shipped)", "retrieved": None, "as_of": None,
+                     "as_of_basis": "", "last_observation": None, "raw_sha256": ""})
+    return rows
+
+
+def headline_rows(scenarios: list[tuple[ScenarioResult, ScenarioResult]]) -> list[dict]:
+    rows = []
+    for est, lit in scenarios:
+        def at(result: ScenarioResult, months: int) -> dict:
+            return result.at("10y", months) if months <= result.horizon_months else {"median": None, "p05": None, "p95": None}
+
+        rows.append({
+            "scenario": est.scenario, "title": est.title,
+            "y10_12m_estimate": at(est, 12), "y10_24m_estimate": at(est, 24),
+            "y10_12m_literature": at(lit, 12), "y10_24m_literature": at(lit, 24),
+            "cost_10y_estimate": est.interest_cost_bn["10y"], "cost_10y_literature": lit.interest_cost_bn["10y"],
+            "seller_loss_estimate": est.holder_loss_bn, "seller_loss_literature": lit.holder_loss_bn,
+        })
+    return rows
+
+
+def _total_loss(losses: dict[str, dict[str, float]]) -> dict[str, float] | None:
+    if not losses:
+        return None
+    return {q: sum(v[q] for v in losses.values()) for q in ("median", "p05", "p95")}
+
+
+def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
+    """What changed since the last run in this output folder, and the latest data revisions."""
+    revisions = inputs.panel.revisions
+    focus = revisions[revisions["holder"].isin(["Grand Total", "Japan", "China, Mainland", "United Kingdom",
+                                                "Foreign Official"])]
+    focus = focus.reindex(focus["revision_bn"].abs().sort_values(ascending=False).index).head(12)
+    out = {
+        "revised_cells": int(len(revisions)),
+        "largest_revisions": [
+            {"month": f"{r.month:%Y-%m}", "holder": r.holder, "old_bn": float(r.old_value_bn), "new_bn": float(r.new_value_bn),
+             "old_vintage": f"{r.old_vintage:%Y-%m-%d}", "new_vintage": f"{r.new_vintage:%Y-%m-%d}"}
+            for r in focus.itertuples()
+        ],
+        "previous_run": previous is not None,
+        "data": [], "estimates": [], "headline": [],
+    }
+    if previous is None:
+        return out
+    before = {p["source"]: p for p in previous.get("provenance", [])}
+    for p in now["provenance"]:
+        old = before.get(p["source"])
+        if old is None:
+            out["data"].append({"source": p["source"], "change": "new source", "last_observation": p["last_observation"]})
+        elif old.get("raw_sha256") != p["raw_sha256"]:
+            change = ("new months" if (p["last_observation"] or "") > (old.get("last_observation") or "")
+                      else "revised file")
+            out["data"].append({"source": p["source"], "change": change, "from": old.get("last_observation"),
+                                "to": p["last_observation"]})
+    old_models = {m["name"]: m for m in previous.get("estimation", {}).get("models", [])}
+    for m in now["estimation"]["models"]:
+        if m["name"] in old_models and m["spec"] == "distributed_lags" and m["dependent"] == "10y":
+            o = old_models[m["name"]]
+            if o.get("effect_bp_per_100bn") != m["effect_bp_per_100bn"]:
+                out["estimates"].append({"name": m["name"], "before": o.get("effect_bp_per_100bn"),
+                                         "after": m["effect_bp_per_100bn"]})
+    old_head = {h["scenario"]: h for h in previous.get("headline", [])}
+    for h in now["headline"]:
+        o = old_head.get(h["scenario"])
+        if o and o["y10_24m_estimate"] != h["y10_24m_estimate"]:
+            out["headline"].append({"scenario": h["scenario"], "before": o["y10_24m_estimate"]["median"],
+                                    "after": h["y10_24m_estimate"]["median"]})
+    return out
+
+
+def results_payload(inputs: ReportInputs, vintage: str) -> dict:
+    """Every number in the report, machine-readable."""
+    frame = inputs.panel.frame
+    last = frame["total_foreign_holdings_bn"].last_valid_index()
+    row = frame.loc[last]
+    latest = (inputs.panel.holdings[(inputs.panel.holdings["month"] == last) & (inputs.panel.holdings["kind"] == "country")]
+              .sort_values("holdings_bn", ascending=False).head(10))
+    return {
+        "report": {"commit": inputs.commit, "data_vintage": vintage, "scenarios_dir": inputs.scenarios_dir},
+        "headline": headline_rows(inputs.scenarios),
+        "holders": {
+            "month": f"{last:%Y-%m}",
+            "largest_bn": {r.holder: float(r.holdings_bn) for r in latest.itertuples()},
+            "total_foreign_bn": float(row["total_foreign_holdings_bn"]),
+            "foreign_official_bn": float(row["foreign_official_holdings_bn"]),
+            "japan_share_of_foreign_pct": float(row["japan_holdings_bn"] / row["total_foreign_holdings_bn"] * 100),
+            "china_share_of_foreign_pct": float(row["china_holdings_bn"] / row["total_foreign_holdings_bn"] * 100),
+            "foreign_share_of_debt_pct": float(row["total_foreign_holdings_bn"] / row["debt_public_bn"] * 100),
+            "debt_public_bn": float(row["debt_public_bn"]),
+        },
+        "scenarios": {est.scenario: {"estimate": est.to_dict(), "literature": lit.to_dict()}
+                      for est, lit in inputs.scenarios},
+        "sweep": json.loads(inputs.sweep.to_json(orient="records")),
+        "estimation": inputs.results.to_dict(),
+        "comparison": json.loads(inputs.results.comparison().to_json(orient="records")),
+        "breaks": inputs.panel.breaks,
+        "panel_notes": inputs.panel.notes,
+        "provenance": provenance(inputs.bundle),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def build_figures(inputs: ReportInputs):
+    """The report's figures, one at a time (each is saved and closed before the next is drawn)."""
+    panel, results = inputs.panel, inputs.results
+    yield F.top_holders(panel.holdings)
+    yield F.shares(panel.frame)
+    yield F.official_private(panel.frame)
+    yield F.custody(panel.holdings, panel.frame)
+    yield F.flow_measures(panel.frame)
+    yield F.valuation_trap(panel.frame)
+    yield F.impulse_responses(results.local_projections)
+    yield F.stability(results.subsamples)
+    yield F.rolling(results.rolling)
+    yield F.literature(results.comparison())
+    for est, lit in inputs.scenarios:
+        yield F.fan(est, lit)
+        yield F.maturities(est, lit)
+    if len(inputs.sweep):
+        yield F.heatmap(inputs.sweep, "cost_10y_median_bn", "extra federal interest over 10 years, $bn (median)",
+                        "sweep_cost", "Sale size and speed: 10-year interest cost")
+        yield F.heatmap(inputs.sweep, "y10_12m_median_bp", "10-year yield after 12 months, bp (median)",
+                        "sweep_yield", "Sale size and speed: the 10-year after a year")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = fmt
+    env.filters["band"] = band
+    env.globals["total_loss"] = _total_loss
+    return env
+
+
+def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], change: dict, for_pdf: bool) -> str:
+    env = _environment()
+    results = inputs.results
+    template = env.get_template("report.html.j2")
+    dl10 = {m: results.dl("10y", m) for m in ("reported", "naive", "adjusted")}
+    return template.render(
+        for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
+        results=results, dl10=dl10, panel=inputs.panel, maturities=MATURITIES,
+        scenarios=inputs.scenarios, date=source_date().strftime("%Y-%m-%d"),
+    )
+
+
+def write_pdf(html: str, base: Path, target: Path) -> None:
+    from weasyprint import HTML
+
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    HTML(string=html, base_url=str(base)).write_pdf(str(target), pdf_identifier=digest, uncompressed_pdf=False)
+
+
+def write_report(inputs: ReportInputs, out_dir: Path) -> dict[str, Path]:
+    """Render everything into a temporary folder, then swap it in for ``out_dir``.
+
+    Returns
+    -------
+    dict
+        Paths written (``html``, ``pdf``, ``json``, ``figures``).
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    previous = None
+    with contextlib.suppress(OSError, ValueError):
+        previous = json.loads((out_dir / "results.json").read_text("utf-8"))
+    vintage = data_vintage(inputs.bundle)
+    payload = results_payload(inputs, vintage)
+    payload["changes"] = change = changes(inputs, previous, payload)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        fig_dir = tmp / "figures"
+        meta = []
+        for figure in build_figures(inputs):
+            files = F.save(figure, fig_dir)
+            png = (fig_dir / files["png"]).read_bytes()
+            meta.append({"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
+                         "html_src": "data:image/png;base64," + base64.b64encode(png).decode(),
+                         "png": f"figures/{files['png']}",
+                         "svg": f"figures/{files['svg']}"})
+        payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
+        html = render_html(inputs, payload, meta, change, for_pdf=False)
+        (tmp / "report.html").write_text(html, "utf-8")
+        write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
+        (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        os.chmod(tmp, 0o755)
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
+            "figures": out_dir / "figures"}
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace ``target`` with ``new``: the old folder is moved aside first, removed last."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        old.rmdir()
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,321 @@
+"""Report figures: labelled axes with units, one colour-blind-safe palette, a source line each.
+
+Every function takes data and returns a :class:`Figure` record; :func:`save` writes PNG and SVG
+deterministically (no timestamps, fixed SVG ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies
+PALETTE = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000", "grey": "#999999",
+}
+CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "sky", "purple", "black", "grey")]
+MEASURE_COLOUR = {"reported": PALETTE["blue"], "naive": PALETTE["vermillion"], "adjusted": PALETTE["green"]}
+TIC = "Source: U.S. Treasury / Federal Reserve Board, TIC"
+FRED = "FRED (Federal Reserve Board H.15, H.4.1; U.S. Treasury; BEA)"
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
+    "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.grid": True, "grid.color": "#dddddd", "grid.linewidth": 0.6,
+    "axes.prop_cycle": matplotlib.cycler(color=CYCLE), "svg.hashsalt": "treasury-leverage",
+    "svg.fonttype": "none", "figure.dpi": 100, "savefig.dpi": 110, "lines.linewidth": 1.6,
+})
+
+
+@dataclass
+class Figure:
+    """A rendered figure: file stem, title, caption (with units) and source line."""
+
+    key: str
+    title: str
+    caption: str
+    source: str
+    fig: matplotlib.figure.Figure
+
+
+def _finish(key: str, title: str, caption: str, source: str, fig) -> Figure:
+    fig.text(0.01, 0.005, source, fontsize=7.5, color="#555555", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return Figure(key, title, caption, source, fig)
+
+
+def save(figure: Figure, folder: Path) -> dict[str, str]:
+    """Write ``{key}.png`` and ``{key}.svg``; returns their file names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{figure.key}.png", folder / f"{figure.key}.svg"
+    figure.fig.savefig(png, format="png", metadata={"Software": None})
+    figure.fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(figure.fig)
+    return {"png": png.name, "svg": svg.name}
+
+
+def _months(frame: pd.DataFrame | pd.Series) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(frame.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who holds Treasuries
+# ---------------------------------------------------------------------------------------------
+
+
+def top_holders(holdings: pd.DataFrame, n: int = 7) -> Figure:
+    countries = holdings[holdings["kind"] == "country"]
+    wide = countries.pivot_table(index="month", columns="holder", values="holdings_bn")
+    latest = wide.ffill().iloc[-1].sort_values(ascending=False)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for name in latest.index[:n]:
+        ax.plot(wide.index, wide[name], label=f"{name} (${latest[name]:,.0f}bn)")
+    ax.set_ylabel("holdings, $bn (end of month)")
+    ax.set_xlabel("month")
+    ax.legend(ncols=2, frameon=False)
+    ax.set_title("Largest foreign holders of US Treasuries")
+    return _finish("holders_top", "Largest foreign holders", "Treasury holdings by country, $bn at end of month; "
+                   "latest value in the legend. Holdings are recorded by custody location.",
+                   f"{TIC} (mfhhis01.txt, slt_table5.txt)", fig)
+
+
+def shares(frame: pd.DataFrame) -> Figure:
+    f = frame.dropna(subset=["total_foreign_holdings_bn"])
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6))
+    a.plot(f.index, f["japan_holdings_bn"] / f["total_foreign_holdings_bn"] * 100, label="Japan", color=PALETTE["blue"])
+    a.plot(f.index, f["china_holdings_bn"] / f["total_foreign_holdings_bn"] * 100, label="China (Mainland)",
+           color=PALETTE["orange"])
+    a.set_ylabel("share of foreign holdings, %")
+    a.set_title("Japan's and China's share")
+    a.legend(frameon=False)
+    share = f["total_foreign_holdings_bn"] / f["debt_public_bn"] * 100
+    b.plot(f.index, share, color=PALETTE["green"])
+    b.set_ylabel("foreign holdings / debt held by the public, %")
+    b.set_title("Foreign share of the debt")
+    for ax in (a, b):
+        ax.set_xlabel("month")
+    return _finish("holders_shares", "Shares of foreign holdings and of the debt",
+                   "Left: Japan's and China's share of all foreign holdings, %. Right: foreign holdings as a share "
+                   "of federal debt held by the public, % (debt interpolated from quarter-ends).",
+                   f"{TIC}; {FRED} FYGFDPUN", fig)
+
+
+def official_private(frame: pd.DataFrame) -> Figure:
+    f = frame.dropna(subset=["foreign_official_holdings_bn"])
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.stackplot(f.index, f["foreign_official_holdings_bn"], f["foreign_private_holdings_bn"],
+                 labels=["foreign official", "foreign private"], colors=[PALETTE["blue"], PALETTE["sky"]], alpha=0.9)
+    ax.set_ylabel("holdings, $bn")
+    ax.set_xlabel("month")
+    ax.legend(loc="upper left", frameon=False)
+    ax.set_title("Official and private foreign holders")
+    return _finish("holders_official", "Official versus private", "Foreign official (central banks, reserve "
+                   "managers, sovereign funds) and private holdings, $bn.", TIC, fig)
+
+
+def custody(holdings: pd.DataFrame, frame: pd.DataFrame) -> Figure:
+    wide = holdings.pivot_table(index="month", columns="holder", values="holdings_bn")
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for name, colour in (("Belgium", "blue"), ("Luxembourg", "orange"), ("Switzerland", "green"),
+                         ("United Kingdom", "vermillion"), ("Cayman Islands", "purple")):
+        if name in wide:
+            ax.plot(wide.index, wide[name], label=name, color=PALETTE[colour])
+    ax.set_ylabel("holdings, $bn")
+    ax.set_xlabel("month")
+    ax.legend(ncols=3, frameon=False)
+    ax.set_title("Custody and financial centres")
+    return _finish("holders_custody", "Custody centres", "Holdings recorded in custody and financial centres, "
+                   "$bn: largely held for owners elsewhere (Euroclear in Belgium, Clearstream in Luxembourg).", TIC, fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the data say
+# ---------------------------------------------------------------------------------------------
+
+
+def flow_measures(frame: pd.DataFrame, holder: str = "japan", label: str = "Japan") -> Figure:
+    f = frame.loc["2012-01-01":].dropna(subset=[f"{holder}_holdings_bn"])
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    for measure, column in (("naive", "dholdings_bn"), ("adjusted", "adj_purchases_bn"), ("reported", "net_purchases_bn")):
+        series = f[f"{holder}_{column}"].rolling(12).sum()
+        ax.plot(f.index, series, label={"naive": "change in holdings (naive)", "adjusted": "valuation-adjusted",
+                                        "reported": "reported net purchases (bonds and notes)"}[measure],
+                color=MEASURE_COLOUR[measure])
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.set_ylabel("12-month sum, $bn")
+    ax.set_xlabel("month")
+    ax.legend(frameon=False, loc="lower left")
+    ax.set_title(f"{label}: three ways to measure purchases")
+    return _finish(f"flows_{holder}", f"{label}'s purchases, three measures",
+                   f"{label}: 12-month sums of the naive change in holdings, the valuation-adjusted change and the "
+                   "Treasury's reported net purchases, $bn.", f"{TIC}; valuation adjustment: this tool", fig)
+
+
+def valuation_trap(frame: pd.DataFrame, holder: str = "japan") -> Figure:
+    f = frame.loc["2012-01-01":].dropna(subset=[f"{holder}_dholdings_bn", "dy10y_bp"])
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    for ax, (column, name, colour) in zip(axes, (("dholdings_bn", "naive change in holdings", "vermillion"),
+                                                 ("adj_purchases_bn", "valuation-adjusted", "green")), strict=True):
+        x, y = f[f"{holder}_{column}"], f["dy10y_bp"]
+        ax.scatter(x, y, s=12, color=PALETTE[colour], alpha=0.7)
+        slope, intercept = np.polyfit(x, y, 1)
+        grid = np.linspace(x.min(), x.max(), 10)
+        ax.plot(grid, intercept + slope * grid, color="black", linewidth=1.2)
+        ax.set_title(f"{name}: {slope * 100:+.0f} bp per $100bn")
+        ax.set_xlabel("Japan's flow in the month, $bn")
+    axes[0].set_ylabel("change in the 10-year yield, bp")
+    return _finish("valuation_trap", "The valuation trap", "Monthly change in the 10-year yield (bp, monthly "
+                   "average) against Japan's flow ($bn), 2012 on. Naive holdings changes fall when yields rise "
+                   "because bonds lose value; after the adjustment the slope disappears.",
+                   f"{TIC}; {FRED} GS10, DGS10", fig)
+
+
+def impulse_responses(lps: list) -> Figure:
+    chosen = [lp for lp in lps if lp.flow_measure in ("reported", "adjusted")]
+    holders = sorted({lp.holder for lp in chosen}, key=lambda h: ["japan", "china", "total_foreign"].index(h)
+                     if h in ("japan", "china", "total_foreign") else 9)
+    fig, axes = plt.subplots(1, len(holders), figsize=(3.2 * len(holders), 3.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, holder in zip(axes, holders, strict=True):
+        for lp in (x for x in chosen if x.holder == holder):
+            t = lp.to_frame()
+            colour = MEASURE_COLOUR[lp.flow_measure]
+            ax.plot(t["h"], t["irf_bp_per_100bn"], color=colour, label=lp.flow_measure)
+            ax.fill_between(t["h"], t["p05"], t["p95"], color=colour, alpha=0.15)
+        ax.axhline(0, color="black", linewidth=0.7)
+        ax.set_title(holder.replace("_", " "))
+        ax.set_xlabel("months after the purchase")
+    axes[0].set_ylabel("10-year yield, bp per $100bn bought")
+    axes[0].legend(frameon=False)
+    return _finish("impulse_responses", "Impulse responses (local projections)",
+                   "Response of the 10-year yield (bp) to $100bn of purchases at month 0, local projections with "
+                   "HAC errors; shaded: 90% bands. Negative = purchases lower yields.", f"{TIC}; {FRED}; this tool", fig)
+
+
+def stability(subsamples: pd.DataFrame, holder: str = "japan") -> Figure:
+    data = subsamples[subsamples.get("holder") == holder].dropna(subset=["effect_bp_per_100bn"])
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    windows = list(dict.fromkeys(data["window"]))
+    offsets = {"reported": -0.2, "naive": 0.0, "adjusted": 0.2}
+    for measure, off in offsets.items():
+        rows = data[data["flow_measure"] == measure]
+        y = [windows.index(w) + off for w in rows["window"]]
+        ax.errorbar(-rows["effect_bp_per_100bn"], y, xerr=1.645 * rows["se_bp_per_100bn"], fmt="o",
+                    color=MEASURE_COLOUR[measure], label=measure, capsize=2)
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.set_yticks(range(len(windows)), windows)
+    ax.set_xlabel("10-year yield, bp per $100bn sold (90% band)")
+    ax.legend(frameon=False)
+    ax.set_title("Japan's effect across sub-samples")
+    return _finish("stability_subsamples", "Stability across sub-samples",
+                   "Distributed-lag effect of $100bn of Japanese sales on the 10-year yield, bp, by sub-sample and flow "
+                   "measure, with 90% bands.", f"{TIC}; {FRED}; this tool", fig)
+
+
+def rolling(rolling_table: pd.DataFrame) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for measure in ("reported", "adjusted", "naive"):
+        rows = rolling_table[rolling_table["flow_measure"] == measure]
+        if rows.empty:
+            continue
+        x = pd.to_datetime(rows["window_end"] + "-01")
+        y = -rows["effect_bp_per_100bn"]
+        ax.plot(x, y, color=MEASURE_COLOUR[measure], label=measure)
+        ax.fill_between(x, y - 1.645 * rows["se_bp_per_100bn"], y + 1.645 * rows["se_bp_per_100bn"],
+                        color=MEASURE_COLOUR[measure], alpha=0.12)
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.set_ylabel("bp per $100bn sold")
+    ax.set_xlabel("end of the 8-year window")
+    ax.legend(frameon=False)
+    ax.set_title("Japan's effect in rolling windows")
+    return _finish("stability_rolling", "Rolling-window estimates", "Japan's distributed-lag effect on the 10-year "
+                   "yield (bp per $100bn sold) in rolling 96-month windows, with 90% bands.",
+                   f"{TIC}; {FRED}; this tool", fig)
+
+
+def literature(comparison: pd.DataFrame) -> Figure:
+    rows = comparison[~comparison["estimate"].str.contains("naive")]
+    rows = rows[~rows["estimate"].str.contains("other_|foreign_private", regex=True)]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.2))
+    for i, r in enumerate(rows.itertuples()):
+        colour = PALETTE["blue"] if r.kind.startswith("estimate") else PALETTE["grey"]
+        ax.plot([r.low, r.high], [i, i], color=colour, linewidth=3, alpha=0.6)
+        ax.plot([r.bp_per_100bn_sold], [i], "o", color=colour)
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.set_yticks(range(len(rows)), rows["estimate"])
+    ax.invert_yaxis()
+    ax.set_xlabel("bp per $100bn less demand, at today's market size")
+    ax.set_title("This tool's estimates beside published ones")
+    return _finish("literature", "Estimates beside the literature", "Blue: this tool's 10-year estimates (90% "
+                   "bands). Grey: published effects rescaled to today's debt (or GDP), low to high.",
+                   "Sources: see the literature table; this tool", fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------------------------
+
+
+def fan(estimate, literature_result) -> Figure:
+    e = estimate.yields_bp["10y"]
+    lit = literature_result.yields_bp["10y"]
+    x = pd.to_datetime(e["date"] + "-01")
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.fill_between(x, e["p05"], e["p95"], color=PALETTE["blue"], alpha=0.2, label="tool estimate, 90% band")
+    ax.plot(x, e["median"], color=PALETTE["blue"], label="tool estimate, median")
+    ax.fill_between(x, lit["p05"], lit["p95"], color=PALETTE["orange"], alpha=0.15, label="literature, low to high")
+    ax.plot(x, lit["median"], color=PALETTE["orange"], linestyle="--", label="literature, central")
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.set_ylabel("10-year yield vs baseline, bp")
+    ax.set_xlabel("month")
+    ax.legend(frameon=False, ncols=2, loc="upper left")
+    ax.set_title(f"{estimate.title}: the 10-year yield")
+    return _finish(f"fan_{estimate.scenario}", f"{estimate.scenario}: 10-year fan chart",
+                   "Deviation of the 10-year yield from baseline, bp: the tool's estimate (median and 5th-95th "
+                   "percentiles of drawn response paths) and the literature envelope (rescaled published effects).",
+                   f"{TIC}; {FRED}; this tool", fig)
+
+
+def maturities(estimate, literature_result) -> Figure:
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    for ax, result, name in ((a, estimate, "tool estimate (median)"), (b, literature_result, "literature (central)")):
+        for m, colour in zip(("3m", "2y", "5y", "10y", "30y"), CYCLE, strict=False):
+            frame = result.yields_bp[m]
+            ax.plot(frame["month"], frame["median"], color=colour, label=m)
+        ax.axhline(0, color="black", linewidth=0.7)
+        ax.set_title(name)
+        ax.set_xlabel("months into the scenario")
+    a.set_ylabel("yield vs baseline, bp")
+    a.legend(frameon=False, ncols=3)
+    return _finish(f"maturities_{estimate.scenario}", f"{estimate.scenario}: all maturities",
+                   "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp.",
+                   f"{TIC}; {FRED}; this tool", fig)
+
+
+def heatmap(grid: pd.DataFrame, value: str, label: str, key: str, title: str) -> Figure:
+    table = grid.pivot(index="sale_bn", columns="sale_months", values=value)
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    image = ax.imshow(table.to_numpy(), cmap="cividis", aspect="auto", origin="lower")
+    ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
+    ax.set_yticks(range(len(table.index)), [f"{v:,.0f}" for v in table.index])
+    ax.set_xlabel("months over which the sale happens")
+    ax.set_ylabel("sale, $bn")
+    vmax = np.nanmax(np.abs(table.to_numpy())) or 1
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            v = table.iat[i, j]
+            ax.text(j, i, f"{v:,.0f}" if abs(vmax) >= 20 else f"{v:.1f}", ha="center", va="center", fontsize=8,
+                    color="white" if v < np.nanmean(table.to_numpy()) else "black")
+    fig.colorbar(image, ax=ax, label=label)
+    ax.set_title(title)
+    ax.grid(False)
+    return _finish(key, title, f"Sensitivity of the tool's estimate to the size and speed of a Japanese sale: {label}.",
+                   f"{TIC}; {FRED}; this tool", fig)
