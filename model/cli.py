@@ -280,16 +280,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2), like every other user error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"error: {self.prog}: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tlrisk",
         description="Foreign holders' leverage over US Treasury yields: data, estimates, scenarios, report.",
     )
     parser.add_argument("--verbose", action="store_true", help="show tracebacks (for bug reports)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     data = sub.add_parser("data", help="pull, parse and inspect the public data")
-    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     p = data_sub.add_parser("parse", help="detect a file's format and print its tidy table as CSV")
     p.add_argument("file")
     p.add_argument("--part", choices=["auto", "holdings", "flows"], default="auto",
@@ -361,7 +369,10 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return int(exc.code or 0)
     try:
         return args.handler(args)
     except TLRiskError as exc:
@@ -387,3 +398,6 @@ def entry() -> None:  # pragma: no cover - console script shim
 
 
 __all__ = ["main", "build_parser", "EXIT_INVALID_INPUT"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -17,6 +17,7 @@ A source that fails leaves the cache untouched; the outcome says what will be us
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -183,10 +184,12 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
         status = next((r.status_code for r in reversed(captured) if r.status_code != 200), None)
         if status is not None:
             raise SourceError(f"{spec.key}: HTTP {status} from FRED after {retries} retries") from None
-        name = type(exc).__name__
-        if "Timeout" in name or "timed out" in str(exc):
+        name, text = type(exc).__name__, str(exc)
+        if "IncompleteRead" in text or "Connection broken" in text:
+            raise SourceError(f"{spec.key}: download cut off before the end") from None
+        if "Timeout" in name or "timed out" in text or "Read timed out" in text:
             raise SourceError(f"{spec.key}: timed out after {timeout_s:g}s") from None
-        if "Connection" in name or "Unable to read URL" in str(exc):
+        if "Connection" in name or "Unable to read URL" in text:
             raise SourceError(f"{spec.key}: cannot reach FRED ({_reason(exc)})") from None
         raise SourceError(f"{spec.key}: malformed answer from FRED ({name})") from None
     ok = [r for r in captured if r.status_code == 200]
@@ -351,6 +354,12 @@ def pull_sources(
     list of PullOutcome
     """
     config = sources_config()
+    # environment knobs (a slow mirror, tests): TLRISK_HTTP_TIMEOUT_S, TLRISK_HTTP_RETRIES,
+    # TLRISK_HTTP_BACKOFF_S, TLRISK_FRED_MIN_INTERVAL_S
+    timeout_s = _env_number("TLRISK_HTTP_TIMEOUT_S", timeout_s)
+    retries = _env_number("TLRISK_HTTP_RETRIES", retries, int)
+    backoff_s = _env_number("TLRISK_HTTP_BACKOFF_S", backoff_s)
+    fred_min_interval_s = _env_number("TLRISK_FRED_MIN_INTERVAL_S", fred_min_interval_s)
     outcomes = []
     last_fred = 0.0
     interval = config.fred.min_interval_s if fred_min_interval_s is None else fred_min_interval_s
@@ -382,10 +391,11 @@ def pull_sources(
                 parsed = parse_source(TextSource.from_bytes(raw, spec.url), expect=spec.format)
             except InputError as exc:
                 raise SourceError(f"{spec.key}: {exc}") from None
-            cache.write_raw(spec.key, spec.file, raw, {
-                "url": spec.url, "retrieved": retrieved, "sha256": sha256_bytes(raw), "bytes": len(raw),
-            })
             outcome = store_source(spec, parsed, raw, cache, [snapshot], retrieved, "live pull")
+            if outcome.status == "updated":  # keep only downloads that were accepted
+                cache.write_raw(spec.key, spec.file, raw, {
+                    "url": spec.url, "retrieved": retrieved, "sha256": sha256_bytes(raw), "bytes": len(raw),
+                })
         except SourceError as exc:
             status = "refused" if isinstance(exc, RefusedDownload) else "failed"
             outcome = PullOutcome(spec.key, status, str(exc).removeprefix(f"{spec.key}: "),
@@ -394,6 +404,20 @@ def pull_sources(
         if report:
             report(outcome)
     return outcomes
+
+
+def _env_number(name: str, default, kind=float):
+    """A number from the environment, else ``default``; a bad value is an input error."""
+    text = os.environ.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InputError(f"environment variable {name}='{text}' is not a number") from None
+    if value < 0:
+        raise InputError(f"environment variable {name}={text} must not be negative")
+    return value
 
 
 def import_local(

@@ -177,6 +177,12 @@ def parse_mfhhis(src: TextSource, holders: HolderConfig | None = None) -> Parsed
             footer_at = i
             break
         if not _is_year_row(cells):
+            if cells[0].strip() == "Country":
+                raise src.error("'Country' row whose columns are not all years", i + 1)
+            if _is_month_row(cells):
+                following = next((r for r in rows[i + 1:] if not is_blank(r)), [""])
+                if not _is_year_row(following):
+                    raise src.error("month-name row without a 'Country' row of years below it", i + 1)
             i += 1
             continue
         block_count += 1
@@ -332,6 +338,12 @@ def parse_mfh_legacy(src: TextSource, holders: HolderConfig | None = None) -> Pa
             break
         if not (tokens and tokens[0] == "Country" and len(tokens) > 1
                 and all(_YEAR.match(t) for t in tokens[1:])):
+            if tokens and tokens[0] == "Country":
+                raise src.error("'Country' line whose columns are not all years", i + 1)
+            if tokens and all(t in MONTHS for t in tokens):
+                following = next((x.split() for x in lines[i + 1:] if x.strip()), [""])
+                if following[:1] != ["Country"]:
+                    raise src.error("month-name line without a 'Country' line of years below it", i + 1)
             i += 1
             continue
         blocks += 1

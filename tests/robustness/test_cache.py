@@ -1,0 +1,138 @@
+"""The cache: atomic writes, checksums verified on read, corruption detected and bypassed or
+refetched, and concurrent runs that leave it consistent."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model.sources.bundle import load_bundle
+from model.sources.catalog import source_catalog
+from model.sources.pull import import_local, pull_sources
+from model.sources.store import DataStore, atomic_write_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+SNAPSHOT = DataStore(ROOT / "data" / "snapshot", "snapshot")
+
+
+def table5_spec():
+    return next(s for s in source_catalog() if s.key == "tic_table5")
+
+
+@pytest.fixture
+def cache(tmp_path):
+    """A cache holding Table 5 (from the trimmed fixture) and copies of every snapshot source."""
+    store = DataStore(tmp_path / "cache", "cache")
+    SNAPSHOT.copy_to(store, list(SNAPSHOT.manifest()))
+    return store
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "file.bin"
+    target.write_bytes(b"old")
+
+    def crash(src, dst):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        atomic_write_bytes(target, b"new contents")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]  # no temporary file left
+
+
+def test_checksums_are_verified_on_read(cache):
+    entry = cache.manifest()["tic_table5"]
+    part = cache.root / entry.parts["holdings"]["file"]
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    part.write_bytes(bytes(data))
+    with pytest.raises(Exception, match="does not match its checksum"):
+        cache.read("tic_table5")
+
+
+def test_corrupted_cache_file_is_bypassed(cache):
+    entry = cache.manifest()["tic_table5"]
+    (cache.root / entry.parts["holdings"]["file"]).write_bytes(b"garbage")
+    bundle = load_bundle(cache, SNAPSHOT)
+    assert bundle.sources["tic_table5"].origin == "snapshot"
+    assert any("tic_table5" in w and "bypassing" in w for w in bundle.warnings)
+
+
+def test_missing_cache_part_is_bypassed(cache):
+    entry = cache.manifest()["fred_GS10"]
+    (cache.root / entry.parts["monthly"]["file"]).unlink()
+    bundle = load_bundle(cache, SNAPSHOT)
+    assert bundle.sources["fred_GS10"].origin == "snapshot"
+
+
+def test_unreadable_manifest_is_ignored(cache):
+    (cache.root / "manifest.json").write_text("{ not json")
+    bundle = load_bundle(cache, SNAPSHOT)
+    assert all(s.origin == "snapshot" for s in bundle.sources.values())
+    assert any("unreadable manifest" in w for w in bundle.warnings)
+
+
+def test_corrupted_cache_file_is_refetched(cache, httpserver, monkeypatch):
+    """A pull after corruption rewrites the source and the cache verifies again."""
+    monkeypatch.setenv("TLRISK_TIC_BASE_URL", httpserver.url_for("/tic/"))
+    entry = cache.manifest()["tic_table5"]
+    (cache.root / entry.parts["holdings"]["file"]).write_bytes(b"garbage")
+    httpserver.expect_request("/tic/slt_table5.txt").respond_with_data((FIXTURES / "slt_table5_mini.txt").read_bytes())
+    outcome = pull_sources([table5_spec()], cache, SNAPSHOT, progress=False, retries=0)[0]
+    assert outcome.status == "updated", outcome.line()
+    assert cache.read("tic_table5")["holdings"]["holdings_bn"].notna().all()
+
+
+def test_interrupted_write_leaves_a_consistent_cache(cache, monkeypatch, tmp_path):
+    """A crash while a source is being written leaves the previous version readable."""
+    before = cache.read("tic_table5")["holdings"]
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "slt_table5.txt").write_bytes((FIXTURES / "slt_table5_mini.txt").read_bytes())
+    import model.sources.store as store
+
+    calls = {"n": 0}
+    real = store.atomic_write_text
+
+    def crash_on_manifest(path, text):
+        calls["n"] += 1
+        raise OSError("killed before the manifest was written")
+
+    monkeypatch.setattr(store, "atomic_write_text", crash_on_manifest)
+    with pytest.raises(OSError):
+        import_local([table5_spec()], local, cache, DataStore(tmp_path / "none", "none"))
+    monkeypatch.setattr(store, "atomic_write_text", real)
+    after = cache.read("tic_table5")["holdings"]  # the old manifest still points at intact files
+    assert after.equals(before)
+
+
+def test_two_reports_at_once_share_one_cache(tmp_path, httpserver):
+    """Two `tlrisk report` runs, each pulling (Table 5 succeeds, everything else fails) into one
+    cache and writing its own output folder: both succeed and the cache stays consistent."""
+    httpserver.expect_request("/tic/slt_table5.txt").respond_with_data((FIXTURES / "slt_table5_mini.txt").read_bytes())
+    env = {**os.environ, "TLRISK_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600",
+           "TLRISK_TIC_BASE_URL": httpserver.url_for("/tic/"),
+           "TLRISK_FRED_URL": httpserver.url_for("/fred/graph/fredgraph.csv"),
+           "TLRISK_HTTP_RETRIES": "0", "TLRISK_HTTP_TIMEOUT_S": "2", "TLRISK_FRED_MIN_INTERVAL_S": "0",
+           "TLRISK_HTTP_BACKOFF_S": "0"}
+    procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--no-progress", "--out", str(tmp_path / f"out{i}")],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+             for i in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert "wrote" in out and "Traceback" not in err
+        assert "using the snapshot" in err  # the failed sources said what they fell back on
+    cache = DataStore(tmp_path / "cache", "cache")
+    manifest = cache.manifest()
+    assert set(manifest) == {"tic_table5"}
+    cache.read("tic_table5")
+    for i in range(2):
+        assert json.loads((tmp_path / f"out{i}" / "results.json").read_text())["headline"]
