@@ -207,6 +207,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_episodes(args: argparse.Namespace) -> int:
+    from model.episodes import episodes_table, run_all, to_json
+
+    results = run_all(load_context())
+    print(to_json(results) if args.json else episodes_table(results))
+    return EXIT_OK
+
+
 def cmd_fiscal(args: argparse.Namespace) -> int:
     from model.fiscal import fiscal_table, to_json, uniform_shift_cost
 
@@ -267,7 +275,11 @@ def cmd_report(args: argparse.Namespace) -> int:
               f"(tool estimate), {band(literature.at('10y', month))} bp (literature); extra federal interest "
               f"over 10 years {band(estimate.interest_cost_bn['10y'], 0)} / {band(literature.interest_cost_bn['10y'], 0)} $bn")
     grid = sweep(context, holder="japan", draws=2000, progress=not args.no_progress)
+    from model.episodes import run_all
+
+    episodes = run_all(context)
     written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, scenarios=priced, sweep=grid,
+                                        episodes=episodes,
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out)
     for label in ("html", "pdf", "json", "figures"):
@@ -348,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="do not try a live pull; use the cache or snapshot")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_episodes)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
     p.add_argument("--shift-bp", type=float, required=True)

@@ -80,6 +80,10 @@ YIELD_SERIES = {
     "30y": ("GS30", "DGS30"),
 }
 MATURITIES = tuple(YIELD_SERIES)
+# The Kim-Wright 10-year term premium, carried like a maturity so that regressions and
+# scenarios can explain it the same way ("tp10": FRED THREEFYTP10, percent).
+TERM_PREMIUM = "tp10"
+RESPONSES = (*MATURITIES, TERM_PREMIUM)
 
 # Other monthly series: column -> (FRED id, aggregation, scale, units, description)
 CONTROL_SERIES = {
@@ -350,6 +354,15 @@ def build_panel(
         columns[f"y{key}_eom_pct"] = f"percent; {key} Treasury yield, last trading day of the month ({daily_id})"
         columns[f"dy{key}_bp"] = f"bp; monthly change in y{key}_pct"
         columns[f"dy{key}_eom_bp"] = f"bp; monthly change in y{key}_eom_pct"
+
+    tp_avg = _fred_column(fred, "THREEFYTP10", "mean", index)
+    tp_eom = _fred_column(fred, "THREEFYTP10", "last", index)
+    out[f"y{TERM_PREMIUM}_pct"], out[f"y{TERM_PREMIUM}_eom_pct"] = tp_avg, tp_eom
+    out[f"dy{TERM_PREMIUM}_bp"], out[f"dy{TERM_PREMIUM}_eom_bp"] = tp_avg.diff() * 100, tp_eom.diff() * 100
+    columns[f"y{TERM_PREMIUM}_pct"] = "percent; Kim-Wright 10-year term premium, monthly average (THREEFYTP10)"
+    columns[f"y{TERM_PREMIUM}_eom_pct"] = "percent; Kim-Wright 10-year term premium, last business day of the month"
+    columns[f"dy{TERM_PREMIUM}_bp"] = "bp; monthly change in the term premium (monthly average)"
+    columns[f"dy{TERM_PREMIUM}_eom_bp"] = "bp; monthly change in the term premium (month-end)"
 
     val_yield = out.get(f"{valuation.yield_column}_pct")
     if val_yield is None:

@@ -9,7 +9,9 @@ relative to a baseline (by default the holder's trailing 12-month average):
 * ``pause`` - net purchases go to zero for ``months``;
 * ``sell`` - holdings fall by ``bn`` or by a ``share`` of holdings over ``months``, below the
   path they would follow at baseline purchases (net sales of ``bn / months`` a month on top of
-  the baseline).
+  the baseline);
+* ``path`` - net purchases follow ``flows_bn`` month by month (the deviation is the path minus
+  the baseline; historical episodes use a baseline of zero, so the deviation is the flows).
 
 Every action is a deviation from the baseline, so plans for several holders add up.
 
@@ -47,7 +49,7 @@ from model.errors import InputError, ValidationFailed
 from model.estimate import EstimationResults
 from model.estimate.spec import FLOW_COLUMN, FLOW_MEASURES
 from model.fiscal import COST_YEARS, FiscalModel
-from model.panel import MATURITIES, Panel, ValuationConfig, valuation_config
+from model.panel import MATURITIES, RESPONSES, Panel, ValuationConfig, valuation_config
 
 BANDS = (5, 50, 95)
 
@@ -105,7 +107,7 @@ class Pricing(StrictModel):
 
 class HolderPlan(StrictModel):
     holder: str = Field(min_length=1)
-    action: Literal["slowdown", "pause", "sell"]
+    action: Literal["slowdown", "pause", "sell", "path"]
     baseline: Literal["trailing_12m"] | float = "trailing_12m"
     share: float | None = Field(default=None, ge=0.0, le=1.0)
     bn_per_month: float | None = Field(default=None, ge=0.0)
@@ -113,10 +115,16 @@ class HolderPlan(StrictModel):
     months: int | None = Field(default=None, ge=1, le=120)
     ramp_months: int = Field(default=0, ge=0, le=120)
     delay_months: int = Field(default=0, ge=0, le=120)
+    flows_bn: list[float] | None = Field(default=None, min_length=1, max_length=120)
 
     @model_validator(mode="after")
     def _fields_for_action(self) -> HolderPlan:
-        if self.action == "slowdown":
+        if (self.action == "path") != (self.flows_bn is not None):
+            raise ValueError("'flows_bn' (monthly purchases, $bn) goes with action 'path', and only with it")
+        if self.action == "path":
+            if any(v is not None for v in (self.share, self.bn_per_month, self.bn, self.months)):
+                raise ValueError("a path takes only 'flows_bn' (and optional 'baseline', 'delay_months')")
+        elif self.action == "slowdown":
             if (self.share is None) == (self.bn_per_month is None):
                 raise ValueError("a slowdown needs exactly one of 'share' (of baseline purchases) or 'bn_per_month'")
             if self.bn is not None:
@@ -254,9 +262,9 @@ class ScenarioContext:
 def _memory_problem(path: str, draws: int, horizon: int, sim: SimulationConfig) -> str | None:
     if draws > sim.max_draws:
         return f"{path}: pricing.draws — {draws:,} draws is above the limit of {sim.max_draws:,}"
-    need_mb = draws * horizon * len(MATURITIES) * 8 / 2**20
+    need_mb = draws * horizon * len(RESPONSES) * 8 / 2**20
     if need_mb > sim.memory_budget_mb:
-        fit = int(sim.memory_budget_mb * 2**20 / (horizon * len(MATURITIES) * 8))
+        fit = int(sim.memory_budget_mb * 2**20 / (horizon * len(RESPONSES) * 8))
         return (f"{path}: pricing.draws — {draws:,} draws of a {horizon}-month path need about "
                 f"{need_mb / 1024:.1f} GB; the limit is {sim.memory_budget_mb / 1024:.1f} GB "
                 f"(at most {fit:,} draws at this horizon)")
@@ -378,6 +386,11 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
         dev = -size * ramp * ((t >= active_from) & (t < until))
     elif plan.action == "pause":
         dev = -base * ((t >= active_from) & (t < active_from + plan.months))
+    elif plan.action == "path":
+        flows = np.zeros(horizon)
+        values = np.asarray(plan.flows_bn, dtype=float)[: max(horizon - active_from, 0)]
+        flows[active_from : active_from + len(values)] = values
+        dev = (flows - base) * (t >= active_from) * (t < active_from + len(values))
     else:
         total = plan.bn if plan.bn is not None else (plan.share or 0.0) * held
         months = plan.months
@@ -410,7 +423,7 @@ class ScenarioResult:
     pricing_mode: str
     draws: int
     seed: int
-    yields_bp: dict[str, pd.DataFrame]  # maturity -> month, date, median, p05, p95, point
+    yields_bp: dict[str, pd.DataFrame]  # maturity (and "tp10") -> month, date, median, p05, p95, point
     interest_cost_bn: dict[str, dict[str, float]]
     holder_loss_bn: dict[str, dict[str, float]]
     flows: pd.DataFrame  # deviation $bn a month by holder
@@ -465,7 +478,7 @@ class ScenarioResult:
                  f"  start {self.start}, {self.horizon_months} months; response: {self.response_source}; "
                  f"pricing: {self.pricing_mode}; {self.draws:,} draws, seed {self.seed}"]
         lines.append(f"  {'yield change (bp)':<20}" + "".join(f"{f'{h} months':>24}" for h in (3, 12, 24)))
-        for m in MATURITIES:
+        for m in self.yields_bp:
             cells = []
             for h in (3, 12, 24):
                 if h <= self.horizon_months:
@@ -507,11 +520,22 @@ class ResponseModel:
     source: str
 
 
+def available_responses(context: ScenarioContext, measure: str) -> list[str]:
+    """The five yields, plus the term premium where it was estimated."""
+    out = list(MATURITIES)
+    try:
+        context.results.dl("tp10", measure)
+        out.append("tp10")
+    except KeyError:
+        pass
+    return out
+
+
 def response_model(context: ScenarioContext, measure: str, groups: list[str]) -> ResponseModel:
     """Lag coefficients and their joint covariance for the named groups, every maturity."""
     means, factors = {}, {}
     lags = context.results.config.distributed_lags.lags
-    for m in MATURITIES:
+    for m in available_responses(context, measure):
         res = context.results.dl(m, measure)
         terms = [t for g in groups for t in res.effects[g].terms]
         means[m] = res.params[terms].to_numpy()
@@ -535,7 +559,10 @@ def level_design(flows_units: dict[str, np.ndarray], groups: list[str], lags: in
         u = flows_units.get(g, np.zeros(horizon))
         planned = u.sum()
         for k in range(lags + 1):
-            lagged = np.concatenate([np.zeros(k), u[: horizon - k]]) * (1 - share)
+            lagged = np.zeros(horizon)
+            if k < horizon:  # horizons shorter than the lags see only the first few
+                lagged[k:] = u[: horizon - k]
+            lagged *= 1 - share
             columns.append(np.cumsum(lagged) + share * planned)
     return np.column_stack(columns) if columns else np.zeros((horizon, 0))
 
@@ -618,7 +645,7 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         notes.append("bands: the literature envelope (low / central / high published effects, rescaled), "
                      "not a probability interval; other maturities scaled by the envelope's maturity loading")
     yields = {}
-    for m in MATURITIES:
+    for m in (r for r in RESPONSES if r in quantiles):
         q = quantiles[m]
         yields[m] = pd.DataFrame({"month": np.arange(1, horizon + 1), "date": months,
                                   "median": q[1], "p05": q[0], "p95": q[2], "point": q[3]})
@@ -659,23 +686,25 @@ def _monte_carlo(G, model, draws, seed, horizon, weights, sellers, context, loss
     K = G.shape[1]
     if K == 0:
         zero = np.zeros(horizon)
-        return ({m: (zero, zero, zero, zero) for m in MATURITIES}, [(0.0, 0.0, 0.0)] * len(COST_YEARS),
+        return ({m: (zero, zero, zero, zero) for m in RESPONSES}, [(0.0, 0.0, 0.0)] * len(COST_YEARS),
                 [(0.0, 0.0, 0.0)] * len(sellers))
     rng = np.random.default_rng(seed)
-    paths = {m: np.empty((draws, horizon), dtype=np.float32) for m in MATURITIES}
+    responses = list(model.means)
+    paths = {m: np.empty((draws, horizon), dtype=np.float32) for m in responses}
     cost = np.zeros((draws, len(COST_YEARS)))
     loss = np.zeros((draws, len(sellers)))
     for lo in range(0, draws, sim.chunk_draws):
         n = min(sim.chunk_draws, draws - lo)
         z = rng.standard_normal((n, K))
-        for m in MATURITIES:
+        for m in responses:
             coefs = model.means[m] + z @ model.factors[m].T  # (n, K)
             level = coefs @ G.T  # (n, horizon), bp
             paths[m][lo : lo + n] = level
-            cost[lo : lo + n] += level @ weights[m]
+            if m in weights:  # the term premium is not a borrowing rate
+                cost[lo : lo + n] += level @ weights[m]
             if m == loss_m and len(sellers):
                 loss[lo : lo + n] = np.outer(level[:, loss_month - 1], stakes) / 10_000
-    quantiles = {m: (*np.percentile(paths[m], BANDS, axis=0), G @ model.means[m]) for m in MATURITIES}
+    quantiles = {m: (*np.percentile(paths[m], BANDS, axis=0), G @ model.means[m]) for m in responses}
     costs = [tuple(np.percentile(cost[:, j], BANDS)) for j in range(len(COST_YEARS))]
     losses = [tuple(np.percentile(loss[:, j], BANDS)) for j in range(len(sellers))]
     return quantiles, costs, losses
@@ -691,12 +720,12 @@ def _literature(level_bn, env, horizon, weights, sellers, context, loss_month):
     loss_m = context.simulation.loss_maturity
     bound_paths, bound_costs, bound_losses = [], [], []
     for bound in (env["low"], env["central"], env["high"]):
-        path = {m: -bound * env["maturity_loading"][m] * level_bn / 100 for m in MATURITIES}
+        path = {m: -bound * loading * level_bn / 100 for m, loading in env["maturity_loading"].items()}
         bound_paths.append(path)
         bound_costs.append(sum(path[m] @ weights[m] for m in MATURITIES))
         bound_losses.append(stakes * path[loss_m][loss_month - 1] / 10_000)
     quantiles = {}
-    for m in MATURITIES:
+    for m in env["maturity_loading"]:
         stack = np.array([p[m] for p in bound_paths])
         quantiles[m] = (stack.min(axis=0), stack[1], stack.max(axis=0), stack[1])
     costs = [(min(c[j] for c in bound_costs), bound_costs[1][j], max(c[j] for c in bound_costs))

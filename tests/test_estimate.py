@@ -147,7 +147,8 @@ def test_results_api(results):
 
 def test_every_measure_and_maturity_is_estimated(results):
     grid = {(r.maturity, r.flow_measure) for r in results.distributed_lags}
-    assert grid == {(m, f) for m in ("3m", "2y", "5y", "10y", "30y") for f in ("reported", "naive", "adjusted")}
+    assert grid == {(m, f) for m in ("3m", "2y", "5y", "10y", "30y", "tp10") for f in ("reported", "naive", "adjusted")}
+    assert "term premium" in results.dl("tp10", "reported").dependent
     assert {r.flow_measure for r in results.levels} == {"reported", "naive", "adjusted"}
     lp = results.local_projections[0]
     assert len(lp.irf) == 25 and lp.hac_lags[24] == 25

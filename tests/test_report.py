@@ -13,7 +13,7 @@ from model.cli import main
 from model.report import band
 from model.scenarios import scenario_files
 
-SECTIONS = ["headline", "holders", "evidence", "scenarios", "changes", "method", "provenance"]
+SECTIONS = ["headline", "holders", "evidence", "scenarios", "episodes", "changes", "method", "provenance"]
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +66,10 @@ def test_html_has_every_section_and_scenario(html):
     for path in scenario_files("scenarios"):
         assert f'id="scenario-{path.stem}"' in html
         assert f'id="fig-fan_{path.stem}"' in html
+    from model.episodes import episodes_config
+
+    for ep in [*episodes_config().episode, type("E", (), {"key": "largest_6m_sale"})]:
+        assert f'id="episode-{ep.key}"' in html and f'id="fig-episode_{ep.key}"' in html
 
 
 def test_results_json_matches_the_tables(html, payload):
@@ -84,6 +88,9 @@ def test_results_json_matches_the_tables(html, payload):
     assert payload["holders"]["largest_bn"]["Japan"] == 1209.9
     assert f"{payload['holders']['largest_bn']['Japan']:,.1f}" in html
     assert all(p["raw_sha256"] in html for p in payload["provenance"] if p["raw_sha256"])
+    assert payload["episodes_summary"] in html.replace("&#39;", "'")
+    for ep in payload["episodes"]:
+        assert ep["title"].replace("'", "&#39;") in html
 
 
 def test_pdf_pages_toc_fonts_and_numbers(reports, payload):

@@ -48,7 +48,7 @@ def test_shipped_scenarios_all_validate_and_run(context):
     for path in files:
         assert path.read_text().startswith("#"), f"{path} must open with a comment"
         result = simulate(load_scenario(path, context), context, draws=2000)
-        assert set(result.yields_bp) == {"3m", "2y", "5y", "10y", "30y"}
+        assert set(result.yields_bp) == {"3m", "2y", "5y", "10y", "30y", "tp10"}
         assert set(result.interest_cost_bn) == {"1y", "5y", "10y"}
 
 
@@ -165,7 +165,7 @@ def test_simulate_json_schema(context, capsys):
     assert main(["simulate", "scenarios/japan_selldown.toml", "--json", "--draws", "2000"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"scenario", "horizon_months", "yields_bp", "interest_cost_bn", "holder_loss_bn", "response_source"} <= set(out)
-    assert set(out["yields_bp"]) == {"3m", "2y", "5y", "10y", "30y"}
+    assert set(out["yields_bp"]) == {"3m", "2y", "5y", "10y", "30y", "tp10"}
     assert set(out["yields_bp"]["10y"][0]) >= {"month", "median", "p05", "p95"}
     assert len(out["yields_bp"]["10y"]) == out["horizon_months"]
     assert set(out["interest_cost_bn"]) == {"1y", "5y", "10y"}
@@ -187,7 +187,8 @@ BAD = [
     (scenario(draws=50_000_000), "pricing.draws — 50,000,000 draws is above the limit"),
     (scenario(horizon=120, draws=900_000), "need about"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "sell"\nmonths = 3\n'), "a sell needs exactly one of 'bn'"),
-    (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause' or 'sell'"),
+    (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause', 'sell' or 'path'"),
+    (scenario(holders='[[holders]]\nholder = "japan"\naction = "path"\nmonths = 3\n'), "'flows_bn' (monthly purchases, $bn) goes with action 'path'"),
     (scenario(pricing='mode = "announcement"'), "mode 'announcement' needs announcement_share above 0"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "pause"\nmonths = 3\n' * 2), "'japan' appears more than once"),
     ("[scenario\nname=1", "invalid TOML"),
@@ -236,3 +237,13 @@ def test_sweep_grid(context):
     # the faster sale raises yields sooner, so it costs more interest
     assert slow.loc[100, "y10_24m_median_bp"] == pytest.approx(fast.loc[100, "y10_24m_median_bp"])
     assert fast.loc[100, "cost_10y_median_bn"] > slow.loc[100, "cost_10y_median_bn"] > 0
+
+
+def test_path_action(context, scenario_file):
+    text = scenario(holders='[[holders]]\nholder = "japan"\naction = "path"\nbaseline = 0.0\nflows_bn = [-10.0, 5.0, -20.0]\n')
+    result = run(context, scenario_file, text)
+    np.testing.assert_allclose(result.holder_paths[0].deviation_bn[:5], [-10, 5, -20, 0, 0])
+    one = run(context, scenario_file, scenario(holders=SELL.format(holder="japan", bn=10, months=1)))
+    # a path of -10 in the first month (baseline zero) is the same first-month deviation as a
+    # one-month sale of $10bn
+    assert result.yields_bp["10y"]["point"].iloc[0] == pytest.approx(one.yields_bp["10y"]["point"].iloc[0])

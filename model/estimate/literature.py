@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from model.config import StrictModel, config_path, load_model
-from model.panel import MATURITIES, Panel
+from model.panel import RESPONSES, Panel
 
 
 class PublishedEffect(StrictModel):
@@ -44,7 +44,7 @@ class Envelope(StrictModel):
 
     @model_validator(mode="after")
     def _maturities(self) -> Envelope:
-        missing = [m for m in MATURITIES if m not in self.maturity_loading]
+        missing = [m for m in RESPONSES if m not in self.maturity_loading]
         if missing:
             raise ValueError(f"maturity_loading lacks {', '.join(missing)}")
         return self

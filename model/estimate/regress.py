@@ -117,9 +117,10 @@ def fit_distributed_lags(
         f"{'% of debt held by the public' if config.units == 'pct_debt' else '$bn'}; "
         f"holders {', '.join(holders)}; controls {', '.join(c for c in X.columns if c not in sum(terms.values(), []))}"
     )
+    what = "the 10-year term premium (Kim-Wright)" if maturity == "tp10" else f"the {maturity} Treasury yield"
     return RegressionResult(
         name=f"distributed_lags/{maturity}/{measure}", spec="distributed_lags",
-        dependent=f"monthly change in the {maturity} Treasury yield, bp ({timing})",
+        dependent=f"monthly change in {what}, bp ({timing})",
         maturity=maturity, flow_measure=measure, units=config.units,
         sample_start=_month(data.index[0]), sample_end=_month(data.index[-1]), nobs=int(fit.nobs),
         hac_lags=hac, r2=float(fit.rsquared), params=fit.params, bse=fit.bse, cov=fit.cov_params(),

@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from model.config import StrictModel, config_path, load_model
-from model.panel import MATURITIES, Panel
+from model.panel import RESPONSES, Panel
 
 FlowMeasure = Literal["reported", "naive", "adjusted"]
 FLOW_MEASURES: tuple[FlowMeasure, ...] = ("reported", "naive", "adjusted")
@@ -39,9 +39,9 @@ class DLConfig(StrictModel):
     @field_validator("maturities")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        bad = [m for m in value if m not in MATURITIES]
+        bad = [m for m in value if m not in RESPONSES]
         if bad:
-            raise ValueError(f"unknown maturity '{bad[0]}' (use {', '.join(MATURITIES)})")
+            raise ValueError(f"unknown maturity '{bad[0]}' (use {', '.join(RESPONSES)})")
         return value
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from model.episodes import episodes_summary
 from model.estimate import EstimationResults
 from model.panel import MATURITIES, Panel
 from model.report import figures as F
@@ -42,6 +43,7 @@ class ReportInputs:
     results: EstimationResults
     scenarios: list[tuple[ScenarioResult, ScenarioResult]]  # (tool estimate, literature envelope)
     sweep: pd.DataFrame
+    episodes: list  # EpisodeResult
     commit: str
     scenarios_dir: str
 
@@ -208,6 +210,8 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
         "scenarios": {est.scenario: {"estimate": est.to_dict(), "literature": lit.to_dict()}
                       for est, lit in inputs.scenarios},
         "sweep": json.loads(inputs.sweep.to_json(orient="records")),
+        "episodes": [json.loads(json.dumps(e.to_dict(), default=float)) for e in inputs.episodes],
+        "episodes_summary": episodes_summary(inputs.episodes),
         "estimation": inputs.results.to_dict(),
         "comparison": json.loads(inputs.results.comparison().to_json(orient="records")),
         "breaks": inputs.panel.breaks,
@@ -237,6 +241,8 @@ def build_figures(inputs: ReportInputs):
     for est, lit in inputs.scenarios:
         yield F.fan(est, lit)
         yield F.maturities(est, lit)
+    for result in inputs.episodes:
+        yield F.episode(result)
     if len(inputs.sweep):
         yield F.heatmap(inputs.sweep, "cost_10y_median_bn", "extra federal interest over 10 years, $bn (median)",
                         "sweep_cost", "Sale size and speed: 10-year interest cost")
@@ -261,7 +267,8 @@ def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], ch
     return template.render(
         for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
         results=results, dl10=dl10, panel=inputs.panel, maturities=MATURITIES,
-        scenarios=inputs.scenarios, date=source_date().strftime("%Y-%m-%d"),
+        scenarios=inputs.scenarios, episodes=inputs.episodes, episodes_summary=episodes_summary(inputs.episodes),
+        date=source_date().strftime("%Y-%m-%d"),
     )
 
 

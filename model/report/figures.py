@@ -319,3 +319,24 @@ def heatmap(grid: pd.DataFrame, value: str, label: str, key: str, title: str) ->
     ax.grid(False)
     return _finish(key, title, f"Sensitivity of the tool's estimate to the size and speed of a Japanese sale: {label}.",
                    f"{TIC}; {FRED}; this tool", fig)
+
+
+def episode(result) -> Figure:
+    """Predicted 10-year move (tool estimate band, literature central) against the actual path."""
+    est, lit = result.estimate.yields_bp["10y"], result.literature.yields_bp["10y"]
+    x = pd.to_datetime(est["date"] + "-01")
+    fig, ax = plt.subplots(figsize=(6.2, 2.9))
+    ax.fill_between(x, est["p05"], est["p95"], color=PALETTE["blue"], alpha=0.2, label="model, 90% band")
+    ax.plot(x, est["median"], color=PALETTE["blue"], marker="o", markersize=3, label="model (tool estimate)")
+    ax.plot(x, lit["median"], color=PALETTE["orange"], linestyle="--", marker="s", markersize=3,
+            label="model (literature, central)")
+    ax.plot(x, result.actual_10y_path_bp, color=PALETTE["black"], marker="^", markersize=3, label="actual")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_ylabel("10-year change since the\nmonth before, bp")
+    ax.set_title(result.episode.title, fontsize=10)
+    ax.legend(frameon=False, fontsize=7.5, ncols=2)
+    fig.autofmt_xdate()
+    return _finish(f"episode_{result.episode.key}", result.episode.title,
+                   f"Change in the 10-year yield since the month before the window, bp: what the observed "
+                   f"flows ({', '.join(result.holders)}) imply under the tool's estimate (band) and the "
+                   "literature, and what happened.", f"{TIC}; {FRED} DGS10; this tool", fig)

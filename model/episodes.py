@@ -1,0 +1,287 @@
+"""Historical episodes: what the model says foreign flows did, beside what yields did.
+
+An episode is a scenario whose purchase path is the observed flows: each holder's reported net
+purchases in the window, priced by the same engine as user scenarios (tool estimate and
+literature envelope), with the actual change in the 10-year yield and the term premium, the
+Federal Reserve's own purchases and the policy rate over the same months.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from model.config import StrictModel, config_path, load_model
+from model.errors import InputError
+from model.scenarios import (
+    HolderPlan,
+    Scenario,
+    ScenarioContext,
+    ScenarioFile,
+    ScenarioResult,
+    simulate,
+)
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class Episode(StrictModel):
+    key: str
+    title: str
+    start: str = Field(pattern=MONTH)
+    end: str = Field(pattern=MONTH)
+    holders: list[str] = Field(min_length=1)
+    note: str
+    source: str
+
+    @model_validator(mode="after")
+    def _window(self) -> Episode:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+    @property
+    def months(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start + "-01", self.end + "-01", freq="MS")
+
+
+class EpisodesFile(StrictModel):
+    episode: list[Episode]
+
+
+@cache
+def episodes_config() -> EpisodesFile:
+    """The validated ``episodes.toml``."""
+    return load_model(config_path("episodes.toml"), EpisodesFile)
+
+
+def largest_sale(context: ScenarioContext, months: int = 6, since: str = "2000-01") -> Episode:
+    """The largest rolling ``months``-month net sale of bonds and notes by one country in the
+    reported transactions: an episode the data make obvious, found by the tool."""
+    flows = context.panel.flows
+    rows = flows[(flows["instrument"] == "bonds_notes") & (flows["kind"] == "country")
+                 & (flows["month"] >= pd.Timestamp(since + "-01"))]
+    wide = rows.pivot_table(index="month", columns="holder", values="net_purchases_bn")
+    rolling = wide.rolling(months).sum().stack()
+    (end, holder), total = rolling.idxmin(), float(rolling.min())
+    start = end - pd.DateOffset(months=months - 1)
+    return Episode(
+        key="largest_6m_sale", title=f"Largest six-month sale: {holder}, {start:%b %Y} - {end:%b %Y}",
+        start=f"{start:%Y-%m}", end=f"{end:%Y-%m}", holders=[holder],
+        note=(f"Found by the tool: the largest rolling six-month net sale of Treasury bonds and notes by a "
+              f"single country since {since[:4]} in the reported transactions, ${-total:,.0f}bn."),
+        source="U.S. Treasury TIC, Form S and SLT transactions (computed by this tool)",
+    )
+
+
+@dataclass
+class EpisodeResult:
+    """One episode: flows over the window, what the model says, what happened, a verdict."""
+
+    episode: Episode
+    holders: list[str]
+    flows_reported_bn: float
+    flows_holdings_change_bn: float
+    flows_adjusted_bn: float | None
+    estimate: ScenarioResult
+    literature: ScenarioResult
+    actual_10y_bp: float
+    actual_tp_bp: float | None
+    actual_10y_path_bp: list[float]
+    fed_purchases_bn: float | None
+    policy_rate_change_bp: float | None
+    verdict: str
+    verdict_literature: str
+    verdict_tp: str
+    notes: list[str] = field(default_factory=list)
+
+    def predicted(self, response: str = "10y", source: str = "estimate") -> dict[str, float]:
+        result = self.estimate if source == "estimate" else self.literature
+        return result.at(response, result.horizon_months)
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.episode.key, "title": self.episode.title, "start": self.episode.start,
+            "end": self.episode.end, "holders": self.holders, "note": self.episode.note,
+            "source": self.episode.source,
+            "flows_bn": {"reported_net_purchases": self.flows_reported_bn,
+                         "holdings_change": self.flows_holdings_change_bn,
+                         "valuation_adjusted": self.flows_adjusted_bn},
+            "predicted_10y_bp": {"estimate": self.predicted("10y"), "literature": self.predicted("10y", "literature")},
+            "predicted_term_premium_bp": {"estimate": self.predicted("tp10"),
+                                          "literature": self.predicted("tp10", "literature")},
+            "actual_10y_bp": self.actual_10y_bp, "actual_term_premium_bp": self.actual_tp_bp,
+            "actual_10y_path_bp": self.actual_10y_path_bp,
+            "fed_purchases_bn": self.fed_purchases_bn, "policy_rate_change_bp": self.policy_rate_change_bp,
+            "verdict": self.verdict, "verdict_literature": self.verdict_literature,
+            "verdict_term_premium": self.verdict_tp, "notes": self.notes,
+        }
+
+
+def verdict(actual: float | None, band: dict[str, float], what: str) -> str:
+    """Consistent, too large, too small or wrong sign, in plain words."""
+    if actual is None or np.isnan(actual):
+        return f"no data on the {what} for this window"
+    lo, mid, hi = band["p05"], band["median"], band["p95"]
+    share = f"{mid / actual:.0%}" if abs(actual) >= 1 else "n/a"
+    if lo <= actual <= hi:
+        if abs(mid) < 0.25 * abs(actual):
+            return (f"consistent, but only because the band is wide: the flows account for {mid:+.1f} bp of a "
+                    f"{actual:+.0f} bp move in the {what} (the model explains little)")
+        return f"consistent: the {what} moved {actual:+.0f} bp, inside the model's band ({lo:+.1f} to {hi:+.1f})"
+    if mid * actual < 0:
+        return (f"wrong sign: the flows point to {mid:+.1f} bp, the {what} moved {actual:+.0f} bp "
+                f"(other forces dominated)")
+    if abs(actual) > max(abs(lo), abs(hi)):
+        return f"too small: the flows account for {mid:+.1f} bp ({share}) of a {actual:+.0f} bp move in the {what}"
+    return f"too large: the model predicts {mid:+.1f} bp, the {what} moved only {actual:+.0f} bp"
+
+
+def _sum(series: pd.Series, months: pd.DatetimeIndex) -> float | None:
+    values = series.reindex(months)
+    return None if values.isna().all() else float(values.sum())
+
+
+def _change(series: pd.Series, months: pd.DatetimeIndex) -> float | None:
+    before = months[0] - pd.offsets.MonthBegin(1)
+    if before not in series.index or months[-1] not in series.index:
+        return None
+    a, b = series.get(before), series.get(months[-1])
+    return None if pd.isna(a) or pd.isna(b) else float((b - a) * 100)
+
+
+def episode_scenario(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> tuple[Scenario, list[str]]:
+    """The episode as a scenario: each holder's observed reported flows as a path, baseline zero."""
+    months = ep.months
+    plans, keys, notes = [], [], []
+    for name in ep.holders:
+        key = context.resolve(name)
+        if key is None:
+            raise InputError(f"episode '{ep.key}': unknown holder '{name}'", field="holders")
+        flows = context.flows(key, "reported").reindex(months)
+        if flows.isna().any():
+            missing = ", ".join(f"{m:%Y-%m}" for m in months[flows.isna().to_numpy()])
+            notes.append(f"{name}: no reported transactions for {missing} (counted as zero)")
+        plans.append(HolderPlan(holder=key, action="path", baseline=0.0,
+                                flows_bn=[float(v) for v in flows.fillna(0.0)]))
+        keys.append(key)
+    spec = ScenarioFile(scenario={"name": ep.key, "title": ep.title, "description": ep.note, "start": ep.start,
+                                  "horizon_months": len(months)},
+                        pricing={"response": "estimate", "draws": draws, "seed": 1}, holders=plans)
+    return Scenario(path=f"episodes.toml#{ep.key}", spec=spec, holders=keys), notes
+
+
+def run_episode(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> EpisodeResult:
+    """Price an episode's observed flows and set them beside what happened."""
+    scenario, notes = episode_scenario(ep, context, draws)
+    estimate = simulate(scenario, context, response="estimate")
+    literature = simulate(scenario, context, response="literature")
+    frame = context.panel.frame
+    months = ep.months
+    reported, change, adjusted = 0.0, 0.0, 0.0
+    has_adjusted = True
+    for key in scenario.holders:
+        reported += float(context.flows(key, "reported").reindex(months).fillna(0.0).sum())
+        change += float(context.flows(key, "naive").reindex(months).fillna(0.0).sum())
+        if context.is_group(key):
+            adjusted += float(frame[f"{key}_adj_purchases_bn"].reindex(months).fillna(0.0).sum())
+        else:
+            has_adjusted = False
+    y10 = frame["y10y_eom_pct"]
+    before = months[0] - pd.offsets.MonthBegin(1)
+    path = ((y10.reindex(months) - y10.get(before)) * 100).round(6).tolist()
+    actual_10y = _change(y10, months)
+    actual_tp = _change(frame["ytp10_eom_pct"], months)
+    fed = _sum(frame["dfed_treasuries_bn"], months)
+    policy = _change(frame["fedfunds_pct"], months)
+    band10 = estimate.at("10y", len(months))
+    band_tp = estimate.at("tp10", len(months)) if "tp10" in estimate.yields_bp else {"median": np.nan, "p05": np.nan, "p95": np.nan}
+    if len(months) < 3:
+        notes.append("a window this short is mostly noise at a monthly frequency")
+    if not has_adjusted:
+        notes.append("no valuation-adjusted flows for a single country (groups only)")
+    return EpisodeResult(
+        episode=ep, holders=scenario.holders, flows_reported_bn=reported, flows_holdings_change_bn=change,
+        flows_adjusted_bn=adjusted if has_adjusted else None, estimate=estimate, literature=literature,
+        actual_10y_bp=actual_10y, actual_tp_bp=actual_tp, actual_10y_path_bp=path, fed_purchases_bn=fed,
+        policy_rate_change_bp=policy, verdict=verdict(actual_10y, band10, "10-year yield"),
+        verdict_literature=verdict(actual_10y, literature.at("10y", len(months)), "10-year yield"),
+        verdict_tp=verdict(actual_tp, band_tp, "term premium"), notes=notes,
+    )
+
+
+def run_all(context: ScenarioContext, draws: int = 10_000) -> list[EpisodeResult]:
+    """Every shipped episode, then the largest six-month sale found in the data."""
+    episodes = [*episodes_config().episode, largest_sale(context)]
+    return [run_episode(ep, context, draws) for ep in episodes]
+
+
+def explains(result: EpisodeResult) -> bool:
+    """True when the actual 10-year move lies in the tool's band and the flows account for at
+    least a quarter of it."""
+    band, actual = result.predicted("10y"), result.actual_10y_bp
+    if actual is None or np.isnan(actual):
+        return False
+    return band["p05"] <= actual <= band["p95"] and abs(band["median"]) >= 0.25 * abs(actual)
+
+
+def episodes_summary(results: list[EpisodeResult]) -> str:
+    """What the episodes say, in sentences computed from their numbers."""
+    if not results:
+        return "No episodes were run."
+    k = sum(explains(r) for r in results)
+    est = max(abs(r.predicted("10y")["median"]) for r in results)
+    lit = max(abs(r.predicted("10y", "literature")["median"]) for r in results)
+    actual = [r.actual_10y_bp for r in results if r.actual_10y_bp is not None]
+    text = (f"In {k} of {len(results)} episodes the actual 10-year move lies inside the tool's band with the "
+            f"observed flows accounting for at least a quarter of it. The flows imply 10-year moves of at most "
+            f"{est:.0f} bp (tool estimate) or {lit:.0f} bp (literature, central); the actual moves ranged from "
+            f"{min(actual):+.0f} to {max(actual):+.0f} bp.")
+    if k <= len(results) / 2:
+        policy = max((abs(r.policy_rate_change_bp) for r in results if r.policy_rate_change_bp is not None), default=0)
+        fed = max((abs(r.fed_purchases_bn) for r in results if r.fed_purchases_bn is not None), default=0)
+        text += (" The model explains little of what yields did in these episodes: yields moved far more than the "
+                 f"flows imply, and over the same windows the policy rate changed by up to {policy:.0f} bp and "
+                 f"the Federal Reserve's Treasury holdings by up to ${fed:,.0f}bn.")
+    return text
+
+
+def episodes_table(results: list[EpisodeResult]) -> str:
+    """Plain-text table for ``tlrisk episodes``."""
+    lines = []
+    for r in results:
+        e, lit = r.predicted("10y"), r.predicted("10y", "literature")
+        tp = r.predicted("tp10")
+        adjusted = "n/a" if r.flows_adjusted_bn is None else f"{r.flows_adjusted_bn:+,.0f}"
+        lines += [
+            f"{r.episode.title} ({r.episode.start} to {r.episode.end}; {', '.join(r.holders)})",
+            f"  flows, $bn: reported net purchases {r.flows_reported_bn:+,.1f}; change in holdings "
+            f"{r.flows_holdings_change_bn:+,.1f}; valuation-adjusted {adjusted}",
+            f"  10-year, bp: model (estimate) {e['median']:+.1f} [{e['p05']:+.1f}, {e['p95']:+.1f}]; literature "
+            f"{lit['median']:+.1f} [{lit['p05']:+.1f}, {lit['p95']:+.1f}]; actual {_fmt(r.actual_10y_bp)}",
+            f"  term premium, bp: model {tp['median']:+.1f} [{tp['p05']:+.1f}, {tp['p95']:+.1f}]; actual {_fmt(r.actual_tp_bp)}",
+            f"  meanwhile: Fed Treasury purchases {_fmt(r.fed_purchases_bn, '$bn')}; fed funds {_fmt(r.policy_rate_change_bp)} bp",
+            f"  verdict (tool estimate): {r.verdict}",
+            f"  verdict (literature envelope): {r.verdict_literature}",
+            f"  term premium: {r.verdict_tp}",
+            f"  note: {r.episode.note} ({r.episode.source})",
+        ]
+        lines += [f"  caveat: {n}" for n in r.notes]
+        lines.append("")
+    lines.append(episodes_summary(results))
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None or np.isnan(value):
+        return "n/a"
+    return f"{value:+,.0f}{(' ' + unit) if unit else ''}"
+
+
+def to_json(results: list[EpisodeResult]) -> str:
+    return json.dumps([r.to_dict() for r in results], indent=2, default=float)
