@@ -139,7 +139,8 @@ def test_failed_run_leaves_previous_output(reports, monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("model.report.write_pdf", broken)
+    # fail inside the write, after the temporary folder exists
+    monkeypatch.setattr("model.report.draw_figures", broken)
     assert main(["report", "--offline", "--no-progress", "--out", str(out)]) == 1
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before

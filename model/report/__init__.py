@@ -14,10 +14,14 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,29 +229,63 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_figures(inputs: ReportInputs):
-    """The report's figures, one at a time (each is saved and closed before the next is drawn)."""
+def figure_jobs(inputs: ReportInputs) -> list[Callable[[], F.Figure]]:
+    """The report's figures, as functions that draw them (so they can be drawn one at a time,
+    or in worker processes)."""
     panel, results = inputs.panel, inputs.results
-    yield F.top_holders(panel.holdings)
-    yield F.shares(panel.frame)
-    yield F.official_private(panel.frame)
-    yield F.custody(panel.holdings, panel.frame)
-    yield F.flow_measures(panel.frame)
-    yield F.valuation_trap(panel.frame)
-    yield F.impulse_responses(results.local_projections)
-    yield F.stability(results.subsamples)
-    yield F.rolling(results.rolling)
-    yield F.literature(results.comparison())
+    jobs: list[Callable[[], F.Figure]] = [
+        lambda: F.top_holders(panel.holdings),
+        lambda: F.shares(panel.frame),
+        lambda: F.official_private(panel.frame),
+        lambda: F.custody(panel.holdings, panel.frame),
+        lambda: F.flow_measures(panel.frame),
+        lambda: F.valuation_trap(panel.frame),
+        lambda: F.impulse_responses(results.local_projections),
+        lambda: F.stability(results.subsamples),
+        lambda: F.rolling(results.rolling),
+        lambda: F.literature(results.comparison()),
+    ]
     for est, lit in inputs.scenarios:
-        yield F.fan(est, lit)
-        yield F.maturities(est, lit)
-    for result in inputs.episodes:
-        yield F.episode(result)
+        jobs += [lambda est=est, lit=lit: F.fan(est, lit), lambda est=est, lit=lit: F.maturities(est, lit)]
+    jobs += [lambda r=r: F.episode(r) for r in inputs.episodes]
     if len(inputs.sweep):
-        yield F.heatmap(inputs.sweep, "cost_10y_median_bn", "extra federal interest over 10 years, $bn (median)",
-                        "sweep_cost", "Sale size and speed: 10-year interest cost")
-        yield F.heatmap(inputs.sweep, "y10_12m_median_bp", "10-year yield after 12 months, bp (median)",
-                        "sweep_yield", "Sale size and speed: the 10-year after a year")
+        jobs.append(lambda: F.heatmap(inputs.sweep, "cost_10y_median_bn", "extra federal interest over 10 years, "
+                                      "$bn (median)", "sweep_cost", "Sale size and speed: 10-year interest cost"))
+        jobs.append(lambda: F.heatmap(inputs.sweep, "y10_12m_median_bp", "10-year yield after 12 months, bp (median)",
+                                      "sweep_yield", "Sale size and speed: the 10-year after a year"))
+    return jobs
+
+
+_JOBS: list[Callable[[], F.Figure]] = []  # handed to forked workers
+
+
+def _draw(index: int, folder: str) -> dict:
+    figure = _JOBS[index]()
+    files = F.save(figure, Path(folder))
+    png = (Path(folder) / files["png"]).read_bytes()
+    return {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
+            "html_src": "data:image/png;base64," + base64.b64encode(png).decode(),
+            "png": f"figures/{files['png']}", "svg": f"figures/{files['svg']}"}
+
+
+def draw_figures(inputs: ReportInputs, folder: Path) -> list[dict]:
+    """Draw and save every figure (PNG and SVG), in worker processes where the system forks
+    cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4)."""
+    global _JOBS
+    _JOBS = figure_jobs(inputs)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        workers = int(os.environ.get("TLRISK_WORKERS") or min(os.cpu_count() or 1, 4))
+    except ValueError:
+        workers = 1
+    try:
+        if workers > 1 and sys.platform.startswith("linux"):
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                return list(pool.map(_draw, range(len(_JOBS)), [str(folder)] * len(_JOBS)))
+        return [_draw(i, str(folder)) for i in range(len(_JOBS))]
+    finally:
+        _JOBS = []
 
 
 def _environment() -> Environment:
@@ -297,15 +335,7 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> dict[str, Path]:
     payload["changes"] = change = changes(inputs, previous, payload)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        fig_dir = tmp / "figures"
-        meta = []
-        for figure in build_figures(inputs):
-            files = F.save(figure, fig_dir)
-            png = (fig_dir / files["png"]).read_bytes()
-            meta.append({"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
-                         "html_src": "data:image/png;base64," + base64.b64encode(png).decode(),
-                         "png": f"figures/{files['png']}",
-                         "svg": f"figures/{files['svg']}"})
+        meta = draw_figures(inputs, tmp / "figures")
         payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
         html = render_html(inputs, payload, meta, change, for_pdf=False)
         (tmp / "report.html").write_text(html, "utf-8")

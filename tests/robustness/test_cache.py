@@ -121,7 +121,7 @@ def test_two_reports_at_once_share_one_cache(tmp_path, httpserver):
            "TLRISK_TIC_BASE_URL": httpserver.url_for("/tic/"),
            "TLRISK_FRED_URL": httpserver.url_for("/fred/graph/fredgraph.csv"),
            "TLRISK_HTTP_RETRIES": "0", "TLRISK_HTTP_TIMEOUT_S": "2", "TLRISK_FRED_MIN_INTERVAL_S": "0",
-           "TLRISK_HTTP_BACKOFF_S": "0"}
+           "TLRISK_HTTP_BACKOFF_S": "0", "TLRISK_WORKERS": "1"}
     procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--no-progress", "--out", str(tmp_path / f"out{i}")],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
              for i in range(2)]
