@@ -71,7 +71,7 @@ def main() -> int:
     print("treasury-leverage benchmark")
     sim = bench_simulation()
     ok = "ok" if sim["seconds"] <= 1.5 else "SLOW"
-    print(f"  simulation: {sim['draws']:,} draws x {sim['months']} months x 5 maturities: "
+    print(f"  simulation: {sim['draws']:,} draws x {sim['months']} months x 6 responses (5 yields, term premium): "
           f"{sim['seconds']:.2f}s (target about 1s) [{ok}]; peak memory growth {sim['peak_rss_growth_mb']:.0f} MB")
     if "--no-report" not in sys.argv:
         rep = bench_report()
