@@ -8,7 +8,7 @@ import pandas as pd
 
 from model.errors import DataUnavailable, SourceError
 from model.sources.catalog import SourceSpec, source_catalog
-from model.sources.store import DataStore, ManifestEntry
+from model.sources.store import DataStore, ManifestEntry, ranked, read_manifests
 
 REQUIRED_SOURCES = ("tic_mfhhis", "tic_table5", "tic_s1", "tic_table3", "fred_GS10", "fred_DGS10")
 
@@ -57,24 +57,11 @@ def load_bundle(
         When a required source is in neither store.
     """
     specs = specs or source_catalog()
-    warnings: list[str] = []
-    manifests: dict[str, dict[str, ManifestEntry]] = {}
-    for store in (cache, snapshot):
-        try:
-            manifests[store.name] = store.manifest()
-        except SourceError as exc:
-            warnings.append(f"{exc}; ignoring the {store.name}")
-            manifests[store.name] = {}
+    manifests, warnings = read_manifests([cache, snapshot])
     sources: dict[str, LoadedSource] = {}
     missing = []
     for spec in specs:
-        candidates = []
-        for store in (cache, snapshot):
-            entry = manifests[store.name].get(spec.key)
-            if entry is not None:
-                candidates.append((entry.last_observation or "", store is cache, store, entry))
-        candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
-        for _, _, store, entry in candidates:
+        for store, entry in ranked(spec.key, [cache, snapshot], manifests):
             try:
                 frames = store.read(spec.key, entry)
             except SourceError as exc:

@@ -34,11 +34,16 @@ class TicFile(StrictModel):
         return value
 
 
-class TicSection(StrictModel):
-    base_url: str
+class HttpSettings(StrictModel):
+    """Timeout, retries and exponential backoff for one family of sources."""
+
     timeout_s: float = Field(gt=0)
     retries: int = Field(ge=0, le=10)
     backoff_s: float = Field(ge=0)
+
+
+class TicSection(HttpSettings):
+    base_url: str
     files: list[TicFile]
 
 
@@ -51,12 +56,9 @@ class FredSeries(StrictModel):
     snapshot: bool = True
 
 
-class FredSection(StrictModel):
+class FredSection(HttpSettings):
     url: str
     page_url: str
-    timeout_s: float = Field(gt=0)
-    retries: int = Field(ge=0, le=10)
-    backoff_s: float = Field(ge=0)
     min_interval_s: float = Field(ge=0)
     series: list[FredSeries]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,14 @@ from model.errors import InputError, SourceError
 from model.sources.catalog import SourceSpec, sources_config
 from model.sources.detect import parse_source
 from model.sources.fred import to_monthly
-from model.sources.store import DataStore, ManifestEntry, sha256_bytes, utc_now_iso
+from model.sources.store import (
+    DataStore,
+    ManifestEntry,
+    ranked,
+    read_manifests,
+    sha256_bytes,
+    utc_now_iso,
+)
 from model.sources.tables import ParsedTable
 from model.sources.text import TextSource
 
@@ -264,26 +271,16 @@ def merge_vintages(new: pd.DataFrame, old: pd.DataFrame | None) -> pd.DataFrame:
     return merged[merged["vintage"].isin(vintages)].reset_index(drop=True)
 
 
-def _existing(stores: Iterable[DataStore], key: str) -> tuple[ManifestEntry | None, str | None]:
-    best: tuple[ManifestEntry | None, str | None] = (None, None)
-    for store in stores:
-        entry = store.manifest().get(key)
-        if entry and entry.last_observation and (
-            best[0] is None or entry.last_observation > (best[0].last_observation or "")
-        ):
-            best = (entry, store.name)
-    return best
-
-
-def check_not_older(spec: SourceSpec, entry: ManifestEntry, stores: Iterable[DataStore]) -> None:
+def check_not_older(spec: SourceSpec, entry: ManifestEntry, stores: list[DataStore]) -> None:
     """Refuse a table whose newest observation is older than one already held."""
-    held, where = _existing(stores, spec.key)
-    if held and entry.last_observation and held.last_observation and (
-        entry.last_observation < held.last_observation
+    manifests, _ = read_manifests(stores)
+    held = ranked(spec.key, stores, manifests)
+    if held and entry.last_observation and held[0][1].last_observation and (
+        entry.last_observation < held[0][1].last_observation
     ):
         raise RefusedDownload(
             f"{spec.key}: downloaded table ends {entry.last_observation}, older than the "
-            f"{where}'s {held.last_observation}: refused (stale mirror or partial answer)"
+            f"{held[0][0].name}'s {held[0][1].last_observation}: refused (stale mirror or partial answer)"
         )
 
 
@@ -313,13 +310,9 @@ def store_source(
 
 
 def _fallback(key: str, stores: list[DataStore]) -> str | None:
-    for store in stores:
-        try:
-            if key in store.manifest():
-                return store.name
-        except SourceError:
-            continue
-    return None
+    manifests, _ = read_manifests(stores)
+    held = ranked(key, stores, manifests)
+    return held[0][0].name if held else None
 
 
 def pull_sources(

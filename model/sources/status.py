@@ -6,9 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from model.errors import SourceError
 from model.sources.catalog import source_catalog
-from model.sources.store import DataStore
+from model.sources.store import DataStore, ranked, read_manifests
 
 
 def _last_date(last_observation: str) -> dt.date:
@@ -25,23 +24,17 @@ def source_status(cache: DataStore, snapshot: DataStore, today: dt.date | None =
     source's ``stale_after_days`` (frozen, discontinued files are never stale).
     """
     today = today or dt.date.today()
-    manifests = {}
-    for store in (cache, snapshot):
-        try:
-            manifests[store.name] = store.manifest()
-        except SourceError:
-            manifests[store.name] = {}
+    manifests, _ = read_manifests([cache, snapshot])
     rows = []
     for spec in source_catalog():
-        options = [(manifests[s.name].get(spec.key), s.name) for s in (cache, snapshot)]
-        options = [(e, n) for e, n in options if e is not None]
-        options.sort(key=lambda o: (o[0].last_observation or "", o[1] == "cache"), reverse=True)
+        options = ranked(spec.key, [cache, snapshot], manifests)
         if not options:
             rows.append({"source": spec.key, "origin": "missing", "last_observation": None,
                          "retrieved": None, "age_days": None, "stale": None, "title": spec.title,
                          "note": "live only; run 'tlrisk data pull'" if not spec.in_snapshot else "not available"})
             continue
-        entry, origin = options[0]
+        store, entry = options[0]
+        origin = store.name
         age = (today - _last_date(entry.last_observation)).days if entry.last_observation else None
         stale = bool(age is not None and spec.stale_after_days is not None and not spec.frozen
                      and age > spec.stale_after_days)

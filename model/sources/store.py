@@ -248,6 +248,27 @@ class DataStore:
         return copied
 
 
+def read_manifests(stores: list[DataStore]) -> tuple[dict[str, dict[str, ManifestEntry]], list[str]]:
+    """Each store's manifest by store name; an unreadable one counts as empty, with a warning."""
+    manifests, warnings = {}, []
+    for store in stores:
+        try:
+            manifests[store.name] = store.manifest()
+        except SourceError as exc:
+            warnings.append(f"{exc}; ignoring the {store.name}")
+            manifests[store.name] = {}
+    return manifests, warnings
+
+
+def ranked(key: str, stores: list[DataStore], manifests: dict[str, dict[str, ManifestEntry]]
+           ) -> list[tuple[DataStore, ManifestEntry]]:
+    """The stores holding ``key``, newest last observation first; on a tie the first store
+    listed (the cache) wins."""
+    held = [(store, manifests[store.name][key]) for store in stores if key in manifests[store.name]]
+    order = {id(store): i for i, store in enumerate(stores)}
+    return sorted(held, key=lambda se: (se[1].last_observation or "", -order[id(se[0])]), reverse=True)
+
+
 def utc_now_iso() -> str:
     """Current UTC time, ISO 8601 to the second."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

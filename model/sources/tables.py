@@ -141,6 +141,18 @@ def flows_frame(records: list[dict]) -> pd.DataFrame:
     return _typed(pd.DataFrame.from_records(records, columns=FLOWS_COLUMNS), FLOWS_COLUMNS)
 
 
+def check_unique(frame: pd.DataFrame, keys: list[str], src) -> None:
+    """Refuse a table in which a (month, holder, ...) key appears twice, naming the line."""
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        rows = frame[dup].sort_values("line")
+        first, second = rows.iloc[0], rows.iloc[1]
+        raise src.error(
+            f"{second['holder']} {second['month']:%Y-%m} appears twice (also line {first['line']})",
+            int(second["line"]),
+        )
+
+
 def to_csv_text(frame: pd.DataFrame) -> str:
     """Render a tidy table as CSV with ``YYYY-MM`` months and full-precision numbers."""
     out = frame.copy()

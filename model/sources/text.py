@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from model.errors import InputError
 
 MONTHS = {m: i for i, m in enumerate(
@@ -65,6 +67,18 @@ class TextSource:
     def error(self, message: str, line: int | None = None, field: str | None = None) -> InputError:
         """An :class:`InputError` naming this file (``line`` is 1-based)."""
         return InputError(message, self.name, line, field)
+
+
+_ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(cell: str, src: TextSource, line: int, field: str = "month") -> pd.Timestamp:
+    """A ``YYYY-MM`` cell as the first day of that month (a pandas Timestamp)."""
+    text = cell.strip().strip('"')
+    match = _ISO_MONTH.match(text)
+    if not match:
+        raise src.error(f"'{text}' is not a YYYY-MM month", line, field)
+    return pd.Timestamp(int(match.group(1)), int(match.group(2)), 1)
 
 
 def split_tab(line: str) -> list[str]:

@@ -12,42 +12,29 @@ Values are converted from millions to $bn.
 
 from __future__ import annotations
 
-import re
-
-import pandas as pd
-
 from model.config import HolderConfig, holder_config
 from model.sources.tables import (
     FLOW_BASIS_FORM_S,
     FLOW_BASIS_SLT,
     ParsedTable,
+    check_unique,
     flows_frame,
     holdings_basis,
     holdings_frame,
 )
-from model.sources.text import TextSource, is_blank, parse_number, split_comma, split_tab
+from model.sources.text import (
+    TextSource,
+    is_blank,
+    parse_month,
+    parse_number,
+    split_comma,
+    split_tab,
+)
 
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MILLIONS_PER_BN = 1000.0
 INSTRUMENT_BONDS_NOTES = "bonds_notes"
 INSTRUMENT_BILLS = "bills"
 INSTRUMENT_TOTAL = "total"
-
-
-def _month(cell: str, src: TextSource, line: int) -> pd.Timestamp:
-    match = _ISO_MONTH.match(cell.strip().strip('"'))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise src.error(f"'{cell.strip()}' is not a YYYY-MM month", line, "month")
-    return pd.Timestamp(int(match.group(1)), int(match.group(2)), 1)
-
-
-def _check_unique(frame: pd.DataFrame, keys: list[str], src: TextSource) -> None:
-    dup = frame.duplicated(keys, keep="first")
-    if dup.any():
-        row = frame[dup].iloc[0]
-        raise src.error(
-            f"{row['holder']} {row['month']:%Y-%m} appears twice", int(row["line"])
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,7 +85,7 @@ def parse_s1_globl(src: TextSource, holders: HolderConfig | None = None) -> Pars
                 k + 1,
             )
         name = cells[0].strip()
-        month = _month(cells[2], src, k + 1)
+        month = parse_month(cells[2], src, k + 1)
         bought, flag_b = parse_number(cells[S1_PURCHASES_TREASURY], src, k + 1, "[1]")
         sold, flag_s = parse_number(cells[S1_SALES_TREASURY], src, k + 1, "[7]")
         canonical = holders.canonical(name)
@@ -123,7 +110,7 @@ def parse_s1_globl(src: TextSource, holders: HolderConfig | None = None) -> Pars
             f"reaches {flows['month'].min():%Y-%m}: the download looks cut off; refusing it",
             len(lines),
         )
-    _check_unique(flows, ["month", "holder"], src)
+    check_unique(flows, ["month", "holder"], src)
     return ParsedTable(kind="s1_globl", source=src.name, flows=flows)
 
 
@@ -173,7 +160,7 @@ def parse_slt_table3(src: TextSource, holders: HolderConfig | None = None) -> Pa
         if len(cells) < len(T3_REQUIRED):
             raise src.error(f"expected {len(T3_REQUIRED)} fields, found {len(cells)}", k + 1)
         name = cells[col["country"]].strip()
-        month = _month(cells[col["date"]], src, k + 1)
+        month = parse_month(cells[col["date"]], src, k + 1)
         canonical = holders.canonical(name)
         kind = holders.kind(canonical)
 
@@ -203,7 +190,7 @@ def parse_slt_table3(src: TextSource, holders: HolderConfig | None = None) -> Pa
             "file ends before its 'Notes:' block: the download looks cut off; refusing it", len(lines)
         )
     holdings = holdings_frame(holding_records)
-    _check_unique(holdings, ["month", "holder"], src)
+    check_unique(holdings, ["month", "holder"], src)
     return ParsedTable(kind="slt_table3", source=src.name, holdings=holdings, flows=flows_frame(flow_records))
 
 
@@ -230,7 +217,7 @@ def parse_slt3d(src: TextSource, holders: HolderConfig | None = None) -> ParsedT
             continue
         if len(cells) != 6:
             raise src.error(f"expected 6 fields, found {len(cells)}", k + 1)
-        month = _month(cells[2], src, k + 1)
+        month = parse_month(cells[2], src, k + 1)
         value, flag = parse_number(cells[3], src, k + 1, "total")
         long_term = parse_number(cells[4], src, k + 1, "long-term")[0]
         canonical = holders.canonical(cells[0])
@@ -245,5 +232,5 @@ def parse_slt3d(src: TextSource, holders: HolderConfig | None = None) -> ParsedT
     if not notes_seen:
         raise src.error("file ends before its 'Notes:' block: the download looks cut off; refusing it", len(src.lines))
     holdings = holdings_frame(records)
-    _check_unique(holdings, ["month", "holder"], src)
+    check_unique(holdings, ["month", "holder"], src)
     return ParsedTable(kind="slt3d", source=src.name, holdings=holdings)

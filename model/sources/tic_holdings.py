@@ -20,12 +20,11 @@ import re
 import pandas as pd
 
 from model.config import HolderConfig, holder_config
-from model.sources.tables import ParsedTable, holdings_basis, holdings_frame
-from model.sources.text import MONTHS, TextSource, is_blank, parse_number, split_tab
+from model.sources.tables import ParsedTable, check_unique, holdings_basis, holdings_frame
+from model.sources.text import MONTHS, TextSource, is_blank, parse_month, parse_number, split_tab
 
 FOOTER_MFH = "department of the treasury/federal reserve board"
 _YEAR = re.compile(r"^(19|20)\d{2}$")
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE_LINE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _SERIES_NEW = re.compile(r"Series\s+\d+/")
 # A value token at the end of a legacy space-aligned line.
@@ -65,19 +64,6 @@ def _vintage_after_footer(rows: list[list[str]], start: int) -> dt.date | None:
             except ValueError:
                 return None
     return None
-
-
-def _check_unique(records: list[dict], src: TextSource) -> None:
-    seen: dict[tuple, int] = {}
-    for rec in records:
-        key = (rec["month"], rec["holder"])
-        if key in seen:
-            raise src.error(
-                f"holder '{rec['holder']}' appears twice for {rec['month']:%Y-%m} "
-                f"(also line {seen[key]})",
-                rec["line"],
-            )
-        seen[key] = rec["line"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,13 +220,10 @@ def parse_mfhhis(src: TextSource, holders: HolderConfig | None = None) -> Parsed
             "the download looks cut off; refusing it rather than risk a shortened number",
             len(src.lines),
         )
-    _check_unique(records, src)
-    return ParsedTable(
-        kind="mfhhis",
-        source=src.name,
-        holdings=holdings_frame(records),
-        vintage=_vintage_after_footer(rows, footer_at + 1),
-    )
+    holdings = holdings_frame(records)
+    check_unique(holdings, ["month", "holder"], src)
+    return ParsedTable(kind="mfhhis", source=src.name, holdings=holdings,
+                       vintage=_vintage_after_footer(rows, footer_at + 1))
 
 
 def _is_rule(cells: list[str]) -> bool:
@@ -269,13 +252,8 @@ def parse_slt_table5(src: TextSource, holders: HolderConfig | None = None) -> Pa
         raise src.error("no 'Country' header row: not a TIC Table 5 file")
     columns: dict[int, pd.Timestamp] = {}
     for j, cell in enumerate(rows[header][1:], start=1):
-        cell = cell.strip()
-        if not cell:
-            continue
-        match = _ISO_MONTH.match(cell)
-        if not match:
-            raise src.error(f"header cell '{cell}' is not a YYYY-MM month", header + 1, f"column {j + 1}")
-        columns[j] = pd.Timestamp(int(match.group(1)), int(match.group(2)), 1)
+        if cell.strip():
+            columns[j] = parse_month(cell, src, header + 1, f"header column {j + 1}")
     if not columns:
         raise src.error("header row has no month columns", header + 1)
     records: list[dict] = []
@@ -304,8 +282,9 @@ def parse_slt_table5(src: TextSource, holders: HolderConfig | None = None) -> Pa
         )
     if not records:
         raise src.error("no data rows after the header", header + 2)
-    _check_unique(records, src)
-    return ParsedTable(kind="slt_table5", source=src.name, holdings=holdings_frame(records))
+    holdings = holdings_frame(records)
+    check_unique(holdings, ["month", "holder"], src)
+    return ParsedTable(kind="slt_table5", source=src.name, holdings=holdings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,8 +377,9 @@ def parse_mfh_legacy(src: TextSource, holders: HolderConfig | None = None) -> Pa
             "the file looks cut off; refusing it",
             len(lines),
         )
-    _check_unique(records, src)
-    table = ParsedTable(kind="mfh_legacy", source=src.name, holdings=holdings_frame(records))
+    holdings = holdings_frame(records)
+    check_unique(holdings, ["month", "holder"], src)
+    table = ParsedTable(kind="mfh_legacy", source=src.name, holdings=holdings)
     last = table.last_month
     if last is not None and last <= LEGACY_FROZEN_AFTER:
         table.warnings.append(
