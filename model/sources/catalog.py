@@ -13,14 +13,19 @@ from model.config import StrictModel, config_path, load_model
 LEGACY_FROZEN_FILES = {"mfh.txt"}
 
 
-class TicFile(StrictModel):
-    key: str
-    file: str
-    format: str
+class Described(StrictModel):
+    """What every source states about itself."""
+
     title: str
     publisher: str
     units: str
     stale_after_days: int | None = None
+
+
+class TicFile(Described):
+    key: str
+    file: str
+    format: str
     frozen: bool = False
 
     @field_validator("file")
@@ -47,12 +52,8 @@ class TicSection(HttpSettings):
     files: list[TicFile]
 
 
-class FredSeries(StrictModel):
+class FredSeries(Described):
     id: str
-    title: str
-    publisher: str
-    units: str
-    stale_after_days: int | None = None
     snapshot: bool = True
 
 
