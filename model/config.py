@@ -190,6 +190,18 @@ class HolderGroup(StrictModel):
         return self
 
 
+class Definition(StrictModel):
+    """A change in what a row covers, from a month on (``since``) or up to a month (``until``)."""
+
+    note: str
+    since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    until: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+
+    def text(self, holder: str) -> str:
+        when = f"until {self.until}" if self.until else f"from {self.since}" if self.since else ""
+        return f"{holder} {when}: {self.note}".replace("  ", " ")
+
+
 class HolderConfig(StrictModel):
     """Canonical holder names, row kinds and holder groups (``holders.toml``)."""
 
@@ -197,6 +209,7 @@ class HolderConfig(StrictModel):
     memo: dict[str, str]
     kinds: dict[str, list[str]]
     groups: dict[str, HolderGroup]
+    definitions: dict[str, Definition] = Field(default_factory=dict)
     _alias: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

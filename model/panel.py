@@ -403,7 +403,7 @@ def build_panel(
     for col, (series_id, how, scale, units, text) in CONTROL_SERIES.items():
         values = _fred_column(fred, series_id, how, index) * scale
         if values.isna().all():
-            notes.append(f"{col} ({series_id}) not available: {text}")
+            notes.append(f"{col} ({series_id}) not available: {text}; run 'tlrisk data pull' to add it")
         out[col] = values
         columns[col] = f"{units}; {text}"
     out["dfedfunds_bp"] = out["fedfunds_pct"].diff() * 100
@@ -439,9 +439,7 @@ def build_panel(
     columns["market_value_era"] = f"flag; holdings at market value (from {valuation.start})"
 
     frame = pd.DataFrame(out, index=index)
-    for key in ("vix", "jgb10y_pct"):
-        if frame[key].isna().all():
-            notes.append(f"{key} is live-only and not in the snapshot: run 'tlrisk data pull' to use it")
+    notes += [f"definition: {d.text(name)}" for name, d in holders.definitions.items()]
     groups = {k: g.label for k, g in holders.groups.items()}
     return Panel(frame=frame, columns=columns, holdings=holdings, revisions=revisions, flows=flows,
                  breaks=breaks, groups=groups, notes=sorted(set(notes)))

@@ -249,3 +249,12 @@ def test_fred_partial_answer_is_refused(urls, fixtures, primed):
     outcome = pull_sources(specs("fred_GS10"), cache, snapshot, **FAST)[0]
     assert outcome.status == "refused" and "older than the cache" in outcome.message
     assert_intact(cache, before)
+
+
+def test_fred_answer_missing_the_early_history_is_refused(urls, fixtures, primed):
+    cache, snapshot, before = primed
+    lines = (fixtures / "fred_GS10_mini.csv").read_text().splitlines()
+    serve_fred(urls, "GS10", ("\n".join([lines[0], *lines[4:]]) + "\n").encode())  # same end, later start
+    outcome = pull_sources(specs("fred_GS10"), cache, snapshot, **FAST)[0]
+    assert outcome.status == "refused" and "starts" in outcome.message and "partial" in outcome.message
+    assert_intact(cache, before)

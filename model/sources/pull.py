@@ -240,8 +240,8 @@ def process(
     vintage, basis = as_of_date(parsed, retrieved)
     if spec.family == "fred":
         frames["monthly"] = to_monthly(parsed.series)
-        last = parsed.series.dropna(subset=["value"])["date"].max()
-        last_obs = f"{last:%Y-%m-%d}"
+        dates = parsed.series.dropna(subset=["value"])["date"]
+        first_obs, last_obs = f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}"
     else:
         if len(parsed.holdings):
             holdings = parsed.holdings.assign(source=spec.file)
@@ -250,12 +250,15 @@ def process(
         if len(parsed.flows):
             frames["flows"] = parsed.flows.assign(source=spec.file)
         last_obs = f"{parsed.last_month:%Y-%m}" if parsed.last_month is not None else None
+        months = [f["month"].min() for f in frames.values() if len(f)]
+        first_obs = f"{min(months):%Y-%m}" if months else None
     entry = ManifestEntry(
         key=spec.key, format=parsed.kind, url=spec.page_url if obtained != "live pull" else spec.url,
         page_url=spec.page_url, title=spec.title, retrieved=retrieved, obtained=obtained,
         vintage=parsed.vintage.isoformat() if parsed.vintage else None, as_of=vintage,
         as_of_basis=basis, last_observation=last_obs,
         raw_sha256=sha256_bytes(raw), raw_bytes=len(raw), warnings=list(parsed.warnings),
+        first_observation=first_obs,
     )
     return entry, frames
 
@@ -272,15 +275,24 @@ def merge_vintages(new: pd.DataFrame, old: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def check_not_older(spec: SourceSpec, entry: ManifestEntry, stores: list[DataStore]) -> None:
-    """Refuse a table whose newest observation is older than one already held."""
+    """Refuse a table whose newest observation is older than one already held, or (a partial
+    answer) whose history starts later than the held copy's."""
     manifests, _ = read_manifests(stores)
     held = ranked(spec.key, stores, manifests)
-    if held and entry.last_observation and held[0][1].last_observation and (
-        entry.last_observation < held[0][1].last_observation
-    ):
+    if not held:
+        return
+    where, old = held[0][0].name, held[0][1]
+    if entry.last_observation and old.last_observation and entry.last_observation < old.last_observation:
         raise RefusedDownload(
             f"{spec.key}: downloaded table ends {entry.last_observation}, older than the "
-            f"{held[0][0].name}'s {held[0][1].last_observation}: refused (stale mirror or partial answer)"
+            f"{where}'s {old.last_observation}: refused (stale mirror or partial answer)"
+        )
+    # the rolling Table 5 (13 months) always starts later than the previous release
+    if (spec.key != "tic_table5" and entry.first_observation and old.first_observation
+            and entry.first_observation > old.first_observation):
+        raise RefusedDownload(
+            f"{spec.key}: downloaded table starts {entry.first_observation}, later than the {where}'s "
+            f"{old.first_observation}: refused (a partial answer missing the early history)"
         )
 
 

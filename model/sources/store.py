@@ -109,6 +109,7 @@ class ManifestEntry:
     raw_bytes: int
     parts: dict[str, dict[str, object]] = field(default_factory=dict)  # part -> file, sha256, rows
     warnings: list[str] = field(default_factory=list)
+    first_observation: str | None = None  # same format as last_observation
 
     @classmethod
     def from_dict(cls, data: dict) -> ManifestEntry:
