@@ -8,21 +8,23 @@ from hypothesis import settings
 settings.register_profile("robustness", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("robustness")
 
-_COUNTS = {"cases": 0, "passed": 0}
+_COUNTS = {"passed": 0, "failed": 0, "skipped": 0}
 
 
 def pytest_runtest_logreport(report):
-    if report.when == "call" and "robustness" in report.nodeid:
-        _COUNTS["cases"] += 1
-        _COUNTS["passed"] += report.passed
+    if "robustness" not in report.nodeid:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _COUNTS[report.outcome] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _COUNTS["cases"]:
+    total = sum(_COUNTS.values())
+    if total:
         examples = settings().max_examples
         terminalreporter.write_line(
-            f"robustness suite: {_COUNTS['passed']} of {_COUNTS['cases']} cases passed "
-            f"(each property test tries {examples} to 100 generated or corrupted files)"
+            f"robustness suite: {total} cases - {_COUNTS['passed']} passed, {_COUNTS['failed']} failed, "
+            f"{_COUNTS['skipped']} skipped (each property test tries {examples} to 100 generated or corrupted files)"
         )
 
 

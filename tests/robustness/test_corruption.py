@@ -116,14 +116,9 @@ def test_corrupted_fixture_files(name):
     check()
 
 
-RAW = Path(__file__).resolve().parents[3] / "shared" / "data" / "raw"
-
-
 @pytest.mark.parametrize("relative", ["tic/mfhhis01.txt", "tic/slt_table5.txt", "fred/GS10.csv"])
-def test_corrupted_publisher_files(relative):
-    path = RAW / relative
-    if not path.is_file():
-        pytest.skip(f"publisher's raw files not found at {RAW}; not shipped with the project")
+def test_corrupted_publisher_files(relative, raw_dir):
+    path = raw_dir / relative
     raw = path.read_bytes()
 
     @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
