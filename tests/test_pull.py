@@ -224,9 +224,13 @@ def test_connection_refused_falls_back_to_snapshot(monkeypatch, fixtures, tmp_pa
     local.mkdir()
     (local / "slt_table5.txt").write_bytes((fixtures / "slt_table5_mini.txt").read_bytes())
     import_local(specs("tic_table5"), local, snapshot, DataStore(tmp_path / "none", "none"))
-    outcome = pull_sources(specs("tic_table5"), cache, snapshot, **FAST)[0]
+    outcomes = pull_sources(specs("tic_table5", "tic_mfhhis", "tic_s1"), cache, snapshot, **FAST)
+    outcome = outcomes[0]
     assert outcome.status == "failed" and "cannot connect" in outcome.message
     assert outcome.fallback == "snapshot" and "using the snapshot" in outcome.line()
+    # the other files on the same host are not retried one by one
+    assert all("unreachable earlier in this run" in o.message for o in outcomes[1:])
+    assert outcomes[2].fallback is None and "no cached copy exists" in outcomes[2].line()
     assert not cache.manifest()
 
 

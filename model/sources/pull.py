@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
@@ -373,9 +374,13 @@ def pull_sources(
         config.tic.backoff_s if backoff_s is None else backoff_s,
     )
     bar = tqdm(specs, desc="sources", unit="src", disable=None if progress else True, leave=False)
+    unreachable: dict[str, str] = {}  # host -> why; no point retrying every file on a dead host
     for spec in bar:
         bar.set_postfix_str(spec.key)
+        host = urlsplit(spec.url).netloc
         try:
+            if host in unreachable:
+                raise SourceError(f"{spec.key}: skipped, {host} was unreachable earlier in this run ({unreachable[host]})")
             if spec.family == "fred":
                 wait = last_fred + interval - time.monotonic()
                 if wait > 0:
@@ -403,8 +408,10 @@ def pull_sources(
                 })
         except SourceError as exc:
             status = "refused" if isinstance(exc, RefusedDownload) else "failed"
-            outcome = PullOutcome(spec.key, status, str(exc).removeprefix(f"{spec.key}: "),
-                                  _fallback(spec.key, [cache, snapshot]))
+            message = str(exc).removeprefix(f"{spec.key}: ")
+            if message.startswith(("cannot connect", "cannot reach")):
+                unreachable[host] = message
+            outcome = PullOutcome(spec.key, status, message, _fallback(spec.key, [cache, snapshot]))
         outcomes.append(outcome)
         if report:
             report(outcome)
