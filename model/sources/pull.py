@@ -76,12 +76,16 @@ class PullOutcome:
 # ---------------------------------------------------------------------------------------------
 
 
+CONNECT_RETRIES = 1  # a host that does not answer (no network, no DNS) rarely comes back in seconds
+
+
 def http_session(retries: int, backoff_s: float) -> requests.Session:
-    """A session that retries connection errors, read timeouts, 429 and 5xx with exponential
-    backoff (``backoff_s * 2**n``), honouring ``Retry-After``, and follows redirects."""
+    """A session that retries read timeouts, 429 and 5xx with exponential backoff
+    (``backoff_s * 2**n``), honouring ``Retry-After``, retries a failed connection once, and
+    follows redirects. TIC downloads and pandas-datareader's FRED reader both use it."""
     retry = Retry(
-        total=retries,
-        connect=retries,
+        total=retries + CONNECT_RETRIES,
+        connect=min(retries, CONNECT_RETRIES),
         read=retries,
         status=retries,
         backoff_factor=backoff_s,
@@ -154,25 +158,22 @@ def _reason(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class _FredReader:
-    """Factory for pandas-datareader's FRED reader pointed at the configured URL."""
+def read_fred(series_id: str, url: str, session: requests.Session, timeout_s: float) -> pd.DataFrame:
+    """pandas-datareader's FRED reader pointed at ``url``, every observation from 1900 on.
 
-    @staticmethod
-    def read(series_id: str, url: str, session: requests.Session, timeout_s: float,
-             retries: int, pause_s: float) -> pd.DataFrame:
-        from pandas_datareader.fred import FredReader
+    Retries are the session's (urllib3, with backoff and ``Retry-After``), so the reader's own
+    retry loop is switched off.
+    """
+    from pandas_datareader.fred import FredReader
 
-        class _Reader(FredReader):
-            @property
-            def url(self) -> str:  # the configured (or mirror) endpoint
-                return url
+    class _Reader(FredReader):
+        @property
+        def url(self) -> str:  # the configured (or mirror) endpoint
+            return url
 
-        reader = _Reader(
-            symbols=series_id, start="1900-01-01", end=dt.date.today() + dt.timedelta(days=1),
-            retry_count=retries, pause=pause_s, timeout=timeout_s, session=session,
-        )
-        reader.pause_multiplier = 2  # exponential backoff between datareader's own retries
-        return reader.read()
+    reader = _Reader(symbols=series_id, start="1900-01-01", end=dt.date.today() + dt.timedelta(days=1),
+                     retry_count=0, pause=0.0, timeout=timeout_s, session=session)
+    return reader.read()
 
 
 def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: float) -> bytes:
@@ -183,11 +184,10 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
     """
     base_url = spec.url.split("?", 1)[0]
     captured: list[requests.Response] = []
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session = http_session(retries, backoff_s)
     session.hooks["response"].append(lambda r, *args, **kwargs: captured.append(r))
     try:
-        frame = _FredReader.read(spec.series_id or "", base_url, session, timeout_s, retries, backoff_s)
+        frame = read_fred(spec.series_id or "", base_url, session, timeout_s)
     except Exception as exc:  # datareader raises many kinds; all mean "unusable answer"
         status = next((r.status_code for r in reversed(captured) if r.status_code != 200), None)
         if status is not None:
