@@ -421,7 +421,7 @@ class ScenarioResult:
     months: list[str]
     response_source: str
     pricing_mode: str
-    draws: int
+    draws: int | None  # None for the literature envelope (no Monte Carlo)
     seed: int
     yields_bp: dict[str, pd.DataFrame]  # maturity (and "tp10") -> month, date, median, p05, p95, point
     interest_cost_bn: dict[str, dict[str, float]]
@@ -476,7 +476,8 @@ class ScenarioResult:
         """Plain-text summary: yields at 3, 12, 24 months; interest over 1, 5, 10 years; losses."""
         lines = [f"{self.scenario}: {self.title}",
                  f"  start {self.start}, {self.horizon_months} months; response: {self.response_source}; "
-                 f"pricing: {self.pricing_mode}; {self.draws:,} draws, seed {self.seed}"]
+                 f"pricing: {self.pricing_mode}; "
+                 + (f"{self.draws:,} draws, seed {self.seed}" if self.draws else "low / central / high envelope")]
         lines.append(f"  {'yield change (bp)':<20}" + "".join(f"{f'{h} months':>24}" for h in (3, 12, 24)))
         for m in self.yields_bp:
             cells = []
@@ -665,8 +666,9 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
         path=scenario.path, start=spec.scenario.start, horizon_months=horizon, months=months,
         response_source=source, pricing_mode=(f"announcement ({share:.0%} priced at once)" if share else "flow"),
-        draws=draws if response == "estimate" else 3, seed=pricing.seed, yields_bp=yields,
-        interest_cost_bn=cost, holder_loss_bn=loss, flows=flows, holder_paths=paths, notes=notes,
+        draws=draws if response == "estimate" else None, seed=pricing.seed, yields_bp=yields,
+        interest_cost_bn=cost, holder_loss_bn=loss, flows=flows, holder_paths=paths,
+        notes=list(dict.fromkeys(notes)),
     )
 
 
