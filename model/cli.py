@@ -7,16 +7,15 @@ Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from model import paths
 from model.errors import EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK, TLRiskError
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def _stores():
@@ -118,7 +117,7 @@ def cmd_data_snapshot(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def load_panel(verbose_notes: bool = True):
+def load_panel():
     """Data (cache or snapshot) -> panel, printing what the reader should know to stderr."""
     from model.panel import build_panel
     from model.sources.bundle import load_bundle
@@ -236,8 +235,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from model.estimate import fit_all
     from model.report import ReportInputs, band, git_commit, write_report
     from model.scenarios import (
+        Scenario,
         ScenarioContext,
-        load_scenario,
         scenario_files,
         simulate,
         sweep,
@@ -259,14 +258,15 @@ def cmd_report(args: argparse.Namespace) -> int:
                 print(outcome.line(), file=sys.stderr)
     bundle, panel = load_panel()
     context = ScenarioContext.build(panel, None)
-    problems = [p for f in files for p in validate_scenario(f, context)[1]]
+    checked = [(file, *validate_scenario(file, context)) for file in files]  # every problem, all files
+    problems = [p for _, _, found, _ in checked for p in found]
     if problems:
         raise ValidationFailed(problems)
-    results = fit_all(panel)
-    context = ScenarioContext.build(panel, results)
+    context = dataclasses.replace(context, results=fit_all(panel))
+    results = context.results
     priced = []
-    for file in files:
-        scenario = load_scenario(file, context)
+    for file, spec, _, holders in checked:
+        scenario = Scenario(path=str(file), spec=spec, holders=holders)
         estimate = simulate(scenario, context, response="estimate")
         literature = simulate(scenario, context, response="literature")
         priced.append((estimate, literature))
@@ -408,9 +408,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_FAILURE
 
-
-def entry() -> None:  # pragma: no cover - console script shim
-    sys.exit(main())
 
 
 __all__ = ["main", "build_parser", "EXIT_INVALID_INPUT"]

@@ -537,10 +537,8 @@ def response_model(context: ScenarioContext, measure: str, groups: list[str]) ->
     means, factors = {}, {}
     lags = context.results.config.distributed_lags.lags
     for m in available_responses(context, measure):
-        res = context.results.dl(m, measure)
-        terms = [t for g in groups for t in res.effects[g].terms]
-        means[m] = res.params[terms].to_numpy()
-        factors[m] = _spd_factor(res.cov.loc[terms, terms].to_numpy())
+        means[m], cov = context.results.dl(m, measure).lag_block(groups)
+        factors[m] = _spd_factor(cov)
     res10 = context.results.dl("10y", measure)
     return ResponseModel(groups, lags, means, factors, context.results.config.units,
                          f"tool estimate: {res10.name.rsplit('/', 2)[0]}/{measure} "

@@ -84,9 +84,11 @@ class RegressionResult:
             "se_hac": self.bse.to_numpy(), "t": t.to_numpy(), "p": p,
         }).reset_index(drop=True)
 
-    def lag_block(self, holder: str) -> tuple[np.ndarray, np.ndarray]:
-        """A holder's lag coefficients (bp per flow unit) and their joint HAC covariance."""
-        terms = self.effects[holder].terms
+    def lag_block(self, holders: str | list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The lag coefficients (bp per flow unit) of one holder, or of several in order, and
+        their joint HAC covariance (cross-holder terms included)."""
+        names = [holders] if isinstance(holders, str) else holders
+        terms = [t for h in names for t in self.effects[h].terms]
         return self.params[terms].to_numpy(), self.cov.loc[terms, terms].to_numpy()
 
     def summary(self) -> str:

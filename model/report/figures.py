@@ -62,10 +62,6 @@ def save(figure: Figure, folder: Path) -> dict[str, str]:
     return {"png": png.name, "svg": svg.name}
 
 
-def _months(frame: pd.DataFrame | pd.Series) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(frame.index)
-
-
 # ---------------------------------------------------------------------------------------------
 # Who holds Treasuries
 # ---------------------------------------------------------------------------------------------

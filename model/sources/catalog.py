@@ -122,10 +122,3 @@ def source_catalog(config: SourcesConfig | None = None) -> list[SourceSpec]:
     ]
     return specs
 
-
-def spec_by_key(key: str) -> SourceSpec:
-    """Look up one source by key (``tic_mfhhis``, ``fred_GS10`` ...)."""
-    for spec in source_catalog():
-        if spec.key == key:
-            return spec
-    raise KeyError(key)

@@ -86,8 +86,8 @@ def parse_s1_globl(src: TextSource, holders: HolderConfig | None = None) -> Pars
             )
         name = cells[0].strip()
         month = parse_month(cells[2], src, k + 1)
-        bought, flag_b = parse_number(cells[S1_PURCHASES_TREASURY], src, k + 1, "[1]")
-        sold, flag_s = parse_number(cells[S1_SALES_TREASURY], src, k + 1, "[7]")
+        bought, _ = parse_number(cells[S1_PURCHASES_TREASURY], src, k + 1, "[1]")
+        sold, _ = parse_number(cells[S1_SALES_TREASURY], src, k + 1, "[7]")
         canonical = holders.canonical(name)
         records.append({
             "month": month,
