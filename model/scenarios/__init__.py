@@ -1,0 +1,44 @@
+"""Scenarios: a purchase path per holder, priced into yields, federal interest and the sellers'
+own losses, with Monte Carlo bands.
+
+A scenario file (TOML) names a start month, a horizon and, per holder, a change of purchases
+relative to a baseline (by default the holder's trailing 12-month average):
+
+* ``slowdown`` - purchases fall by a ``share`` of the baseline or by ``bn_per_month``,
+  optionally ramped in over ``ramp_months``, for ``months`` (default: the whole horizon);
+* ``pause`` - net purchases go to zero for ``months``;
+* ``sell`` - holdings fall by ``bn`` or by a ``share`` of holdings over ``months``, below the
+  path they would follow at baseline purchases (net sales of ``bn / months`` a month on top of
+  the baseline);
+* ``path`` - net purchases follow ``flows_bn`` month by month (the deviation is the path minus
+  the baseline; historical episodes use a baseline of zero, so the deviation is the flows).
+
+Every action is a deviation from the baseline, so plans for several holders add up.
+
+Pricing: flows move yields through the estimated distributed-lag responses (or the
+literature envelope); with ``mode = "announcement"`` a share of the planned cumulative change
+is priced at once. Uncertainty: whole response paths are drawn from the joint HAC covariance
+of the lag coefficients (the same normal draws for every maturity).
+"""
+
+from model.scenarios.context import ScenarioContext
+from model.scenarios.paths import HolderPath, holder_path
+from model.scenarios.pricing import BANDS, ScenarioResult, simulate, sweep
+from model.scenarios.schema import (
+    HolderPlan,
+    Pricing,
+    Scenario,
+    ScenarioFile,
+    ScenarioMeta,
+    SimulationConfig,
+    load_scenario,
+    scenario_files,
+    simulation_config,
+    validate_scenario,
+)
+
+__all__ = [
+    "BANDS", "HolderPath", "HolderPlan", "Pricing", "Scenario", "ScenarioContext", "ScenarioFile",
+    "ScenarioMeta", "ScenarioResult", "SimulationConfig", "holder_path", "load_scenario", "scenario_files",
+    "simulate", "simulation_config", "sweep", "validate_scenario",
+]

@@ -1,0 +1,104 @@
+"""The data and estimates a scenario is priced with: panel, estimates, fiscal model, holder
+groups and durations, with lookups by holder."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from model.config import HolderConfig, holder_config
+from model.estimate import EstimationResults
+from model.estimate.spec import FLOW_COLUMN
+from model.fiscal import FiscalModel
+from model.panel import Panel, ValuationConfig, valuation_config
+from model.scenarios.schema import SimulationConfig, simulation_config
+
+# ---------------------------------------------------------------------------------------------
+# The data a scenario needs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioContext:
+    """Data and estimates the scenarios are priced with."""
+
+    panel: Panel
+    results: EstimationResults | None  # None: enough to validate files, not to price them
+    fiscal: FiscalModel
+    holders: HolderConfig
+    valuation: ValuationConfig
+    simulation: SimulationConfig
+
+    @classmethod
+    def build(cls, panel: Panel, results: EstimationResults | None) -> ScenarioContext:
+        return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
+                   valuation=valuation_config(), simulation=simulation_config())
+
+    # -- holders -------------------------------------------------------------------------
+    def holder_names(self) -> list[str]:
+        """Group keys, group labels and country names present in the data."""
+        countries = sorted(set(self.panel.holdings.loc[self.panel.holdings["kind"] == "country", "holder"]))
+        return [*self.holders.groups, *(g.label for g in self.holders.groups.values()), *countries]
+
+    def resolve(self, name: str) -> str | None:
+        """A holder key (group key or canonical country name) for a name in a scenario file."""
+        key = self.holders.group_of_holder(name)
+        if key:
+            return key
+        canonical = self.holders.canonical(name)
+        for k, g in self.holders.groups.items():
+            if g.members == [canonical]:
+                return k
+        if canonical in set(self.panel.holdings["holder"]):
+            return canonical
+        return None
+
+    def is_group(self, key: str) -> bool:
+        return key in self.holders.groups
+
+    def holdings_at(self, key: str, month: pd.Timestamp) -> float:
+        """Holdings ($bn) at the last published month up to ``month``."""
+        if self.is_group(key):
+            series = self.panel.frame[f"{key}_holdings_bn"]
+        else:
+            h = self.panel.holdings
+            series = h[h["holder"] == key].set_index("month")["holdings_bn"]
+        series = series.loc[:month].dropna()
+        return float(series.iloc[-1]) if len(series) else math.nan
+
+    def bill_share(self, key: str) -> float:
+        group = key if self.is_group(key) else "foreign_official"
+        series = self.panel.frame[f"{group}_bill_share"].dropna()
+        return float(series.iloc[-1]) if len(series) else 0.0
+
+    def flows(self, key: str, measure: str) -> pd.Series:
+        """A holder's monthly flow ($bn) in the given measure."""
+        if self.is_group(key):
+            return self.panel.frame[f"{key}_{FLOW_COLUMN[measure]}"]
+        if measure != "reported":
+            h = self.panel.holdings
+            return h[h["holder"] == key].set_index("month")["holdings_bn"].diff()
+        f = self.panel.flows
+        rows = f[(f["holder"] == key) & (f["instrument"] == "bonds_notes")]
+        return rows.set_index("month")["net_purchases_bn"]
+
+    def baseline(self, key: str, measure: str, start: pd.Timestamp) -> tuple[float, str]:
+        """Trailing 12-month average purchases before ``start`` ($bn a month), and its window."""
+        flows = self.flows(key, measure).loc[: start - pd.offsets.MonthBegin(1)].dropna()
+        window = flows.iloc[-12:]
+        if window.empty:
+            return 0.0, "no data: baseline 0"
+        return float(window.mean()), f"{window.index[0]:%Y-%m} to {window.index[-1]:%Y-%m}"
+
+    def duration(self, key: str) -> float:
+        return self.valuation.duration(key)
+
+    @property
+    def debt_today_bn(self) -> float:
+        return self.results.today.debt_bn
+
+    @property
+    def last_data_month(self) -> pd.Timestamp:
+        return self.panel.frame["total_foreign_holdings_bn"].last_valid_index()
