@@ -35,6 +35,9 @@ class DLConfig(StrictModel):
     yield_timing: Literal["eom", "avg"]
     controls: list[str]
     holders: HoldersByMeasure
+    bootstrap_reps: int = Field(ge=0, le=10_000)
+    bootstrap_block_months: int = Field(ge=1, le=60)
+    bootstrap_seed: int = Field(ge=0)
 
     @field_validator("maturities")
     @classmethod
@@ -42,6 +45,31 @@ class DLConfig(StrictModel):
         bad = [m for m in value if m not in RESPONSES]
         if bad:
             raise ValueError(f"unknown maturity '{bad[0]}' (use {', '.join(RESPONSES)})")
+        return value
+
+
+class Window(StrictModel):
+    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    end: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class GridConfig(StrictModel):
+    """The specification grid (``[grid]``): every combination is one joint system."""
+
+    measures: list[FlowMeasure] = Field(min_length=1)
+    holders: list[str] = Field(min_length=1)
+    lags: list[int] = Field(min_length=1)
+    timing: Literal["eom", "avg"]
+    weights: Literal["equal"]
+    min_obs_per_regressor: float = Field(ge=1, le=20)
+    controls: dict[str, list[str]] = Field(min_length=1)
+    windows: dict[str, Window] = Field(min_length=1)
+
+    @field_validator("lags")
+    @classmethod
+    def _lags(cls, value: list[int]) -> list[int]:
+        if any(k < 0 or k > 12 for k in value):
+            raise ValueError("lags must be between 0 and 12")
         return value
 
 
@@ -77,6 +105,7 @@ class EstimationConfig(StrictModel):
     units: Literal["pct_debt", "bn"]
     exclude_breaks: bool
     distributed_lags: DLConfig
+    grid: GridConfig
     levels: LevelsConfig
     local_projections: LPConfig
     stability: StabilityConfig
