@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import traceback
@@ -131,11 +130,19 @@ def load_panel():
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from model.estimate import fit_all
+    from model.scenarios import ScenarioContext
 
     _, panel = load_panel()
     results = fit_all(panel, credibility=not args.json or args.full)
+    context = ScenarioContext.build(panel, results)
+    labels = {k: g.label for k, g in context.holders.groups.items()}
     if args.json:
-        payload = results.to_dict() if args.full else results.models()
+        from model.scenarios.pricing import SCHEMA_VERSION
+
+        payload = {"schema_version": SCHEMA_VERSION, **(results.to_dict() if args.full else {
+            "models": results.models(), "specification_grid": results.grid.records()}),
+            "posterior": context.response.to_dict(labels)["posterior"],
+            "response_model": context.response.describe()}
         text = json.dumps(payload, indent=2)
         if args.out:
             from model.sources.store import atomic_write_text
@@ -146,6 +153,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
             print(text)
     else:
         print(results.summary())
+        print()
+        print(context.response.summary(labels))
     return EXIT_OK
 
 
@@ -233,7 +242,7 @@ def _display_path(path: Path) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     from model.errors import InputError, ValidationFailed
     from model.estimate import fit_all
-    from model.report import ReportInputs, band, git_commit, write_report
+    from model.report import ReportInputs, ScenarioSet, band, git_commit, write_report
     from model.scenarios import (
         Scenario,
         ScenarioContext,
@@ -262,24 +271,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     problems = [p for _, _, found, _ in checked for p in found]
     if problems:
         raise ValidationFailed(problems)
-    context = dataclasses.replace(context, results=fit_all(panel))
+    context = ScenarioContext.build(panel, fit_all(panel))
     results = context.results
     priced = []
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
-        estimate = simulate(scenario, context, response="estimate")
-        literature = simulate(scenario, context, response="literature")
-        priced.append((estimate, literature))
-        month = min(24, estimate.horizon_months)
-        print(f"{estimate.scenario}: 10-year after {month} months {band(estimate.at('10y', month))} bp "
-              f"(tool estimate), {band(literature.at('10y', month))} bp (literature); extra federal interest "
-              f"over 10 years {band(estimate.interest_cost_bn['10y'], 0)} / {band(literature.interest_cost_bn['10y'], 0)} $bn")
+        sset = ScenarioSet(*(simulate(scenario, context, response=r) for r in ("posterior", "data", "literature")))
+        priced.append(sset)
+        post, lit = sset.posterior, sset.literature
+        print(f"{post.scenario}: lasting 10-year move {band(post.lasting('10y'))} bp (posterior), "
+              f"{band(sset.data.lasting('10y'))} (data), {band(lit.lasting('10y'))} (literature); extra federal "
+              f"interest over 10 years {band(post.cost('10yr'), 0)} / {band(lit.cost('10yr'), 0)} $bn"
+              + (f"; {len(post.warnings) + len(sset.data.warnings)} warning(s)" if post.warnings or sset.data.warnings else ""))
     grid = sweep(context, holder="japan", draws=2000, progress=not args.no_progress)
     from model.episodes import run_all
 
     episodes = run_all(context)
-    written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, scenarios=priced, sweep=grid,
-                                        episodes=episodes,
+    labels = {k: g.label for k, g in context.holders.groups.items()}
+    written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, response=context.response,
+                                        holder_labels=labels, scenarios=priced, sweep=grid, episodes=episodes,
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out)
     for label in ("html", "pdf", "json", "figures"):
@@ -328,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_data_snapshot)
 
     p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
-    p.add_argument("--json", action="store_true", help="print the list of models as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print models, the specification grid and the posterior per holder as JSON")
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
     p.add_argument("--out", help="with --json: write to this file instead of stdout")
     p.set_defaults(handler=cmd_fit)
@@ -340,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="price one scenario file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
-    p.add_argument("--response", choices=["estimate", "literature"], help="override the file's response source")
+    p.add_argument("--response", choices=["posterior", "data", "literature"],
+                   help="override the file's response: posterior (default), data (estimates alone) or literature")
     p.add_argument("--draws", type=_positive_int, help="override the file's number of draws")
     p.set_defaults(handler=cmd_simulate)
 
@@ -348,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holder", default="japan")
     p.add_argument("--sizes", type=float, nargs="+", default=[100, 250, 500, 750, 1000], help="$bn")
     p.add_argument("--months", type=_positive_int, nargs="+", default=[1, 6, 12, 24, 36])
-    p.add_argument("--response", choices=["estimate", "literature"], default="estimate")
+    p.add_argument("--response", choices=["posterior", "data", "literature"], default="posterior")
     p.add_argument("--draws", type=_positive_int, default=2000)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-progress", action="store_true")

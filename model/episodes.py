@@ -1,8 +1,8 @@
 """Historical episodes: what the model says foreign flows did, beside what yields did.
 
 An episode is a scenario whose purchase path is the observed flows: each holder's reported net
-purchases in the window, priced by the same engine as user scenarios (tool estimate and
-literature envelope), with the actual change in the 10-year yield and the term premium, the
+purchases in the window, priced by the same engine as user scenarios (the posterior response
+and the literature envelope), with the actual change in the 10-year yield and the term premium, the
 Federal Reserve's own purchases and the policy rate over the same months.
 """
 
@@ -88,7 +88,7 @@ class EpisodeResult:
     flows_reported_bn: float
     flows_holdings_change_bn: float
     flows_adjusted_bn: float | None
-    estimate: ScenarioResult
+    posterior: ScenarioResult
     literature: ScenarioResult
     actual_10y_bp: float
     actual_tp_bp: float | None
@@ -100,9 +100,15 @@ class EpisodeResult:
     verdict_tp: str
     notes: list[str] = field(default_factory=list)
 
-    def predicted(self, response: str = "10y", source: str = "estimate") -> dict[str, float]:
-        result = self.estimate if source == "estimate" else self.literature
+    def predicted(self, response: str = "10y", source: str = "posterior") -> dict[str, float]:
+        """The model's band for the window's end: ``{median, p05, p95}`` (posterior) or
+        ``{central, low, high}`` (literature)."""
+        result = self.posterior if source == "posterior" else self.literature
         return result.at(response, result.horizon_months)
+
+    def predicted_triple(self, response: str = "10y", source: str = "posterior") -> tuple[float, float, float]:
+        result = self.posterior if source == "posterior" else self.literature
+        return result.triple(response, result.horizon_months)
 
     def to_dict(self) -> dict:
         return {
@@ -112,8 +118,8 @@ class EpisodeResult:
             "flows_bn": {"reported_net_purchases": self.flows_reported_bn,
                          "holdings_change": self.flows_holdings_change_bn,
                          "valuation_adjusted": self.flows_adjusted_bn},
-            "predicted_10y_bp": {"estimate": self.predicted("10y"), "literature": self.predicted("10y", "literature")},
-            "predicted_term_premium_bp": {"estimate": self.predicted("tp10"),
+            "predicted_10y_bp": {"posterior": self.predicted("10y"), "literature": self.predicted("10y", "literature")},
+            "predicted_term_premium_bp": {"posterior": self.predicted("tp10"),
                                           "literature": self.predicted("tp10", "literature")},
             "actual_10y_bp": self.actual_10y_bp, "actual_term_premium_bp": self.actual_tp_bp,
             "actual_10y_path_bp": self.actual_10y_path_bp,
@@ -123,11 +129,12 @@ class EpisodeResult:
         }
 
 
-def verdict(actual: float | None, band: dict[str, float], what: str) -> str:
-    """Consistent, too large, too small or wrong sign, in plain words."""
+def verdict(actual: float | None, band: tuple[float, float, float], what: str) -> str:
+    """Consistent, too large, too small or wrong sign, in plain words (``band`` is low,
+    middle, high)."""
     if actual is None or np.isnan(actual):
         return f"no data on the {what} for this window"
-    lo, mid, hi = band["p05"], band["median"], band["p95"]
+    lo, mid, hi = band
     share = f"{mid / actual:.0%}" if abs(actual) >= 1 else "n/a"
     if lo <= actual <= hi:
         if abs(mid) < 0.25 * abs(actual):
@@ -172,14 +179,14 @@ def episode_scenario(ep: Episode, context: ScenarioContext, draws: int = 10_000)
         keys.append(key)
     spec = ScenarioFile(scenario={"name": ep.key, "title": ep.title, "description": ep.note, "start": ep.start,
                                   "horizon_months": len(months)},
-                        pricing={"response": "estimate", "draws": draws, "seed": 1}, holders=plans)
+                        pricing={"response": "posterior", "draws": draws, "seed": 1}, holders=plans)
     return Scenario(path=f"episodes.toml#{ep.key}", spec=spec, holders=keys), notes
 
 
 def run_episode(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> EpisodeResult:
     """Price an episode's observed flows and set them beside what happened."""
     scenario, notes = episode_scenario(ep, context, draws)
-    estimate = simulate(scenario, context, response="estimate")
+    posterior = simulate(scenario, context, response="posterior")
     literature = simulate(scenario, context, response="literature")
     frame = context.panel.frame
     months = ep.months
@@ -199,18 +206,18 @@ def run_episode(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> E
     actual_tp = _change(frame["ytp10_eom_pct"], months)
     fed = _sum(frame["dfed_treasuries_bn"], months)
     policy = _change(frame["fedfunds_pct"], months)
-    band10 = estimate.at("10y", len(months))
-    band_tp = estimate.at("tp10", len(months)) if "tp10" in estimate.yields_bp else {"median": np.nan, "p05": np.nan, "p95": np.nan}
+    band10 = posterior.triple("10y", len(months))
+    band_tp = posterior.triple("tp10", len(months))
     if len(months) < 3:
         notes.append("a window this short is mostly noise at a monthly frequency")
     if not has_adjusted:
         notes.append("no valuation-adjusted flows for a single country (groups only)")
     return EpisodeResult(
         episode=ep, holders=scenario.holders, flows_reported_bn=reported, flows_holdings_change_bn=change,
-        flows_adjusted_bn=adjusted if has_adjusted else None, estimate=estimate, literature=literature,
+        flows_adjusted_bn=adjusted if has_adjusted else None, posterior=posterior, literature=literature,
         actual_10y_bp=actual_10y, actual_tp_bp=actual_tp, actual_10y_path_bp=path, fed_purchases_bn=fed,
         policy_rate_change_bp=policy, verdict=verdict(actual_10y, band10, "10-year yield"),
-        verdict_literature=verdict(actual_10y, literature.at("10y", len(months)), "10-year yield"),
+        verdict_literature=verdict(actual_10y, literature.triple("10y", len(months)), "10-year yield"),
         verdict_tp=verdict(actual_tp, band_tp, "term premium"), notes=notes,
     )
 
@@ -224,10 +231,10 @@ def run_all(context: ScenarioContext, draws: int = 10_000) -> list[EpisodeResult
 def explains(result: EpisodeResult) -> bool:
     """True when the actual 10-year move lies in the tool's band and the flows account for at
     least a quarter of it."""
-    band, actual = result.predicted("10y"), result.actual_10y_bp
+    (lo, mid, hi), actual = result.predicted_triple("10y"), result.actual_10y_bp
     if actual is None or np.isnan(actual):
         return False
-    return band["p05"] <= actual <= band["p95"] and abs(band["median"]) >= 0.25 * abs(actual)
+    return lo <= actual <= hi and abs(mid) >= 0.25 * abs(actual)
 
 
 def episodes_summary(results: list[EpisodeResult]) -> str:
@@ -235,12 +242,12 @@ def episodes_summary(results: list[EpisodeResult]) -> str:
     if not results:
         return "No episodes were run."
     k = sum(explains(r) for r in results)
-    est = max(abs(r.predicted("10y")["median"]) for r in results)
-    lit = max(abs(r.predicted("10y", "literature")["median"]) for r in results)
+    est = max(abs(r.predicted_triple("10y")[1]) for r in results)
+    lit = max(abs(r.predicted_triple("10y", "literature")[1]) for r in results)
     actual = [r.actual_10y_bp for r in results if r.actual_10y_bp is not None]
     text = (f"In {k} of {len(results)} episodes the actual 10-year move lies inside the tool's band with the "
             f"observed flows accounting for at least a quarter of it. The flows imply 10-year moves of at most "
-            f"{est:.0f} bp (tool estimate) or {lit:.0f} bp (literature, central); the actual moves ranged from "
+            f"{est:.0f} bp (posterior) or {lit:.0f} bp (literature, central); the actual moves ranged from "
             f"{min(actual):+.0f} to {max(actual):+.0f} bp.")
     if k <= len(results) / 2:
         policy = max((abs(r.policy_rate_change_bp) for r in results if r.policy_rate_change_bp is not None), default=0)
@@ -255,18 +262,18 @@ def episodes_table(results: list[EpisodeResult]) -> str:
     """Plain-text table for ``tlrisk episodes``."""
     lines = []
     for r in results:
-        e, lit = r.predicted("10y"), r.predicted("10y", "literature")
-        tp = r.predicted("tp10")
+        e, lit = r.predicted_triple("10y"), r.predicted_triple("10y", "literature")
+        tp = r.predicted_triple("tp10")
         adjusted = "n/a" if r.flows_adjusted_bn is None else f"{r.flows_adjusted_bn:+,.0f}"
         lines += [
             f"{r.episode.title} ({r.episode.start} to {r.episode.end}; {', '.join(r.holders)})",
             f"  flows, $bn: reported net purchases {r.flows_reported_bn:+,.1f}; change in holdings "
             f"{r.flows_holdings_change_bn:+,.1f}; valuation-adjusted {adjusted}",
-            f"  10-year, bp: model (estimate) {e['median']:+.1f} [{e['p05']:+.1f}, {e['p95']:+.1f}]; literature "
-            f"{lit['median']:+.1f} [{lit['p05']:+.1f}, {lit['p95']:+.1f}]; actual {_fmt(r.actual_10y_bp)}",
-            f"  term premium, bp: model {tp['median']:+.1f} [{tp['p05']:+.1f}, {tp['p95']:+.1f}]; actual {_fmt(r.actual_tp_bp)}",
+            f"  10-year, bp: model (posterior) {e[1]:+.1f} [{e[0]:+.1f}, {e[2]:+.1f}]; literature "
+            f"{lit[1]:+.1f} [{lit[0]:+.1f}, {lit[2]:+.1f}]; actual {_fmt(r.actual_10y_bp)}",
+            f"  term premium, bp: model {tp[1]:+.1f} [{tp[0]:+.1f}, {tp[2]:+.1f}]; actual {_fmt(r.actual_tp_bp)}",
             f"  meanwhile: Fed Treasury purchases {_fmt(r.fed_purchases_bn, '$bn')}; fed funds {_fmt(r.policy_rate_change_bp)} bp",
-            f"  verdict (tool estimate): {r.verdict}",
+            f"  verdict (posterior): {r.verdict}",
             f"  verdict (literature envelope): {r.verdict_literature}",
             f"  term premium: {r.verdict_tp}",
             f"  note: {r.episode.note} ({r.episode.source})",

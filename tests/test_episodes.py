@@ -91,10 +91,10 @@ def test_episode_equals_a_hand_built_scenario(context, scenario_file, panel):
             f'[[holders]]\nholder = "japan"\naction = "path"\nbaseline = 0.0\nflows_bn = {flows}\n')
     hand = simulate(load_scenario(scenario_file(text), context), context)
     for m in ("10y", "tp10", "2y"):
-        for col in ("median", "p05", "p95", "point"):
-            np.testing.assert_allclose(result.estimate.yields_bp[m][col], hand.yields_bp[m][col])
+        for col in ("low", "mid", "high"):
+            np.testing.assert_allclose(result.posterior.yields_bp[m][col], hand.yields_bp[m][col])
     lit = simulate(load_scenario(scenario_file(text), context), context, response="literature")
-    np.testing.assert_allclose(result.literature.yields_bp["10y"]["median"], lit.yields_bp["10y"]["median"])
+    np.testing.assert_allclose(result.literature.yields_bp["10y"]["mid"], lit.yields_bp["10y"]["mid"])
 
 
 def test_largest_sale_found_by_the_tool(context, panel):
@@ -110,12 +110,12 @@ def test_largest_sale_found_by_the_tool(context, panel):
 
 
 def test_verdicts():
-    band = {"median": 5.0, "p05": 2.0, "p95": 8.0}
+    band = (2.0, 5.0, 8.0)
     assert verdict(6.0, band, "10-year yield").startswith("consistent: ")
     assert verdict(40.0, band, "10-year yield").startswith("too small")
     assert verdict(1.0, band, "10-year yield").startswith("too large")
     assert verdict(-20.0, band, "10-year yield").startswith("wrong sign")
-    wide = {"median": 1.0, "p05": -30.0, "p95": 30.0}
+    wide = (-30.0, 1.0, 30.0)
     assert "model explains little" in verdict(20.0, wide, "10-year yield")
     assert verdict(float("nan"), band, "term premium").startswith("no data")
 
@@ -133,5 +133,5 @@ def test_episodes_cli(capsys):
 
     assert main(["episodes"]) == 0
     out = capsys.readouterr().out
-    assert "Japan's 2022 yen defence" in out and "verdict (tool estimate)" in out
+    assert "Japan's 2022 yen defence" in out and "verdict (posterior)" in out
     assert "The model explains little" in out or "inside the tool's band" in out

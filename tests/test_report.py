@@ -75,13 +75,23 @@ def test_html_has_every_section_and_scenario(html):
 def test_results_json_matches_the_tables(html, payload):
     rows = re.search(r'<table id="headline-table">(.*?)</table>', html, re.S).group(1)
     for h in payload["headline"]:
-        for key in ("y10_12m_estimate", "y10_24m_estimate", "y10_24m_literature"):
-            assert band(h[key]) in rows, (h["scenario"], key)
-        assert band(h["cost_10y_estimate"], 0) in rows
+        y = h["yields_10y_bp"]
+        for source, key in (("posterior", "lasting"), ("posterior", "peak"), ("data", "lasting"), ("literature", "lasting")):
+            assert band(y[source][key]) in rows, (h["scenario"], source, key)
+        assert band(h["interest_cost_bn"]["posterior"]["10yr"], 0) in rows
+        assert band(h["interest_cost_bn"]["literature"]["10yr"], 0) in rows
     assert set(payload["scenarios"]) == {p.stem for p in scenario_files("scenarios")}
     for priced in payload["scenarios"].values():
-        assert priced["estimate"]["response_source"].startswith("tool estimate")
+        assert priced["posterior"]["response_source"].startswith("posterior")
+        assert priced["data"]["response_source"].startswith("data")
         assert priced["literature"]["response_source"].startswith("literature envelope")
+        # the scenario sections show the same numbers as results.json
+        lasting = priced["posterior"]["moves_bp"]["10y"]["lasting"]
+        assert band(lasting) in html
+    # a warning in a result is shown in the report
+    warned = [h for h in payload["headline"] if h["warnings"]]
+    assert warned and 'class="box warnbox"' in html
+    assert {r["holder"] for r in payload["response_model"]["posterior"]} >= {"japan", "united_kingdom"}
     # every regression in the report is in results.json
     names = {m["name"] for m in payload["estimation"]["models"]}
     assert "distributed_lags/10y/reported/japan" in names
@@ -105,7 +115,8 @@ def test_pdf_pages_toc_fonts_and_numbers(reports, payload):
     assert any("Headline" in t for t in outline) and any("Provenance" in t for t in outline)
     assert "Contents" in text
     for h in payload["headline"]:
-        assert band(h["y10_24m_estimate"]).replace(" ", "") in flat.replace(" ", ""), h["scenario"]
+        lasting = h["yields_10y_bp"]["posterior"]["lasting"]
+        assert band(lasting).replace(" ", "") in flat.replace(" ", ""), h["scenario"]
     fonts = set()
     for page in reader.pages:
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():

@@ -19,8 +19,9 @@ from model.estimate.credibility import (
     valuation_check,
     valuation_trap,
 )
+from model.estimate.grid import GridResult, baseline_spec, fit_grid
 from model.estimate.literature import ScaleToday, envelope, literature_table
-from model.estimate.regress import fit_distributed_lags, fit_levels, fit_local_projections
+from model.estimate.regress import fit_levels, fit_local_projections
 from model.estimate.results import LPResult, RegressionResult
 from model.estimate.spec import (
     FLOW_MEASURES,
@@ -30,6 +31,7 @@ from model.estimate.spec import (
     latest_gdp_bn,
     nan_to_none,
 )
+from model.estimate.system import SystemResult, fit_system
 from model.panel import Panel
 
 CAVEATS = [
@@ -54,7 +56,9 @@ CAVEATS = [
 class EstimationResults:
     """Every estimate, the credibility checks and the literature, for the report and scenarios."""
 
-    distributed_lags: list[RegressionResult]
+    systems: dict[str, SystemResult]  # flow measure -> the baseline joint system
+    grid: GridResult
+    distributed_lags: list[RegressionResult]  # every equation of every baseline system
     levels: list[RegressionResult]
     local_projections: list[LPResult]
     subsamples: pd.DataFrame
@@ -102,7 +106,7 @@ class EstimationResults:
                              "high": -eff.effect_bp_per_100bn + 1.645 * eff.se_bp_per_100bn,
                              "kind": "estimate (90% band)"})
         for _, lit in self.literature.iterrows():
-            rows.append({"estimate": f"{lit['source'].split(',')[0].split('(')[0].strip()} ({lit['horizon']}, {lit['maturity']})",
+            rows.append({"estimate": f"{lit['cite']} ({lit['horizon'].replace('_', ' ')}, {lit['maturity']})",
                          "bp_per_100bn_sold": lit["central_bp_per_100bn_today"], "se": None,
                          "low": lit["low_bp_per_100bn_today"], "high": lit["high_bp_per_100bn_today"],
                          "kind": "published, rescaled"})
@@ -115,6 +119,8 @@ class EstimationResults:
             f"GDP ${self.today.gdp_bn:,.0f}bn ({self.today.month}). Effects are per $100bn of purchases "
             "(negative = purchases lower yields).",
         ]
+        parts += [s.summary() for s in self.systems.values()]
+        parts.append(self.grid.summary())
         parts += [r.summary() for r in (*self.distributed_lags, *self.levels)]
         parts += [r.summary() for r in self.local_projections]
         parts.append("Out of sample (one-month-ahead, expanding window):\n" + self.out_of_sample.to_string(index=False))
@@ -133,6 +139,9 @@ class EstimationResults:
         return {
             "scale": {"debt_public_bn": self.today.debt_bn, "gdp_bn": self.today.gdp_bn, "month": self.today.month},
             "models": self.models(),
+            "systems": [s.to_dict() for s in self.systems.values()],
+            "specification_grid": self.grid.records(),
+            "specification_grid_skipped": self.grid.skipped,
             "regressions": [r.to_dict() for r in (*self.distributed_lags, *self.levels)],
             "subsamples": records(self.subsamples), "rolling": records(self.rolling),
             "out_of_sample": records(self.out_of_sample), "out_of_sample_verdict": self.oos_verdict,
@@ -165,8 +174,14 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
     debt, gdp = latest_debt_bn(panel), latest_gdp_bn(panel)
     last = panel.frame["total_foreign_holdings_bn"].last_valid_index()
     today = ScaleToday(debt_bn=debt, gdp_bn=gdp, month=f"{last:%Y-%m}")
-    dls = [fit_distributed_lags(panel, m, measure, config, debt)
-           for measure in FLOW_MEASURES for m in config.distributed_lags.maturities]
+    dl = config.distributed_lags
+    responses = list(dl.maturities)
+    systems = {measure: fit_system(panel, baseline_spec(config, measure), config, responses, debt,
+                                   bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
+                                   seed=dl.bootstrap_seed)
+               for measure in FLOW_MEASURES}
+    dls = [systems[measure].equation(m) for measure in FLOW_MEASURES for m in responses]
+    grid = fit_grid(panel, config, responses, debt)
     levels = [fit_levels(panel, measure, config, gdp) for measure in FLOW_MEASURES]
     lps = [fit_local_projections(panel, holder, measure, config, debt)
            for measure in FLOW_MEASURES for holder in config.local_projections.shocks]
@@ -179,7 +194,7 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
         subs = rolling = oos = pd.DataFrame()
         verdict = "not computed"
     return EstimationResults(
-        distributed_lags=dls, levels=levels, local_projections=lps, subsamples=subs, rolling=rolling,
+        systems=systems, grid=grid, distributed_lags=dls, levels=levels, local_projections=lps, subsamples=subs, rolling=rolling,
         out_of_sample=oos, oos_verdict=verdict, valuation=valuation_check(panel), trap=valuation_trap(panel),
         literature=literature_table(panel, today), envelope=envelope(panel, today), today=today, config=config,
     )

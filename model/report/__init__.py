@@ -32,10 +32,27 @@ from model.episodes import episodes_summary
 from model.estimate import EstimationResults
 from model.panel import MATURITIES, Panel
 from model.report import figures as F
+from model.response import ResponseModel
 from model.scenarios import ScenarioResult
 from model.sources.bundle import DataBundle
 
 DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+
+
+@dataclass
+class ScenarioSet:
+    """One scenario priced with each response: posterior (the headline), data and literature."""
+
+    posterior: ScenarioResult
+    data: ScenarioResult
+    literature: ScenarioResult
+
+    @property
+    def name(self) -> str:
+        return self.posterior.scenario
+
+    def items(self) -> list[tuple[str, ScenarioResult]]:
+        return [("posterior", self.posterior), ("data", self.data), ("literature", self.literature)]
 
 
 @dataclass
@@ -45,7 +62,9 @@ class ReportInputs:
     bundle: DataBundle
     panel: Panel
     results: EstimationResults
-    scenarios: list[tuple[ScenarioResult, ScenarioResult]]  # (tool estimate, literature envelope)
+    response: ResponseModel
+    holder_labels: dict[str, str]
+    scenarios: list[ScenarioSet]
     sweep: pd.DataFrame
     episodes: list  # EpisodeResult
     commit: str
@@ -67,9 +86,20 @@ def fmt(value: float | None, digits: int = 1, sign: bool = True) -> str:
     return text.replace("-", "\u2212")
 
 
-def band(d: dict, digits: int = 1) -> str:
-    """``median [p05, p95]``."""
-    return f"{fmt(d['median'], digits)} [{fmt(d['p05'], digits)}, {fmt(d['p95'], digits)}]"
+def band(d: dict | None, digits: int = 1) -> str:
+    """``median [p05, p95]`` for draws, ``central [low, high]`` for a range; "n/a" for None."""
+    if d is None:
+        return "n/a"
+    if "median" in d:
+        return f"{fmt(d['median'], digits)} [{fmt(d['p05'], digits)}, {fmt(d['p95'], digits)}]"
+    return f"{fmt(d['central'], digits)} [{fmt(d['low'], digits)}, {fmt(d['high'], digits)}]"
+
+
+def middle(d: dict | None) -> float | None:
+    """The middle of a band (median or central)."""
+    if d is None:
+        return None
+    return d.get("median", d.get("central"))
 
 
 def git_commit(root: Path) -> str:
@@ -125,26 +155,25 @@ def provenance(bundle: DataBundle) -> list[dict]:
     return rows
 
 
-def headline_rows(scenarios: list[tuple[ScenarioResult, ScenarioResult]]) -> list[dict]:
+def headline_rows(scenarios: list[ScenarioSet]) -> list[dict]:
+    """Per scenario and response: the 10-year move at 12 and 24 months, its peak and lasting
+    level, the 10-year interest cost and the sellers' loss, with the warnings."""
     rows = []
-    for est, lit in scenarios:
-        def at(result: ScenarioResult, months: int) -> dict:
-            return result.at("10y", months) if months <= result.horizon_months else {"median": None, "p05": None, "p95": None}
-
+    for s in scenarios:
         rows.append({
-            "scenario": est.scenario, "title": est.title,
-            "y10_12m_estimate": at(est, 12), "y10_24m_estimate": at(est, 24),
-            "y10_12m_literature": at(lit, 12), "y10_24m_literature": at(lit, 24),
-            "cost_10y_estimate": est.interest_cost_bn["10y"], "cost_10y_literature": lit.interest_cost_bn["10y"],
-            "seller_loss_estimate": est.holder_loss_bn, "seller_loss_literature": lit.holder_loss_bn,
+            "scenario": s.name, "title": s.posterior.title, "net_flow_bn": s.posterior.net_flow_bn,
+            "yields_10y_bp": {k: r.moves("10y") for k, r in s.items()},
+            "interest_cost_bn": {k: {"10yr": r.cost("10yr")} for k, r in s.items()},
+            "holder_loss_bn": {k: _total_loss(r) for k, r in s.items()},
+            "warnings": {k: r.warnings for k, r in s.items() if r.warnings},
         })
     return rows
 
 
-def _total_loss(losses: dict[str, dict[str, float]]) -> dict[str, float] | None:
-    if not losses:
-        return None
-    return {q: sum(v[q] for v in losses.values()) for q in ("median", "p05", "p95")}
+def _total_loss(result: ScenarioResult) -> dict[str, float] | None:
+    from model.scenarios.pricing import band_dict
+
+    return band_dict(result.total_loss_bn, result.band_kind) if result.total_loss_bn else None
 
 
 def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
@@ -185,9 +214,13 @@ def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
     old_head = {h["scenario"]: h for h in previous.get("headline", [])}
     for h in now["headline"]:
         o = old_head.get(h["scenario"])
-        if o and o["y10_24m_estimate"] != h["y10_24m_estimate"]:
-            out["headline"].append({"scenario": h["scenario"], "before": o["y10_24m_estimate"]["median"],
-                                    "after": h["y10_24m_estimate"]["median"]})
+        try:
+            before = o["yields_10y_bp"]["posterior"]["lasting"]["median"] if o else None
+        except (KeyError, TypeError):  # an older report's layout
+            before = None
+        after = h["yields_10y_bp"]["posterior"]["lasting"]["median"]
+        if before is not None and before != after:
+            out["headline"].append({"scenario": h["scenario"], "before": before, "after": after})
     return out
 
 
@@ -211,8 +244,8 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
             "foreign_share_of_debt_pct": float(row["total_foreign_holdings_bn"] / row["debt_public_bn"] * 100),
             "debt_public_bn": float(row["debt_public_bn"]),
         },
-        "scenarios": {est.scenario: {"estimate": est.to_dict(), "literature": lit.to_dict()}
-                      for est, lit in inputs.scenarios},
+        "scenarios": {s.name: {k: r.to_dict() for k, r in s.items()} for s in inputs.scenarios},
+        "response_model": inputs.response.to_dict(inputs.holder_labels),
         "sweep": json.loads(inputs.sweep.to_json(orient="records")),
         "episodes": [json.loads(json.dumps(e.to_dict(), default=float)) for e in inputs.episodes],
         "episodes_summary": episodes_summary(inputs.episodes),
@@ -245,14 +278,16 @@ def figure_jobs(inputs: ReportInputs) -> list[Callable[[], F.Figure]]:
         lambda: F.rolling(results.rolling),
         lambda: F.literature(results.comparison()),
     ]
-    for est, lit in inputs.scenarios:
-        jobs += [lambda est=est, lit=lit: F.fan(est, lit), lambda est=est, lit=lit: F.maturities(est, lit)]
+    jobs += [lambda: F.posterior_chart(inputs.response.posterior_table(inputs.holder_labels), "10y"),
+             lambda: F.specification_curve(inputs.results.grid, "japan", "Japan")]
+    for s in inputs.scenarios:
+        jobs += [lambda s=s: F.fan(s.posterior, s.data, s.literature), lambda s=s: F.maturities(s.posterior, s.literature)]
     jobs += [lambda r=r: F.episode(r) for r in inputs.episodes]
     if len(inputs.sweep):
-        jobs.append(lambda: F.heatmap(inputs.sweep, "cost_10y_median_bn", "extra federal interest over 10 years, "
-                                      "$bn (median)", "sweep_cost", "Sale size and speed: 10-year interest cost"))
-        jobs.append(lambda: F.heatmap(inputs.sweep, "y10_12m_median_bp", "10-year yield after 12 months, bp (median)",
-                                      "sweep_yield", "Sale size and speed: the 10-year after a year"))
+        jobs.append(lambda: F.heatmap(inputs.sweep, "cost_10yr_mid_bn", "extra federal interest over 10 years, "
+                                      "$bn (median, posterior)", "sweep_cost", "Sale size and speed: 10-year interest cost"))
+        jobs.append(lambda: F.heatmap(inputs.sweep, "y10_lasting_mid_bp", "lasting 10-year move, bp (median, posterior)",
+                                      "sweep_yield", "Sale size and speed: the lasting 10-year move"))
     return jobs
 
 
@@ -293,7 +328,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
     env.filters["band"] = band
-    env.globals["total_loss"] = _total_loss
+    env.filters["middle"] = middle
     return env
 
 
@@ -305,7 +340,8 @@ def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], ch
     return template.render(
         for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
         results=results, dl10=dl10, panel=inputs.panel, maturities=MATURITIES,
-        scenarios=inputs.scenarios, episodes=inputs.episodes, episodes_summary=episodes_summary(inputs.episodes),
+        scenarios=inputs.scenarios, response=inputs.response,
+        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes, episodes_summary=episodes_summary(inputs.episodes),
         date=source_date().strftime("%Y-%m-%d"),
     )
 

@@ -260,39 +260,107 @@ def literature(comparison: pd.DataFrame) -> Figure:
 # ---------------------------------------------------------------------------------------------
 
 
-def fan(estimate, literature_result) -> Figure:
-    e = estimate.yields_bp["10y"]
-    lit = literature_result.yields_bp["10y"]
+RESPONSE_STYLE = {
+    "posterior": (PALETTE["blue"], "-", "posterior"),
+    "data": (PALETTE["green"], ":", "data only"),
+    "literature": (PALETTE["orange"], "--", "literature"),
+}
+
+
+def fan(posterior, data, literature_result) -> Figure:
+    """The 10-year path: posterior band and median, the data-only median and the literature
+    range, with the lasting level marked."""
+    e = posterior.yields_bp["10y"]
     x = pd.to_datetime(e["date"] + "-01")
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    ax.fill_between(x, e["p05"], e["p95"], color=PALETTE["blue"], alpha=0.2, label="tool estimate, 90% band")
-    ax.plot(x, e["median"], color=PALETTE["blue"], label="tool estimate, median")
-    ax.fill_between(x, lit["p05"], lit["p95"], color=PALETTE["orange"], alpha=0.15, label="literature, low to high")
-    ax.plot(x, lit["median"], color=PALETTE["orange"], linestyle="--", label="literature, central")
+    fig, ax = plt.subplots(figsize=(8, 3.9))
+    ax.fill_between(x, e["low"], e["high"], color=PALETTE["blue"], alpha=0.2, label="posterior, 90% band")
+    for name, result in (("posterior", posterior), ("data", data), ("literature", literature_result)):
+        colour, style, label = RESPONSE_STYLE[name]
+        frame = result.yields_bp["10y"]
+        ax.plot(x, frame["mid"], color=colour, linestyle=style,
+                label=f"{label}, {'median' if result.band_kind == 'draws' else 'central'}")
+    lit = literature_result.yields_bp["10y"]
+    ax.fill_between(x, lit["low"], lit["high"], color=PALETTE["orange"], alpha=0.12, label="literature, low to high")
+    lasting = posterior.lasting_bp["10y"][1]
+    ax.axhline(lasting, color=PALETTE["blue"], linewidth=0.9, linestyle="-.", label=f"posterior, lasting level ({lasting:+.1f})")
     ax.axhline(0, color="black", linewidth=0.7)
     ax.set_ylabel("10-year yield vs baseline, bp")
     ax.set_xlabel("month")
-    ax.legend(frameon=False, ncols=2, loc="upper left")
-    ax.set_title(f"{estimate.title}: the 10-year yield")
-    return _finish(f"fan_{estimate.scenario}", f"{estimate.scenario}: 10-year fan chart",
-                   "Deviation of the 10-year yield from baseline, bp: the tool's estimate (median and 5th-95th "
-                   "percentiles of drawn response paths) and the literature envelope (rescaled published effects).",
+    ax.legend(frameon=False, ncols=2, loc="upper left", fontsize=8)
+    ax.set_title(f"{posterior.title}: the 10-year yield")
+    return _finish(f"fan_{posterior.scenario}", f"{posterior.title}: the 10-year yield",
+                   "Deviation of the 10-year yield from baseline, bp: the posterior response (median and 5th-95th "
+                   "percentiles of paths drawn jointly across maturities, specifications and persistence), the "
+                   "data-only median, the literature envelope, and the level that lasts once transients decay.",
                    f"{TIC}; {FRED}; this tool", fig)
 
 
-def maturities(estimate, literature_result) -> Figure:
+def maturities(posterior, literature_result) -> Figure:
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-    for ax, result, name in ((a, estimate, "tool estimate (median)"), (b, literature_result, "literature (central)")):
+    for ax, result, name in ((a, posterior, "posterior (median)"), (b, literature_result, "literature (central)")):
         for m, colour in zip(("3m", "2y", "5y", "10y", "30y"), CYCLE, strict=False):
             frame = result.yields_bp[m]
-            ax.plot(frame["month"], frame["median"], color=colour, label=m)
+            ax.plot(frame["month"], frame["mid"], color=colour, label=m)
         ax.axhline(0, color="black", linewidth=0.7)
         ax.set_title(name)
         ax.set_xlabel("months into the scenario")
     a.set_ylabel("yield vs baseline, bp")
     a.legend(frameon=False, ncols=3)
-    return _finish(f"maturities_{estimate.scenario}", f"{estimate.scenario}: all maturities",
-                   "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp.",
+    return _finish(f"maturities_{posterior.scenario}", f"{posterior.title}: all maturities",
+                   "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp. Bills are anchored "
+                   "to the policy rate unless the scenario file says otherwise.",
+                   f"{TIC}; {FRED}; this tool", fig)
+
+
+def posterior_chart(table: pd.DataFrame, maturity: str = "10y") -> Figure:
+    """Prior, data and posterior of each holder group's short-run effect (mean and 90% band)."""
+    rows = table[table["maturity"] == maturity].reset_index(drop=True)
+    # one row for all groups priced with the pooled posterior (they share it)
+    own = rows[rows["estimate"] == "own"]
+    pooled = rows[rows["estimate"] == "pooled"].head(1).assign(label="Any other holder (pooled)")
+    rows = pd.concat([own, pooled], ignore_index=True)
+    fig, ax = plt.subplots(figsize=(8, 0.75 * len(rows) + 1.3))
+    offsets = {"prior": -0.22, "data": 0.0, "posterior": 0.22}
+    colours = {"prior": PALETTE["orange"], "data": PALETTE["green"], "posterior": PALETTE["blue"]}
+    for i, r in rows.iterrows():
+        for what, dy in offsets.items():
+            mean, sd = r[f"{what}_mean"], r[f"{what}_sd"]
+            ax.plot([mean - 1.645 * sd, mean + 1.645 * sd], [i + dy, i + dy], color=colours[what], linewidth=3, alpha=0.55)
+            ax.plot([mean], [i + dy], "o", color=colours[what], label=what if i == 0 else None)
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.set_yticks(range(len(rows)), rows["label"])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{maturity} effect, bp per $100bn bought (negative: purchases lower yields)")
+    ax.legend(frameon=False, ncols=3, loc="lower right", fontsize=8)
+    ax.set_title("Prior, data and posterior by holder")
+    return _finish("posterior", "Prior, data and posterior by holder",
+                   f"Short-run cumulative effect on the {maturity} yield, bp per $100bn bought at today's scale: the "
+                   "literature prior, the tool's estimate averaged over the specification grid, and the posterior "
+                   "(means and 90% bands). Groups without an estimate of their own share the pooled posterior.",
+                   "Sources: literature table; this tool", fig)
+
+
+def specification_curve(grid, holder: str, label: str, maturity: str = "10y") -> Figure:
+    """Every specification's estimate of one holder's effect, sorted, with 90% bands."""
+    curve = grid.curve(holder, maturity)
+    x = np.arange(len(curve))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    colour = np.where(curve["measure"] == "reported", PALETTE["blue"], PALETTE["green"])
+    lo = curve["effect_bp_per_100bn"] - 1.645 * curve["se_bp_per_100bn"]
+    hi = curve["effect_bp_per_100bn"] + 1.645 * curve["se_bp_per_100bn"]
+    ax.vlines(x, lo, hi, colors=colour, alpha=0.35, linewidth=1.2)
+    ax.scatter(x, curve["effect_bp_per_100bn"], c=colour, s=12, zorder=3)
+    ax.axhline(0, color="black", linewidth=0.7)
+    ax.set_xlabel("specification (sorted by estimate)")
+    ax.set_ylabel(f"{maturity} effect, bp per $100bn bought")
+    ax.plot([], [], "o", color=PALETTE["blue"], label="reported flows")
+    ax.plot([], [], "o", color=PALETTE["green"], label="valuation-adjusted flows")
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    ax.set_title(f"{label}: the estimate under every specification")
+    return _finish(f"speccurve_{holder}", f"Specification curve: {label}",
+                   f"{label}'s cumulative effect on the {maturity} yield, bp per $100bn bought, in each of the "
+                   f"{len(curve)} specifications of the grid (flow measure, controls, lag length, sample window), "
+                   "with 90% bands from the wider of the joint HAC and block-bootstrap errors.",
                    f"{TIC}; {FRED}; this tool", fig)
 
 
@@ -313,18 +381,18 @@ def heatmap(grid: pd.DataFrame, value: str, label: str, key: str, title: str) ->
     fig.colorbar(image, ax=ax, label=label)
     ax.set_title(title)
     ax.grid(False)
-    return _finish(key, title, f"Sensitivity of the tool's estimate to the size and speed of a Japanese sale: {label}.",
+    return _finish(key, title, f"Sensitivity to the size and speed of a sale: {label}.",
                    f"{TIC}; {FRED}; this tool", fig)
 
 
 def episode(result) -> Figure:
-    """Predicted 10-year move (tool estimate band, literature central) against the actual path."""
-    est, lit = result.estimate.yields_bp["10y"], result.literature.yields_bp["10y"]
+    """Predicted 10-year move (posterior band, literature central) against the actual path."""
+    est, lit = result.posterior.yields_bp["10y"], result.literature.yields_bp["10y"]
     x = pd.to_datetime(est["date"] + "-01")
     fig, ax = plt.subplots(figsize=(6.2, 2.9))
-    ax.fill_between(x, est["p05"], est["p95"], color=PALETTE["blue"], alpha=0.2, label="model, 90% band")
-    ax.plot(x, est["median"], color=PALETTE["blue"], marker="o", markersize=3, label="model (tool estimate)")
-    ax.plot(x, lit["median"], color=PALETTE["orange"], linestyle="--", marker="s", markersize=3,
+    ax.fill_between(x, est["low"], est["high"], color=PALETTE["blue"], alpha=0.2, label="model, 90% band")
+    ax.plot(x, est["mid"], color=PALETTE["blue"], marker="o", markersize=3, label="model (posterior)")
+    ax.plot(x, lit["mid"], color=PALETTE["orange"], linestyle="--", marker="s", markersize=3,
             label="model (literature, central)")
     ax.plot(x, result.actual_10y_path_bp, color=PALETTE["black"], marker="^", markersize=3, label="actual")
     ax.axhline(0, color="black", linewidth=0.6)
@@ -334,5 +402,5 @@ def episode(result) -> Figure:
     fig.autofmt_xdate()
     return _finish(f"episode_{result.episode.key}", result.episode.title,
                    f"Change in the 10-year yield since the month before the window, bp: what the observed "
-                   f"flows ({', '.join(result.holders)}) imply under the tool's estimate (band) and the "
+                   f"flows ({', '.join(result.holders)}) imply under the posterior response (band) and the "
                    "literature, and what happened.", f"{TIC}; {FRED} DGS10; this tool", fig)

@@ -13,6 +13,7 @@ from model.estimate import EstimationResults
 from model.estimate.spec import FLOW_COLUMN
 from model.fiscal import FiscalModel
 from model.panel import Panel, ValuationConfig, valuation_config
+from model.response import ResponseModel
 from model.scenarios.schema import SimulationConfig, simulation_config
 
 # ---------------------------------------------------------------------------------------------
@@ -30,11 +31,22 @@ class ScenarioContext:
     holders: HolderConfig
     valuation: ValuationConfig
     simulation: SimulationConfig
+    response: ResponseModel | None = None  # built from the results
 
     @classmethod
     def build(cls, panel: Panel, results: EstimationResults | None) -> ScenarioContext:
+        response = None
+        if results is not None:
+            from model.estimate.literature import literature_config
+
+            literature = literature_config()
+            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool)
         return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
-                   valuation=valuation_config(), simulation=simulation_config())
+                   valuation=valuation_config(), simulation=simulation_config(), response=response)
+
+    def label(self, key: str) -> str:
+        """Display name of a holder key (group label, or the country's name)."""
+        return self.holders.groups[key].label if self.is_group(key) else key
 
     # -- holders -------------------------------------------------------------------------
     def holder_names(self) -> list[str]:

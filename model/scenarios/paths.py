@@ -25,7 +25,9 @@ class HolderPath:
     baseline_bn: float
     baseline_window: str
     holdings_start_bn: float
-    deviation_bn: np.ndarray
+    deviation_bn: np.ndarray  # bonds and notes
+    bills_deviation_bn: np.ndarray | None = None  # bills sold with instruments = "all"
+    bill_share: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -41,6 +43,7 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
     active_from = plan.delay_months
     notes = []
     dev = np.zeros(horizon)
+    bills = None
     if plan.action == "slowdown":
         until = active_from + (plan.months or horizon)
         if plan.share is not None:
@@ -59,12 +62,27 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
         flows[active_from : active_from + len(values)] = values
         dev = (flows - base) * (t >= active_from) * (t < active_from + len(values))
     else:
-        total = plan.bn if plan.bn is not None else (plan.share or 0.0) * held
+        # a sale is of bonds and notes (what the flows measure and the estimates price) unless
+        # the plan includes bills, which are then sold in proportion to the holder's bill share
+        bill_share = context.bill_share(key)
+        everything = plan.instruments == "all"
+        if plan.bn is not None:
+            total = plan.bn
+        else:
+            total = (plan.share or 0.0) * held * (1.0 if everything else 1.0 - bill_share)
+        bonds = total * (1 - bill_share) if everything else total
         months = plan.months
+        active = ((t >= active_from) & (t < active_from + months)).astype(float)
         # holdings end `total` below their baseline path: extra net sales of total/months a
         # month, on top of baseline purchases; afterwards purchases return to baseline
-        dev = -(total / months) * ((t >= active_from) & (t < active_from + months))
-        notes.append(f"sells ${total:,.0f}bn more than at baseline over {months} months "
-                     f"(holdings ${held:,.0f}bn at start, baseline {base:+.1f}bn a month)")
+        dev = -(bonds / months) * active
+        if everything:
+            bills = -((total - bonds) / months) * active
+        what = ("bonds and notes" if not everything
+                else f"Treasuries (${bonds:,.0f}bn of bonds and notes, ${total - bonds:,.0f}bn of bills)")
+        notes.append(f"sells ${total:,.0f}bn more {what} than at baseline over {months} months "
+                     f"(holdings ${held:,.0f}bn at start, of which {bill_share:.0%} bills; baseline {base:+.1f}bn a month)")
     label = context.holders.groups[key].label if context.is_group(key) else key
-    return HolderPath(key, label, plan.action, base, window, held, np.asarray(dev, dtype=float) + 0.0, notes)
+    return HolderPath(key, label, plan.action, base, window, held, np.asarray(dev, dtype=float) + 0.0,
+                      None if bills is None else np.asarray(bills, dtype=float) + 0.0,
+                      context.bill_share(key), notes)

@@ -1,5 +1,10 @@
 """Pricing: purchase paths into yield deviations, extra federal interest and the sellers' own
-losses, with Monte Carlo bands; and the sale-size by sale-length sweep."""
+losses, with bands; and the sale-size by sale-length sweep.
+
+The response model (:mod:`model.response`) supplies the draws; this module turns a scenario's
+holder paths into the flows it prices, asks for paths, and summarises them: the move at 12 and
+24 months, the peak (labelled as a peak) and the lasting level, interest cost and losses.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,41 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.errors import InputError
-from model.estimate.spec import FLOW_MEASURES
 from model.fiscal import COST_YEARS
 from model.panel import MATURITIES, RESPONSES
+from model.response import PathDraws
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
 from model.scenarios.schema import Scenario, ScenarioFile
 
 BANDS = (5, 50, 95)
+SCHEMA_VERSION = "2.0"
+COST_KEYS = tuple(f"{y}yr" for y in COST_YEARS)
+RESPONSE_TEXT = {
+    "posterior": "posterior: the tool's estimates shrunk toward the literature",
+    "data": "data: the tool's estimates alone",
+    "literature": "literature envelope",
+}
 
-# ---------------------------------------------------------------------------------------------
-# Pricing
-# ---------------------------------------------------------------------------------------------
+
+def band_dict(triple: tuple[float, float, float], kind: str) -> dict[str, float | None]:
+    """``(low, middle, high)`` as ``{median, p05, p95}`` (draws) or ``{central, low, high}``
+    (a range of published answers)."""
+    lo, mid, hi = (_r(v) for v in triple)
+    return {"median": mid, "p05": lo, "p95": hi} if kind == "draws" else {"central": mid, "low": lo, "high": hi}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
 @dataclass
 class ScenarioResult:
-    """Priced scenario: yield deviations, extra federal interest and the sellers' losses."""
+    """Priced scenario: yield deviations, extra federal interest and the sellers' losses.
+
+    Bands are ``(low, middle, high)`` triples: the 5th, 50th and 95th percentiles of the draws
+    (``band_kind = "draws"``) or the low, central and high literature bounds (``"range"``).
+    """
 
     scenario: str
     title: str
@@ -35,53 +57,103 @@ class ScenarioResult:
     start: str
     horizon_months: int
     months: list[str]
+    response: str  # posterior, data or literature
     response_source: str
     pricing_mode: str
-    draws: int | None  # None for the literature envelope (no Monte Carlo)
+    draws: int | None
     seed: int
-    yields_bp: dict[str, pd.DataFrame]  # maturity (and "tp10") -> month, date, median, p05, p95, point
-    interest_cost_bn: dict[str, dict[str, float]]
-    holder_loss_bn: dict[str, dict[str, float]]
+    band_kind: str
+    yields_bp: dict[str, pd.DataFrame]  # response -> month, date, low, mid, high
+    lasting_bp: dict[str, tuple[float, float, float]]
+    interest_cost_bn: dict[str, tuple[float, float, float]]  # "1yr", "5yr", "10yr"
+    holder_loss_bn: dict[str, tuple[float, float, float]]  # holder key -> band
+    total_loss_bn: tuple[float, float, float] | None  # all sellers together (None without sellers)
     flows: pd.DataFrame  # deviation $bn a month by holder
     holder_paths: list[HolderPath]
+    response_model: dict | None = None
+    warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def at(self, maturity: str, month: int) -> dict[str, float]:
-        """Median and band of a maturity's deviation ``month`` months in (1-based)."""
+    # -- access --------------------------------------------------------------------------
+    def triple(self, maturity: str, month: int) -> tuple[float, float, float]:
+        """``(low, middle, high)`` of a maturity's deviation ``month`` months in (1-based)."""
         frame = self.yields_bp[maturity]
         row = frame.iloc[min(month, len(frame)) - 1]
-        return {"median": float(row["median"]), "p05": float(row["p05"]), "p95": float(row["p95"])}
+        return float(row["low"]), float(row["mid"]), float(row["high"])
 
+    def at(self, maturity: str, month: int) -> dict[str, float | None]:
+        """A maturity's band ``month`` months in, with the schema's keys."""
+        return band_dict(self.triple(maturity, month), self.band_kind)
+
+    def peak(self, maturity: str = "10y") -> dict:
+        """The month of the largest middle move and the band there (a peak, not a lasting level)."""
+        mid = self.yields_bp[maturity]["mid"].to_numpy()
+        month = int(np.argmax(np.abs(mid))) + 1 if len(mid) else 1
+        return {"month": month, **self.at(maturity, month)}
+
+    def lasting(self, maturity: str = "10y") -> dict[str, float | None]:
+        """The level that lasts once the plan's flows have passed and transients have decayed."""
+        return band_dict(self.lasting_bp[maturity], self.band_kind)
+
+    def cost(self, horizon: str = "10yr") -> dict[str, float | None]:
+        return band_dict(self.interest_cost_bn[horizon], self.band_kind)
+
+    def moves(self, maturity: str) -> dict:
+        """At 12 and 24 months (where the horizon reaches), the peak and the lasting level."""
+        out = {}
+        for months in (12, 24):
+            out[f"at_{months}_months"] = self.at(maturity, months) if months <= self.horizon_months else None
+        out["peak"] = self.peak(maturity)
+        out["lasting"] = self.lasting(maturity)
+        return out
+
+    @property
+    def net_flow_bn(self) -> float:
+        return float(self.flows.to_numpy().sum())
+
+    # -- output --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The documented JSON schema (see README)."""
+        labels = {p.key: p.label for p in self.holder_paths}
         return {
+            "schema_version": SCHEMA_VERSION,
             "scenario": self.scenario,
             "title": self.title,
             "description": self.description,
             "file": self.path,
             "start": self.start,
             "horizon_months": self.horizon_months,
+            "response": self.response,
             "response_source": self.response_source,
             "pricing_mode": self.pricing_mode,
             "draws": self.draws,
             "seed": self.seed,
+            "bands": ("median, p05, p95: percentiles of the draws" if self.band_kind == "draws"
+                      else "central, low, high: the literature envelope, a range of published answers"),
             "units": {"yields_bp": "basis points, deviation from baseline",
-                      "interest_cost_bn": "$bn, cumulative extra federal net interest",
+                      "interest_cost_bn": "$bn, cumulative extra federal net interest over 1, 5 and 10 years",
                       "holder_loss_bn": "$bn, mark-to-market loss on holdings still held"},
             "yields_bp": {
-                m: [{"month": int(r.month), "date": r.date, "median": _r(r.median), "p05": _r(r.p05),
-                     "p95": _r(r.p95), "point": _r(r.point)}
+                m: [{"month": int(r.month), "date": r.date, **band_dict((r.low, r.mid, r.high), self.band_kind)}
                     for r in frame.itertuples()]
                 for m, frame in self.yields_bp.items()
             },
-            "interest_cost_bn": {k: {q: _r(v) for q, v in d.items()} for k, d in self.interest_cost_bn.items()},
-            "holder_loss_bn": {k: {q: _r(v) for q, v in d.items()} for k, d in self.holder_loss_bn.items()},
+            "moves_bp": {m: self.moves(m) for m in self.yields_bp},
+            "interest_cost_bn": {k: band_dict(v, self.band_kind) for k, v in self.interest_cost_bn.items()},
+            "holder_loss_bn": {k: {"label": labels.get(k, k), **band_dict(v, self.band_kind)}
+                               for k, v in self.holder_loss_bn.items()},
+            "total_loss_bn": band_dict(self.total_loss_bn, self.band_kind) if self.total_loss_bn else None,
             "holders": [
                 {"holder": p.key, "label": p.label, "action": p.action, "baseline_bn_per_month": _r(p.baseline_bn),
                  "baseline_window": p.baseline_window, "holdings_start_bn": _r(p.holdings_start_bn),
-                 "cumulative_deviation_bn": _r(float(p.deviation_bn.sum())), "notes": p.notes}
+                 "bill_share": _r(p.bill_share),
+                 "cumulative_deviation_bn": _r(float(p.deviation_bn.sum())),
+                 "cumulative_bills_deviation_bn": _r(float(p.bills_deviation_bn.sum()) if p.bills_deviation_bn is not None else 0.0),
+                 "notes": p.notes}
                 for p in self.holder_paths
             ],
+            "response_model": self.response_model,
+            "warnings": self.warnings,
             "notes": self.notes,
         }
 
@@ -89,97 +161,116 @@ class ScenarioResult:
         return json.dumps(self.to_dict(), indent=2)
 
     def table(self) -> str:
-        """Plain-text summary: yields at 3, 12, 24 months; interest over 1, 5, 10 years; losses."""
+        """Plain-text summary: yields at 3, 12 and 24 months, peak and lasting level; interest;
+        losses; warnings."""
+        kind = "median [5%, 95%]" if self.band_kind == "draws" else "central [low, high]"
         lines = [f"{self.scenario}: {self.title}",
                  f"  start {self.start}, {self.horizon_months} months; response: {self.response_source}; "
                  f"pricing: {self.pricing_mode}; "
-                 + (f"{self.draws:,} draws, seed {self.seed}" if self.draws else "low / central / high envelope")]
-        lines.append(f"  {'yield change (bp)':<20}" + "".join(f"{f'{h} months':>24}" for h in (3, 12, 24)))
+                 + (f"{self.draws:,} draws, seed {self.seed}" if self.draws else "low / central / high envelope"),
+                 f"  yield change, bp ({kind}):"]
+        head = [f"{h} months" for h in (3, 12, 24)] + ["peak", "lasting"]
+        lines.append(f"  {'':<6}" + "".join(f"{h:>24}" for h in head))
         for m in self.yields_bp:
             cells = []
             for h in (3, 12, 24):
-                if h <= self.horizon_months:
-                    v = self.at(m, h)
-                    cells.append(f"{v['median']:+.1f} [{v['p05']:+.1f}, {v['p95']:+.1f}]")
-                else:
-                    cells.append("-")
-            lines.append(f"  {m:<20}" + "".join(f"{c:>24}" for c in cells))
-        lines.append("  extra federal net interest ($bn, median [5%, 95%]):")
+                cells.append(_fmt_band(self.triple(m, h)) if h <= self.horizon_months else "-")
+            pk = self.peak(m)
+            cells.append(f"{_fmt_num(pk['median'] if self.band_kind == 'draws' else pk['central'])} (month {pk['month']})")
+            cells.append(_fmt_band(self.lasting_bp[m]))
+            lines.append(f"  {m:<6}" + "".join(f"{c:>24}" for c in cells))
+        lines.append(f"  extra federal net interest, $bn ({kind}):")
         for k, v in self.interest_cost_bn.items():
-            lines.append(f"    over {k:<4} {v['median']:+,.1f} [{v['p05']:+,.1f}, {v['p95']:+,.1f}]")
+            lines.append(f"    over {k[:-2]} {'year' if k == '1yr' else 'years':<6} {_fmt_band(v, money=True)}")
         if self.holder_loss_bn:
-            lines.append("  sellers' own mark-to-market loss ($bn, median [5%, 95%]):")
+            labels = {p.key: p.label for p in self.holder_paths}
+            lines.append(f"  sellers' own mark-to-market loss, $bn ({kind}):")
             for k, v in self.holder_loss_bn.items():
-                lines.append(f"    {k:<28} {v['median']:+,.1f} [{v['p05']:+,.1f}, {v['p95']:+,.1f}]")
+                lines.append(f"    {labels.get(k, k):<28} {_fmt_band(v, money=True)}")
+        lines += [f"  WARNING: {w}" for w in self.warnings]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
-def _r(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 6)
+def _fmt_num(value: float | None, money: bool = False) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    if abs(value) < 0.05:
+        value = 0.0
+    text = f"{abs(value):,.1f}"
+    sign = "-" if value < 0 else "+"
+    return f"{sign}${text}bn" if money else f"{sign}{text}"
 
 
-def _spd_factor(cov: np.ndarray) -> np.ndarray:
-    """A matrix L with L L' = cov, robust to tiny negative eigenvalues."""
-    vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
-    return vecs * np.sqrt(np.clip(vals, 0, None))
+def _fmt_band(triple: tuple[float, float, float], money: bool = False) -> str:
+    lo, mid, hi = triple
+    return f"{_fmt_num(mid, money)} [{_fmt_num(lo, money)}, {_fmt_num(hi, money)}]"
 
 
-@dataclass
-class ResponseModel:
-    """Per maturity: coefficient means and factors for the groups a scenario uses."""
-
-    groups: list[str]  # coefficient groups, in order
-    lags: int
-    means: dict[str, np.ndarray]
-    factors: dict[str, np.ndarray]
-    units: str
-    source: str
+# ---------------------------------------------------------------------------------------------
+# Pricing
+# ---------------------------------------------------------------------------------------------
 
 
-def available_responses(context: ScenarioContext, measure: str) -> list[str]:
-    """The five yields, plus the term premium where it was estimated."""
-    out = list(MATURITIES)
-    try:
-        context.results.dl("tp10", measure)
-        out.append("tp10")
-    except KeyError:
-        pass
+def _seller_stakes(sellers: list[HolderPath], context: ScenarioContext, loss_month: int) -> np.ndarray:
+    """Per seller: duration x non-bill holdings still held at ``loss_month`` ($bn-years)."""
+    stakes = []
+    for p in sellers:
+        change = p.baseline_bn * loss_month + float(p.deviation_bn[:loss_month].sum())
+        if p.bills_deviation_bn is not None:
+            change += float(p.bills_deviation_bn[:loss_month].sum())
+        held = p.holdings_start_bn + change
+        stakes.append(context.duration(p.key) * max(held, 0.0) * (1 - p.bill_share))
+    return np.asarray(stakes, dtype=float)
+
+
+def _priced_flows(paths: list[HolderPath], horizon: int, bill_effect: float) -> dict[str, np.ndarray]:
+    """Per holder, the flows the response prices ($bn a month): bonds and notes, plus bills at
+    their (small) relative effect."""
+    out = {}
+    for p in paths:
+        flow = np.asarray(p.deviation_bn, dtype=float)[:horizon].copy()
+        if p.bills_deviation_bn is not None:
+            flow += bill_effect * p.bills_deviation_bn[:horizon]
+        out[p.key] = out.get(p.key, np.zeros(horizon)) + flow
     return out
 
 
-def response_model(context: ScenarioContext, measure: str, groups: list[str]) -> ResponseModel:
-    """Lag coefficients and their joint covariance for the named groups, every maturity."""
-    means, factors = {}, {}
-    lags = context.results.config.distributed_lags.lags
-    for m in available_responses(context, measure):
-        means[m], cov = context.results.dl(m, measure).lag_block(groups)
-        factors[m] = _spd_factor(cov)
-    res10 = context.results.dl("10y", measure)
-    return ResponseModel(groups, lags, means, factors, context.results.config.units,
-                         f"tool estimate: {res10.name.rsplit('/', 2)[0]}/{measure} "
-                         f"(HAC, sample {res10.sample_start} to {res10.sample_end})")
+def _cost_weights(context: ScenarioContext) -> dict[str, np.ndarray]:
+    return context.fiscal.weights(context.fiscal.months)
 
 
-def level_design(flows_units: dict[str, np.ndarray], groups: list[str], lags: int, share: float) -> np.ndarray:
-    """Matrix ``G`` (months x terms) with ``level path = G @ coefficients``.
-
-    The flow view: the yield change at t is ``sum_k b_k u(t-k)``, so the level is its running
-    sum. The announcement view prices ``share`` of the planned cumulative change at month 0
-    through every lag coefficient at once (the full cumulative multiplier).
-    """
-    horizon = len(next(iter(flows_units.values()))) if flows_units else 0
-    columns = []
-    for g in groups:
-        u = flows_units.get(g, np.zeros(horizon))
-        planned = u.sum()
-        for k in range(lags + 1):
-            lagged = np.zeros(horizon)
-            if k < horizon:  # horizons shorter than the lags see only the first few
-                lagged[k:] = u[: horizon - k]
-            lagged *= 1 - share
-            columns.append(np.cumsum(lagged) + share * planned)
-    return np.column_stack(columns) if columns else np.zeros((horizon, 0))
+def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarray],
+              paths_by_maturity: dict[str, tuple[float, float, float]], priced: list[str]) -> list[str]:
+    """Sales that lower yields (or purchases that raise them), and the coefficient behind it."""
+    out = []
+    model = context.response
+    net = sum(float(f.sum()) for f in flows.values())
+    if response in ("posterior", "data") and model is not None:
+        table = model.posterior_table({k: context.label(k) for k in flows})
+        column = "posterior_mean" if response == "posterior" else "data_mean"
+        sd_column = "posterior_sd" if response == "posterior" else "data_sd"
+        for key, flow in flows.items():
+            total = float(flow.sum())
+            if abs(total) < 1e-9:
+                continue
+            rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] > 0)]
+            if len(rows):
+                effects = ", ".join(f"{r.maturity} {r[column]:+.1f} (sd {r[sd_column]:.1f})" for _, r in rows.iterrows())
+                what = "sales lower yields" if total < 0 else "purchases raise yields"
+                estimate = "own estimate" if model.is_own(key) else "pooled estimate"
+                out.append(f"{context.label(key)}: under the {response} response its {estimate} has purchases raising "
+                           f"yields ({effects} bp per $100bn bought), the wrong sign for a demand effect, so here its "
+                           f"{what}")
+    for m, (_, mid, _) in paths_by_maturity.items():
+        if m not in priced or abs(net) < 1e-9 or abs(mid) < 0.05:
+            continue
+        if (net < 0 and mid < 0) or (net > 0 and mid > 0):
+            direction = "net sales" if net < 0 else "net purchases"
+            moved = "falls" if mid < 0 else "rises"
+            out.append(f"with {direction} of ${abs(net):,.0f}bn the lasting {m} level {moved} ({mid:+.1f} bp) under "
+                       f"the {response} response")
+    return out
 
 
 def simulate(scenario: Scenario, context: ScenarioContext, response: str | None = None,
@@ -191,9 +282,9 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     scenario : Scenario
         A loaded scenario.
     context : ScenarioContext
-        Panel, estimates, fiscal model and settings.
-    response : {"estimate", "literature"}, optional
-        Override the file's response source (the report prices every scenario both ways).
+        Panel, estimates, response model, fiscal model and settings.
+    response : {"posterior", "data", "literature"}, optional
+        Override the file's response (the report prices every scenario each way).
     draws : int, optional
         Override the file's number of draws.
 
@@ -208,147 +299,145 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     sim = context.simulation
     horizon = spec.scenario.horizon_months
     start = pd.Timestamp(spec.scenario.start + "-01")
-    measure = pricing.measure if response == "estimate" else "reported"
-    if measure not in FLOW_MEASURES:
-        raise InputError(f"unknown flow measure '{measure}'", scenario.path, field="pricing.specification")
-    paths = [holder_path(plan, key, context, start, horizon, measure)
+    model = context.response
+    if pricing.specification == "baseline":
+        model = model.restricted(model.baseline)
+    paths = [holder_path(plan, key, context, start, horizon, "reported")
              for plan, key in zip(spec.holders, scenario.holders, strict=True)]
     months = [f"{d:%Y-%m}" for d in pd.date_range(start, periods=horizon, freq="MS")]
     flows = pd.DataFrame({p.key: p.deviation_bn for p in paths}, index=months)
     share = pricing.announcement_share if pricing.mode == "announcement" else 0.0
-    notes: list[str] = []
-    weights = context.fiscal.weights(horizon)
+    extended = max(horizon, context.fiscal.months)  # the response goes on after the flows end
+    priced_flows = _priced_flows(paths, horizon, sim.bill_sale_effect)
+    weights = _cost_weights(context)
     loss_month = min(sim.loss_month, horizon)
     sellers = [p for p in paths if p.deviation_bn.sum() < 0]
+    stakes = _seller_stakes(sellers, context, loss_month)
+    anchored = pricing.bills == "anchored"
+    priced = [m for m in RESPONSES if not (anchored and m == "3m")]
+    notes: list[str] = []
+    if anchored:
+        notes.append("3-month bill yields are anchored to the policy rate: their deviation is zero "
+                     "(pricing.bills = 'estimated' prices them with their own estimate)")
 
-    if response == "estimate":
-        units = context.results.config.units
-        to_units = (100.0 / context.debt_today_bn) if units == "pct_debt" else 1.0
-        effects10 = context.results.dl("10y", measure).effects
-        proxy = sim.proxy[measure]
-        by_group: dict[str, np.ndarray] = {}
-        for p in paths:
-            group = p.key if p.key in effects10 else proxy
-            if group != p.key:
-                notes.append(f"{p.label} has no own estimate in this specification: priced with the '{proxy}' response")
-            eff = effects10[group]
-            if eff.effect_bp_per_100bn > 0:
-                notes.append(
-                    f"the '{group}' estimate has purchases raising the 10-year ({eff.effect_bp_per_100bn:+.1f} bp per "
-                    f"$100bn, se {eff.se_bp_per_100bn:.1f}), the wrong sign for a demand effect and a sign of reverse "
-                    "causality: its sales lower yields here; compare the literature envelope")
-            by_group[group] = by_group.get(group, np.zeros(horizon)) + p.deviation_bn * to_units
-        groups = sorted(by_group)
-        if groups:
-            model = response_model(context, measure, groups)
-            G = level_design(by_group, groups, model.lags, share)
-            source = model.source
-        else:
-            model, G, source = None, np.zeros((horizon, 0)), f"tool estimate: distributed_lags/{measure}"
-        quantiles, costs, losses = _monte_carlo(G, model, draws, pricing.seed, horizon, weights,
-                                                sellers, context, loss_month, sim)
-        notes.append("bands: 5th-95th percentiles of whole response paths drawn from the joint HAC covariance "
-                     "of the lag coefficients; the same draws are used for every maturity")
+    if response == "literature":
+        bounds = model.literature_paths(priced_flows, extended, share)
+        kind, n_draws = "range", None
+        lows = {m: np.minimum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
+        highs = {m: np.maximum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
+        mids = {m: bounds["central"][m] for m in RESPONSES}
+        if anchored:
+            lows["3m"] = highs["3m"] = mids["3m"] = np.zeros(extended)
+        lasting_bounds = model.literature_persistent(priced_flows)
+        lasting = {}
+        for j, m in enumerate(RESPONSES):
+            vals = [lasting_bounds[b][j] for b in ("low", "central", "high")]
+            lasting[m] = (0.0, 0.0, 0.0) if (anchored and m == "3m") else (min(vals), vals[1], max(vals))
+        costs, losses, total_loss = _bound_costs(bounds, weights, stakes, loss_month, sim.loss_maturity, anchored)
+        env = model.envelope
+        source = (f"literature envelope: 10-year, bp per $100bn sold at today's scale, short run "
+                  f"{env['short_run']['low']:.1f} / {env['short_run']['central']:.1f} / {env['short_run']['high']:.1f} "
+                  f"decaying (half-life {env['half_life_months']:g} months) to long run "
+                  f"{env['long_run']['low']:.1f} / {env['long_run']['central']:.1f} / {env['long_run']['high']:.1f} "
+                  f"(low / central / high)")
+        notes.append("bands: the literature envelope (low / central / high published effects, rescaled), not a "
+                     "probability interval; other maturities scaled by the envelope's maturity loading")
+        quantiles = {m: (lows[m][:horizon], mids[m][:horizon], highs[m][:horizon]) for m in RESPONSES}
+        response_model = {"source": "literature", "envelope": {k: env[k] for k in ("short_run", "long_run", "sources",
+                                                                                   "half_life_months", "basis")}}
     else:
-        env = context.results.envelope
-        cum = sum((p.deviation_bn for p in paths), np.zeros(horizon))
-        planned = cum.sum()
-        level_bn = np.cumsum(cum) * (1 - share) + share * planned  # $bn of cumulative purchases priced
-        quantiles, costs, losses = _literature(level_bn, env, horizon, weights, sellers, context, loss_month)
-        source = ("literature envelope: low {low:.2f}, central {central:.2f}, high {high:.2f} bp per $100bn "
-                  "less demand (10-year, today's scale)").format(**env)
-        notes.append("bands: the literature envelope (low / central / high published effects, rescaled), "
-                     "not a probability interval; other maturities scaled by the envelope's maturity loading")
+        kind, n_draws = "draws", draws
+        drawn = model.draw_paths(priced_flows, extended, response, draws, pricing.seed, share)
+        if anchored:
+            drawn.paths["3m"][:] = 0.0
+            drawn.persistent[:, 0] = drawn.cumulative[:, 0] = 0.0
+        quantiles = {m: tuple(np.percentile(drawn.paths[m][:, :horizon], BANDS, axis=0)) for m in RESPONSES}
+        lasting = {m: tuple(np.percentile(drawn.persistent[:, j], BANDS)) for j, m in enumerate(RESPONSES)}
+        cost_draws = _cost_draws(drawn, weights, context.fiscal.months)
+        costs = [tuple(np.percentile(cost_draws[:, j], BANDS)) for j in range(len(COST_YEARS))]
+        loss_m = drawn.paths[sim.loss_maturity][:, loss_month - 1]
+        losses = [tuple(np.percentile(loss_m * s / 10_000, BANDS)) for s in stakes]
+        total_loss = tuple(np.percentile(loss_m * stakes.sum() / 10_000, BANDS)) if len(stakes) else None
+        source = (f"{RESPONSE_TEXT[response]}; {len(model.specs)} specification(s) of the joint distributed-lag "
+                  f"system ({model.weights_rule} weights)")
+        notes.append("bands: 5th-95th percentiles of response paths drawn jointly across maturities and holders, "
+                     "across the specification grid, and across the persistence share")
+        totals = {k: float(v.sum()) for k, v in priced_flows.items()}
+        response_model = {"source": response, **model.describe(),
+                          "correlation": _correlation(model, response, totals, drawn)}
     yields = {}
-    for m in (r for r in RESPONSES if r in quantiles):
-        q = quantiles[m]
-        yields[m] = pd.DataFrame({"month": np.arange(1, horizon + 1), "date": months,
-                                  "median": q[1], "p05": q[0], "p95": q[2], "point": q[3]})
-    cost = {f"{y}y": {"median": float(c[1]), "p05": float(c[0]), "p95": float(c[2])}
-            for y, c in zip(COST_YEARS, costs, strict=True)}
-    loss = {p.label: {"median": float(v[1]), "p05": float(v[0]), "p95": float(v[2])}
-            for p, v in zip(sellers, losses, strict=True)}
+    for m in RESPONSES:
+        lo, mid, hi = quantiles[m]
+        yields[m] = pd.DataFrame({"month": np.arange(1, horizon + 1), "date": months, "low": lo, "mid": mid, "high": hi})
+    cost = {k: tuple(float(x) for x in c) for k, c in zip(COST_KEYS, costs, strict=True)}
+    loss = {p.key: tuple(float(x) for x in v) for p, v in zip(sellers, losses, strict=True)}
     if sellers:
-        notes.append(f"sellers' loss: duration x holdings still held x the {sim.loss_maturity} move, "
-                     f"{loss_month} months in")
+        notes.append(f"sellers' loss: duration x holdings of bonds and notes still held x the {sim.loss_maturity} "
+                     f"move, {loss_month} months in")
+    notes.append("peak: the month of the largest median (central) move, which decays; lasting: the level that "
+                 "remains once the plan's flows have passed and the transient part has decayed")
     if start > context.last_data_month + pd.offsets.MonthBegin(1):
         notes.append(f"the scenario starts {start:%Y-%m}, after the data end ({context.last_data_month:%Y-%m}); "
                      "baselines use the latest 12 months of data")
     for p in paths:
+        if not (context.response and context.response.is_own(p.key)) and response != "literature":
+            notes.append(f"{p.label} has no estimate of its own: priced with the pooled posterior (the common "
+                         "mean of the estimated holders, shrunk toward the literature, plus a holder's own spread)"
+                         if response == "posterior" else
+                         f"{p.label} has no estimate of its own: priced with the pooled estimate of the estimated holders")
         notes += [f"{p.label}: {n}" for n in p.notes]
+    warnings = _warnings(context, response, priced_flows, lasting, priced)
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
         path=scenario.path, start=spec.scenario.start, horizon_months=horizon, months=months,
-        response_source=source, pricing_mode=(f"announcement ({share:.0%} priced at once)" if share else "flow"),
-        draws=draws if response == "estimate" else None, seed=pricing.seed, yields_bp=yields,
+        response=response, response_source=source,
+        pricing_mode=(f"announcement ({share:.0%} priced at once)" if share else "flow"),
+        draws=n_draws, seed=pricing.seed, band_kind=kind, yields_bp=yields, lasting_bp=lasting,
         interest_cost_bn=cost, holder_loss_bn=loss, flows=flows, holder_paths=paths,
-        notes=list(dict.fromkeys(notes)),
+        total_loss_bn=tuple(float(x) for x in total_loss) if total_loss is not None else None,
+        response_model=response_model, warnings=list(dict.fromkeys(warnings)), notes=list(dict.fromkeys(notes)),
     )
 
 
-def _seller_stakes(sellers: list[HolderPath], context: ScenarioContext, loss_month: int) -> np.ndarray:
-    """Per seller: duration x non-bill holdings still held at ``loss_month`` ($bn-years)."""
-    stakes = []
-    for p in sellers:
-        held = p.holdings_start_bn + float((p.baseline_bn + p.deviation_bn[:loss_month]).sum())
-        stakes.append(context.duration(p.key) * max(held, 0.0) * (1 - context.bill_share(p.key)))
-    return np.asarray(stakes, dtype=float)
+def _cost_draws(drawn: PathDraws, weights: dict[str, np.ndarray], months: int) -> np.ndarray:
+    """Cumulative extra interest ($bn) per draw over 1, 5 and 10 years."""
+    n = len(drawn.spec_index)
+    cost = np.zeros((n, len(COST_YEARS)))
+    for m in MATURITIES:  # the term premium is not a borrowing rate
+        cost += drawn.paths[m][:, :months] @ weights[m]
+    return cost
 
 
-def _monte_carlo(G, model, draws, seed, horizon, weights, sellers, context, loss_month, sim):
-    """Draw whole coefficient vectors, push them through the level design, collect bands."""
-    loss_m = sim.loss_maturity
-    stakes = _seller_stakes(sellers, context, loss_month)
-    K = G.shape[1]
-    if K == 0:
-        zero = np.zeros(horizon)
-        return ({m: (zero, zero, zero, zero) for m in RESPONSES}, [(0.0, 0.0, 0.0)] * len(COST_YEARS),
-                [(0.0, 0.0, 0.0)] * len(sellers))
-    rng = np.random.default_rng(seed)
-    responses = list(model.means)
-    paths = {m: np.empty((draws, horizon), dtype=np.float32) for m in responses}
-    cost = np.zeros((draws, len(COST_YEARS)))
-    loss = np.zeros((draws, len(sellers)))
-    for lo in range(0, draws, sim.chunk_draws):
-        n = min(sim.chunk_draws, draws - lo)
-        z = rng.standard_normal((n, K))
-        for m in responses:
-            coefs = model.means[m] + z @ model.factors[m].T  # (n, K)
-            level = coefs @ G.T  # (n, horizon), bp
-            paths[m][lo : lo + n] = level
-            if m in weights:  # the term premium is not a borrowing rate
-                cost[lo : lo + n] += level @ weights[m]
-            if m == loss_m and len(sellers):
-                loss[lo : lo + n] = np.outer(level[:, loss_month - 1], stakes) / 10_000
-    quantiles = {m: (*np.percentile(paths[m], BANDS, axis=0), G @ model.means[m]) for m in responses}
-    costs = [tuple(np.percentile(cost[:, j], BANDS)) for j in range(len(COST_YEARS))]
-    losses = [tuple(np.percentile(loss[:, j], BANDS)) for j in range(len(sellers))]
-    return quantiles, costs, losses
-
-
-def _literature(level_bn, env, horizon, weights, sellers, context, loss_month):
-    """Low, central and high literature paths (deterministic) and what they cost.
-
-    The envelope is in bp per $100bn less demand, so purchases (positive cumulative flows)
-    lower yields and sales raise them.
-    """
-    stakes = _seller_stakes(sellers, context, loss_month)
-    loss_m = context.simulation.loss_maturity
-    bound_paths, bound_costs, bound_losses = [], [], []
-    for bound in (env["low"], env["central"], env["high"]):
-        path = {m: -bound * loading * level_bn / 100 for m, loading in env["maturity_loading"].items()}
-        bound_paths.append(path)
-        bound_costs.append(sum(path[m] @ weights[m] for m in MATURITIES))
-        bound_losses.append(stakes * path[loss_m][loss_month - 1] / 10_000)
-    quantiles = {}
-    for m in env["maturity_loading"]:
-        stack = np.array([p[m] for p in bound_paths])
-        quantiles[m] = (stack.min(axis=0), stack[1], stack.max(axis=0), stack[1])
-    costs = [(min(c[j] for c in bound_costs), bound_costs[1][j], max(c[j] for c in bound_costs))
+def _bound_costs(bounds, weights, stakes, loss_month, loss_maturity, anchored):
+    """Cost and loss of each literature bound, as (min, central, max) triples."""
+    per_bound = {}
+    for b, path in bounds.items():
+        months = weights["10y"].shape[0]
+        per_bound[b] = sum(path[m][:months] @ weights[m] for m in MATURITIES if not (anchored and m == "3m"))
+    costs = [(min(per_bound[b][j] for b in per_bound), per_bound["central"][j], max(per_bound[b][j] for b in per_bound))
              for j in range(len(COST_YEARS))]
-    losses = [(min(lb[s] for lb in bound_losses), bound_losses[1][s], max(lb[s] for lb in bound_losses))
-              for s in range(len(sellers))]
-    return quantiles, costs, losses
+    losses = []
+    for s in [*stakes, stakes.sum()]:
+        vals = {b: s * bounds[b][loss_maturity][loss_month - 1] / 10_000 for b in bounds}
+        losses.append((min(vals.values()), vals["central"], max(vals.values())))
+    return costs, losses[:-1], (losses[-1] if len(stakes) else None)
+
+
+def _correlation(model, response: str, totals: dict[str, float], drawn: PathDraws) -> dict:
+    """Correlation across maturities of the short-run cumulative response: in the draws, and
+    implied by the joint estimate (mixed over specifications)."""
+    responses = [m for m in model.responses]
+    keep = [j for j, m in enumerate(responses) if np.std(drawn.cumulative[:, j]) > 0]
+    names = [responses[j] for j in keep]
+    if len(keep) < 2:
+        return {"maturities": names, "drawn": None, "estimated": None}
+    drawn_corr = np.corrcoef(drawn.cumulative[:, keep], rowvar=False)
+    _, cov = model.cumulative_moments(response, totals)
+    cov = cov[np.ix_(keep, keep)]
+    d = np.sqrt(np.diag(cov))
+    est = cov / np.outer(d, d)
+    return {"maturities": names, "drawn": np.round(drawn_corr, 4).tolist(), "estimated": np.round(est, 4).tolist(),
+            "quantity": "sum over holders of the short-run cumulative effect x the holder's total flow"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,10 +446,10 @@ def _literature(level_bn, env, horizon, weights, sellers, context, loss_month):
 
 
 def sweep(context: ScenarioContext, holder: str = "japan", sizes_bn: tuple[float, ...] = (100, 250, 500, 750, 1000),
-          months: tuple[int, ...] = (1, 6, 12, 24, 36), start: str | None = None, response: str = "estimate",
+          months: tuple[int, ...] = (1, 6, 12, 24, 36), start: str | None = None, response: str = "posterior",
           draws: int = 2000, progress: bool = True) -> pd.DataFrame:
     """A sale-size by sale-duration grid for one holder: the 10-year move after 12 and 24
-    months and the extra federal interest over 10 years (medians and bands)."""
+    months, its lasting level and the extra federal interest over 10 years (bands)."""
     from tqdm import tqdm
 
     start = start or f"{context.last_data_month + pd.offsets.MonthBegin(1):%Y-%m}"
@@ -373,11 +462,10 @@ def sweep(context: ScenarioContext, holder: str = "japan", sizes_bn: tuple[float
             "holders": [{"holder": holder, "action": "sell", "bn": float(size), "months": int(length)}],
         })
         result = simulate(Scenario("sweep", spec, [holder]), context)
-        y12, y24 = result.at("10y", 12), result.at("10y", 24)
-        rows.append({"holder": holder, "sale_bn": size, "sale_months": length,
-                     "y10_12m_median_bp": y12["median"], "y10_12m_p05_bp": y12["p05"], "y10_12m_p95_bp": y12["p95"],
-                     "y10_24m_median_bp": y24["median"], "y10_24m_p05_bp": y24["p05"], "y10_24m_p95_bp": y24["p95"],
-                     "cost_10y_median_bn": result.interest_cost_bn["10y"]["median"],
-                     "cost_10y_p05_bn": result.interest_cost_bn["10y"]["p05"],
-                     "cost_10y_p95_bn": result.interest_cost_bn["10y"]["p95"]})
+        row = {"holder": holder, "sale_bn": size, "sale_months": length}
+        for label, triple in (("y10_12m", result.triple("10y", 12)), ("y10_24m", result.triple("10y", 24)),
+                              ("y10_lasting", result.lasting_bp["10y"]), ("cost_10yr", result.interest_cost_bn["10yr"])):
+            unit = "bn" if label.startswith("cost") else "bp"
+            row.update({f"{label}_low_{unit}": triple[0], f"{label}_mid_{unit}": triple[1], f"{label}_high_{unit}": triple[2]})
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class SimulationConfig(StrictModel):
     """``simulation.toml``."""
 
-    proxy: dict[str, str]
+    bill_sale_effect: float = Field(ge=0, le=1)
     chunk_draws: int = Field(ge=100, le=1_000_000)
     max_draws: int = Field(ge=1)
     memory_budget_mb: int = Field(ge=16)
@@ -55,15 +55,30 @@ class ScenarioMeta(StrictModel):
     horizon_months: int = Field(ge=1, le=120)
 
 
+RESPONSES_ALLOWED = ("posterior", "data", "literature")
+
+
 class Pricing(StrictModel):
     mode: Literal["flow", "announcement"] = "flow"
     announcement_share: float = Field(default=0.0, ge=0.0, le=1.0)
-    response: Literal["estimate", "literature"] = "estimate"
-    specification: Literal[
-        "distributed_lags/reported", "distributed_lags/naive", "distributed_lags/adjusted"
-    ] = "distributed_lags/reported"
+    response: Literal["posterior", "data", "literature"] = "posterior"
+    specification: Literal["averaged", "baseline"] = "averaged"
+    bills: Literal["anchored", "estimated"] = "anchored"
     draws: int = Field(default=10_000, ge=1)
     seed: int = Field(default=20260501, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict):
+            if data.get("response") == "estimate":
+                raise ValueError("response 'estimate' was split in two: use 'posterior' (the default: the estimates "
+                                 "shrunk toward the literature) or 'data' (the estimates alone)")
+            spec = data.get("specification")
+            if isinstance(spec, str) and spec.startswith("distributed_lags/"):
+                raise ValueError("specification now chooses between 'averaged' (the default: every specification "
+                                 "of the grid in estimation.toml) and 'baseline'")
+        return data
 
     @model_validator(mode="after")
     def _announcement(self) -> Pricing:
@@ -73,9 +88,6 @@ class Pricing(StrictModel):
             raise ValueError("announcement_share is set but mode is 'flow' (use mode = 'announcement')")
         return self
 
-    @property
-    def measure(self) -> str:
-        return self.specification.split("/", 1)[1]
 
 
 class HolderPlan(StrictModel):
@@ -89,6 +101,7 @@ class HolderPlan(StrictModel):
     ramp_months: int = Field(default=0, ge=0, le=120)
     delay_months: int = Field(default=0, ge=0, le=120)
     flows_bn: list[float] | None = Field(default=None, min_length=1, max_length=120)
+    instruments: Literal["bonds_notes", "all"] = "bonds_notes"
 
     @model_validator(mode="after")
     def _fields_for_action(self) -> HolderPlan:
@@ -114,6 +127,8 @@ class HolderPlan(StrictModel):
                 raise ValueError("a sell needs 'months' (over how long holdings fall)")
             if self.bn_per_month is not None:
                 raise ValueError("'bn_per_month' belongs to a slowdown, not a sell")
+        if self.instruments == "all" and self.action != "sell":
+            raise ValueError("instruments = 'all' applies to a sell (slowdowns, pauses and paths are of bonds and notes)")
         return self
 
 

@@ -58,7 +58,8 @@ CASES = [
     ("fiscal.toml", "share = 0.215", "share = 0.5", ["fiscal", "--shift-bp", "10"], "bucket shares must sum to 1"),
     ("sources.toml", 'file = "mfhhis01.txt"', 'file = "mfh.txt"', ["data", "status"], "mfh.txt was frozen by the Treasury"),
     ("simulation.toml", "max_draws = 1000000", "max_draws = -4", ["simulate", "scenarios/japan_pause.toml"], "max_draws — Input should be greater than or equal to 1"),
-    ("literature.toml", 'central = "beltran2013_long"', 'central = "beltran2031"', ["fit", "--json"], "envelope refers to unknown effect 'beltran2031'"),
+    ("literature.toml", 'central_long_run = "beltran2013_long"', 'central_long_run = "beltran2031"', ["fit", "--json"],
+     "envelope.central_long_run refers to unknown effect 'beltran2031'"),
     ("panel.toml", "max_carry_months = 3", "max_carry_months = [3]", ["fit", "--json"], "max_carry_months — Input should be a valid integer"),
     ("holders.toml", "[aliases]", "[aliases\n", ["fit", "--json"], "invalid TOML"),
 ]
