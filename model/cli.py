@@ -214,6 +214,25 @@ def cmd_episodes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def event_study(bundle, panel, results, draws: int = 10_000):
+    """The intervention event study on the curated days and news (``data/curated``)."""
+    from model.events import DailyData, intervention_study, load_interventions, load_us_news
+
+    folder = paths.curated_dir()
+    return intervention_study(load_interventions(folder / "jp_interventions.csv"),
+                              load_us_news(folder / "us_news.csv"), DailyData.from_long(bundle.fred_daily()),
+                              panel=panel, results=results, draws=draws)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from model.estimate import fit_all
+
+    bundle, panel = load_panel()
+    study = event_study(bundle, panel, fit_all(panel, credibility=False), draws=args.draws)
+    print(study.to_json() if args.json else study.table())
+    return EXIT_OK
+
+
 def cmd_fiscal(args: argparse.Namespace) -> int:
     from model.fiscal import fiscal_table, to_json, uniform_shift_cost
 
@@ -364,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_episodes)
+
+    p = sub.add_parser("events", help="what US yields did on Japan's intervention days, against placebo days; "
+                                      "and Japan's flows instrumented by its interventions")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="placebo draws per test (default 10000)")
+    p.set_defaults(handler=cmd_events)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
     p.add_argument("--shift-bp", type=float, required=True)

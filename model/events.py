@@ -456,7 +456,8 @@ class EventStudy:
 
 
 def _num(value: float | None) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
+    """JSON-friendly: None for missing, rounded to 1e-6 (no float noise, no -0.0)."""
+    return None if value is None or not np.isfinite(value) else round(float(value), 6) + 0.0
 
 
 def _band_dict(band: dict[str, float] | None) -> dict | None:
@@ -702,3 +703,17 @@ def monthly_interventions_bn(days: list[InterventionDay], daily: DailyData) -> p
         month = day.to_period("M").to_timestamp()
         values[month] = values.get(month, 0.0) + (usd if d.direction == "buy_usd" else -usd)
     return pd.Series(values, name="mof_dollars_bought_bn").sort_index()
+
+
+def intervention_study(days: list[InterventionDay], news: list[NewsItem], daily: DailyData, panel=None,
+                       results=None, draws: int = 10_000, seed: int = 20240429) -> EventStudy:
+    """The whole study as ``tlrisk events`` and the report show it: the event study with the
+    model's effect and the literature envelope (when ``results`` are given) and the monthly
+    2SLS (when the ``panel`` is given)."""
+    from model.iv import japan_intervention_iv
+
+    study = run_event_study(days, news, daily, model=model_effect(results) if results is not None else None,
+                            envelope=results.envelope if results is not None else None, draws=draws, seed=seed)
+    if panel is not None:
+        study.iv = japan_intervention_iv(panel, monthly_interventions_bn(days, daily))
+    return study

@@ -249,3 +249,41 @@ def test_bad_curated_rows(tmp_path):
     bad.write_text("date,event\n2024-05-01,fomc\n")
     with pytest.raises(InputError, match="header should be"):
         load_us_news(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tlrisk_events_json(capsys):
+    import json
+
+    from model.cli import main
+
+    assert main(["events", "--json", "--draws", "500"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["schema_version"] == 1 and len(payload["events"]) == 15
+    row = next(p for p in payload["pooled"] if (p["group"], p["window_days"], p["excluding_us_news"])
+               == ("sell_usd", 1, True))
+    assert row["n_days"] == 3 and 0 < row["p_value"] <= 1
+    assert payload["iv"]["sample_start"] == "2004-04" and payload["iv"]["first_stage"]["f_hac"] > 0
+    assert payload["model"]["effect_bp_per_100bn"] is not None and payload["literature"]["central"] > 0
+    assert main(["events", "--draws", "200"]) == 0
+    text = capsys.readouterr().out
+    assert "Pooled (amount-weighted" in text and "Instrumental variables" in text
+
+
+def test_tlrisk_events_refuses_a_bad_curated_file(tmp_path, monkeypatch, capsys):
+    from model.cli import main
+
+    (tmp_path / "snapshot").symlink_to(ROOT / "data" / "snapshot")
+    (tmp_path / "curated").mkdir()
+    (tmp_path / "curated" / "us_news.csv").write_text((CURATED / "us_news.csv").read_text("utf-8"))
+    lines = (CURATED / "jp_interventions.csv").read_text("utf-8").splitlines()
+    lines[3] = lines[3].replace("2011-08-04", "2011-08-41")
+    (tmp_path / "curated" / "jp_interventions.csv").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("TLRISK_DATA_DIR", str(tmp_path))
+    assert main(["events"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "jp_interventions.csv:4: date" in err and "\n" not in err
