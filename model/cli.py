@@ -214,21 +214,29 @@ def cmd_episodes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def event_study(bundle, panel, results, draws: int = 10_000):
-    """The intervention event study on the curated days and news (``data/curated``)."""
-    from model.events import DailyData, intervention_study, load_interventions, load_us_news
+def curated_events():
+    """The curated intervention days and US news (``data/curated``), validated."""
+    from model.events import load_interventions, load_us_news
 
     folder = paths.curated_dir()
-    return intervention_study(load_interventions(folder / "jp_interventions.csv"),
-                              load_us_news(folder / "us_news.csv"), DailyData.from_long(bundle.fred_daily()),
-                              panel=panel, results=results, draws=draws)
+    return load_interventions(folder / "jp_interventions.csv"), load_us_news(folder / "us_news.csv")
+
+
+def event_study(bundle, panel, results, draws: int = 10_000, curated=None):
+    """The intervention event study on the curated days and news."""
+    from model.events import DailyData, intervention_study
+
+    days, news = curated or curated_events()
+    return intervention_study(days, news, DailyData.from_long(bundle.fred_daily()), panel=panel, results=results,
+                              draws=draws)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
     from model.estimate import fit_all
 
+    curated = curated_events()  # a bad row stops here, before any estimation
     bundle, panel = load_panel()
-    study = event_study(bundle, panel, fit_all(panel, credibility=False), draws=args.draws)
+    study = event_study(bundle, panel, fit_all(panel, credibility=False), draws=args.draws, curated=curated)
     print(study.to_json() if args.json else study.table())
     return EXIT_OK
 
@@ -298,7 +306,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     episodes = run_all(context)
     written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, scenarios=priced, sweep=grid,
-                                        episodes=episodes,
+                                        episodes=episodes, events=event_study(bundle, panel, results),
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out)
     for label in ("html", "pdf", "json", "figures"):

@@ -380,6 +380,16 @@ class EventStudy:
     placebo: dict
     iv: object | None = None  # model.iv.IVResult
     notes: list[str] = field(default_factory=list)
+    daily: DailyData | None = None  # the series measured (for the charts; not exported)
+
+    def episode_news(self, key: str) -> list[dict]:
+        """US news inside the longest window of any day of an episode (each item once)."""
+        seen: dict[tuple[str, str], dict] = {}
+        for e in self.events:
+            if e.episode == key:
+                for item in e.at(max(WINDOWS)).news:
+                    seen.setdefault((item["date"], item["event"]), item)
+        return sorted(seen.values(), key=lambda n: n["date"])
 
     def pooled_row(self, group: str, window_days: int, excluding_us_news: bool) -> PooledResult:
         return next(p for p in self.pooled if (p.group, p.window_days, p.excluding_us_news)
@@ -690,7 +700,7 @@ def run_event_study(days: list[InterventionDay], news: list[NewsItem], daily: Da
         "intervention day is not by itself caused by Japan's sales.",
     ]
     return EventStudy(events=events, pooled=pooled, episodes=episodes, model=model, envelope=envelope,
-                      placebo=placebo, notes=notes)
+                      placebo=placebo, notes=notes, daily=daily)
 
 
 def monthly_interventions_bn(days: list[InterventionDay], daily: DailyData) -> pd.Series:

@@ -336,3 +336,41 @@ def episode(result) -> Figure:
                    f"Change in the 10-year yield since the month before the window, bp: what the observed "
                    f"flows ({', '.join(result.holders)}) imply under the tool's estimate (band) and the "
                    "literature, and what happened.", f"{TIC}; {FRED} DGS10; this tool", fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervention days (daily)
+# ---------------------------------------------------------------------------------------------
+
+
+def intervention_days(key: str, title: str, series: dict[str, pd.Series], days: list[str], direction: str,
+                      news: list[dict], margin: int = 15) -> Figure:
+    """The 10-year yield, the term premium and the yen around one run of intervention days, the
+    days shaded (dollars sold: vermillion; bought: blue) and US news as grey dotted lines."""
+    marks = pd.to_datetime(days)
+    calendar = series["10y"].index
+    lo = max(int(calendar.searchsorted(marks[0])) - margin, 0)
+    hi = min(int(calendar.searchsorted(marks[-1])) + margin, len(calendar) - 1)
+    start, end = calendar[lo], calendar[hi]
+    colour = PALETTE["vermillion"] if direction == "sell_usd" else PALETTE["blue"]
+    panels = (("10y", "10-year\nyield, %", PALETTE["black"]), ("term_premium", "term premium\n(Kim-Wright), %",
+              PALETTE["green"]), ("yen", "yen per $\n(noon, NY)", PALETTE["purple"]))
+    fig, axes = plt.subplots(3, 1, figsize=(7.0, 4.3), sharex=True)
+    for ax, (measure, label, line) in zip(axes, panels, strict=True):
+        values = series[measure].loc[start:end]
+        ax.plot(values.index, values.to_numpy(), color=line, marker="o", markersize=2.0, linewidth=1.2)
+        for day in marks:
+            ax.axvline(day, color=colour, linewidth=5, alpha=0.25)
+        for item in news:
+            ax.axvline(pd.Timestamp(item["date"]), color=PALETTE["grey"], linestyle=":", linewidth=1.1)
+        ax.set_ylabel(label, fontsize=8)
+    what = "sold" if direction == "sell_usd" else "bought"
+    fig.suptitle(title, fontsize=10)
+    axes[0].set_title(f"shaded: days Japan {what} dollars; dotted: US news (FOMC, CPI, PPI, jobs)", fontsize=7.5,
+                      loc="left", color="#333333")
+    fig.autofmt_xdate()
+    return _finish(f"intervention_{key}", title,
+                   f"Daily closes from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}: the 10-year Treasury "
+                   "yield, the Kim-Wright 10-year term premium and yen per dollar (down = stronger yen). Shaded: the "
+                   f"days the Ministry of Finance {what} dollars; dotted: US news inside the study's windows.",
+                   "FRED DGS10, THREEFYTP10, DEXJPUS; Ministry of Finance amounts via the cited press; this tool", fig)
