@@ -223,6 +223,35 @@ def cmd_episodes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def curated_events():
+    """The curated intervention days and US news (``data/curated``), validated."""
+    from model.events import load_interventions, load_us_news
+
+    folder = paths.curated_dir()
+    return load_interventions(folder / "jp_interventions.csv"), load_us_news(folder / "us_news.csv")
+
+
+def event_study(bundle, panel, response, draws: int = 10_000, curated=None):
+    """The intervention event study on the curated days and news."""
+    from model.events import DailyData, intervention_study
+
+    days, news = curated or curated_events()
+    return intervention_study(days, news, DailyData.from_long(bundle.fred_daily()), panel=panel, response=response,
+                              draws=draws)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from model.estimate import fit_all
+    from model.scenarios import ScenarioContext
+
+    curated = curated_events()  # a bad row stops here, before any estimation
+    bundle, panel = load_panel()
+    context = ScenarioContext.build(panel, fit_all(panel, credibility=False))
+    study = event_study(bundle, panel, context.response, draws=args.draws, curated=curated)
+    print(study.to_json() if args.json else study.table())
+    return EXIT_OK
+
+
 def cmd_fiscal(args: argparse.Namespace) -> int:
     from model.fiscal import fiscal_table, to_json, uniform_shift_cost
 
@@ -290,6 +319,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     labels = {k: g.label for k, g in context.holders.groups.items()}
     written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, response=context.response,
                                         holder_labels=labels, scenarios=priced, sweep=grid, episodes=episodes,
+                                        events=event_study(bundle, panel, context.response),
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out)
     for label in ("html", "pdf", "json", "figures"):
@@ -376,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_episodes)
+
+    p = sub.add_parser("events", help="what US yields did on Japan's intervention days, against placebo days; "
+                                      "and Japan's flows instrumented by its interventions")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="placebo draws per test (default 10000)")
+    p.set_defaults(handler=cmd_events)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
     p.add_argument("--shift-bp", type=float, required=True)

@@ -29,6 +29,11 @@ def snapshot_dir() -> Path:
     return data_dir() / "snapshot"
 
 
+def curated_dir() -> Path:
+    """Small cited facts kept by hand (intervention days, US news): ``data/curated``."""
+    return data_dir() / "curated"
+
+
 def scenarios_dir() -> Path:
     """Scenario files: ``<project>/scenarios``."""
     return project_root() / "scenarios"

@@ -27,8 +27,10 @@ with the envelope's half-life. ``pi`` is drawn from a Beta distribution whose me
 literature's long-run / short-run ratio. So every path separates a peak (which decays) from
 a persistent level, and a headline can quote the persistent level.
 
-Units: effects are bp per $100bn of purchases at today's debt (negative = purchases lower
-yields, so sales raise them); flows are $bn a month.
+Units: internally, effects are bp per $100bn of purchases at today's debt (the regressions'
+own sign: negative = purchases lower yields) and flows are $bn a month, purchases positive.
+Everything the model reports (:meth:`ResponseModel.posterior_table`, :meth:`describe`,
+:meth:`summary`) is per $100bn **sold**: positive = sales raise yields.
 """
 
 from __future__ import annotations
@@ -307,8 +309,8 @@ class ResponseModel:
         -------
         DataFrame
             ``holder, label, estimate (own or pooled), maturity, prior_mean, prior_sd,
-            data_mean, data_sd, posterior_mean, posterior_sd`` in bp per $100bn bought today
-            (negative = purchases lower yields), mixture moments over the grid.
+            data_mean, data_sd, posterior_mean, posterior_sd`` in bp per $100bn sold today
+            (positive = sales raise yields), mixture moments over the grid.
         """
         holders = holders or {h: h for h in self.holders}
         prior_mean = self.prior.mean(self.responses)
@@ -321,9 +323,9 @@ class ResponseModel:
             prior_sd = own_sd if self.is_own(key) else pooled_sd
             for j, r in enumerate(self.responses):
                 rows.append({"holder": key, "label": label, "estimate": "own" if self.is_own(key) else "pooled",
-                             "maturity": r, "prior_mean": prior_mean[j], "prior_sd": prior_sd[j],
-                             "data_mean": data_m[j], "data_sd": data_s[j],
-                             "posterior_mean": post_m[j], "posterior_sd": post_s[j]})
+                             "maturity": r, "prior_mean": -prior_mean[j], "prior_sd": prior_sd[j],
+                             "data_mean": -data_m[j], "data_sd": data_s[j],
+                             "posterior_mean": -post_m[j], "posterior_sd": post_s[j]})
         return pd.DataFrame(rows)
 
     # -- drawing -------------------------------------------------------------------------
@@ -502,7 +504,7 @@ class ResponseModel:
                           "hac": sum(s.inference == "hac" for s in self.specs),
                           "rule": "per specification, the wider of the joint HAC and the moving-block bootstrap "
                                   "covariance of the cumulative effects"},
-            "prior": {"mean_10y_bp_per_100bn": round(self.prior.mean_10y, 6), "sd_10y_bp_per_100bn": round(self.prior.sd_10y, 6),
+            "prior": {"mean_10y_bp_per_100bn": round(-self.prior.mean_10y, 6), "sd_10y_bp_per_100bn": round(self.prior.sd_10y, 6),
                       "between_holder_sd_10y_bp_per_100bn": round(self.prior.between_holder_sd_10y, 6),
                       "between_holder_rule": self.prior.between_holder_rule,
                       "maturity_loading": self.prior.loading, "maturity_sd_share": self.prior.maturity_sd_share,
@@ -520,13 +522,13 @@ class ResponseModel:
         d = self.describe()
         lines = [
             f"Response model: {len(self.specs)} specifications ({self.weights_rule} weights; baseline {self.baseline})",
-            f"  prior (literature, short run, {maturity}): {self.prior.mean(self.responses)[self.responses.index(maturity)]:+.2f} "
-            f"bp per $100bn bought, sd {np.sqrt(self.prior.common_cov(self.responses)[self.responses.index(maturity)].max()):.2f}; "
+            f"  prior (literature, short run, {maturity}): {-self.prior.mean(self.responses)[self.responses.index(maturity)]:+.2f} "
+            f"bp per $100bn sold, sd {np.sqrt(self.prior.common_cov(self.responses)[self.responses.index(maturity)].max()):.2f}; "
             f"between-holder sd {self.prior.between_holder_sd_10y:.2f} ({self.prior.between_holder_rule})",
             f"  persistence: Beta, mean {self.persistence_mean:.2f}, sd {self.persistence_sd:.2f}; transients decay "
             f"with a {self.half_life_months:g}-month half-life",
             f"  inference: {d['inference']['bootstrap']} specifications use the bootstrap, {d['inference']['hac']} the HAC covariance (the wider)",
-            f"  {'holder':<30}{'estimate':>9}{'prior':>16}{'data':>16}{'posterior':>16}   (bp per $100bn bought, mean (sd))",
+            f"  {'holder':<30}{'estimate':>9}{'prior':>16}{'data':>16}{'posterior':>16}   (bp per $100bn sold, mean (sd))",
         ]
         for r in table.itertuples():
             lines.append(f"  {r.label:<30}{r.estimate:>9}{f'{r.prior_mean:+.2f} ({r.prior_sd:.2f})':>16}"

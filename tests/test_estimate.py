@@ -47,11 +47,11 @@ def test_distributed_lags_match_numpy_and_handwritten_newey_west(panel, maturity
     assert res.nobs == len(data) and res.hac_lags == lags
     np.testing.assert_allclose(res.params.to_numpy(), beta, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(V)), rtol=1e-8)
-    # the cumulative multiplier and its error, by hand, converted to bp per $100bn
+    # the cumulative multiplier and its error, by hand, converted to bp per $100bn sold
     for holder, names in terms.items():
         idx = [list(data.columns).index(n) for n in names]  # column 0 is y, so +0 offsets the constant
         ones = np.ones(len(idx))
-        effect = beta[idx].sum() * 1e4 / debt
+        effect = -beta[idx].sum() * 1e4 / debt
         se = np.sqrt(ones @ V[np.ix_(idx, idx)] @ ones) * 1e4 / debt
         assert res.effects[holder].effect_bp_per_100bn == pytest.approx(effect, rel=1e-9)
         assert res.effects[holder].se_bp_per_100bn == pytest.approx(se, rel=1e-9)
@@ -117,12 +117,12 @@ def test_the_valuation_trap_on_real_data(results):
     trap = results.trap.set_index(["yield_change", "flow_measure"])
     naive = trap.loc[("monthly average", "naive")]
     # 'Japanese selling of $100bn raises the 10-year by about 30 bp', with a tight error...
-    assert -45 < naive["bp_per_100bn_purchased"] < -25 and naive["bp_per_100bn_purchased"] / naive["se"] < -3
+    assert 25 < naive["bp_per_100bn_sold"] < 45 and naive["bp_per_100bn_sold"] / naive["se"] > 3
     # ...mostly an artefact: adjusted or reported flows show no such effect, and the sign flips
     for measure in ("adjusted", "reported"):
         row = trap.loc[("monthly average", measure)]
-        assert row["bp_per_100bn_purchased"] > 0 > naive["bp_per_100bn_purchased"]
-        assert abs(row["bp_per_100bn_purchased"] / row["se"]) < 2
+        assert row["bp_per_100bn_sold"] < 0 < naive["bp_per_100bn_sold"]
+        assert abs(row["bp_per_100bn_sold"] / row["se"]) < 2
 
 
 def test_results_api(results):

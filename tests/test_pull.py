@@ -262,3 +262,67 @@ def test_fred_answer_missing_the_early_history_is_refused(urls, fixtures, primed
     outcome = pull_sources(specs("fred_GS10"), cache, snapshot, **FAST)[0]
     assert outcome.status == "refused" and "starts" in outcome.message and "partial" in outcome.message
     assert_intact(cache, before)
+
+
+# ---------------------------------------------------------------------------------------------
+# The daily part (event study): same code path for a live pull and a local import
+# ---------------------------------------------------------------------------------------------
+
+
+def test_pull_stores_the_daily_part_of_a_daily_series(urls, fixtures, stores):
+    cache, snapshot = stores
+    body = (fixtures / "fred_DGS10_mini.csv").read_bytes()
+    serve_fred(urls, "DGS10", body)
+    assert specs("fred_DGS10")[0].daily_from == "2010-01-01"
+    outcome = pull_sources(specs("fred_DGS10"), cache, snapshot, **FAST)[0]
+    assert outcome.status == "updated", outcome.line()
+    entry = cache.manifest()["fred_DGS10"]
+    assert set(entry.parts) == {"monthly", "daily"}
+    daily = cache.read("fred_DGS10")["daily"]
+    lines = [line.split(",") for line in body.decode().splitlines()[1:]]
+    expected = [(d, float(v)) for d, v in lines if v]
+    assert entry.parts["daily"]["rows"] == len(expected) == 130 - 7  # 7 holidays (empty cells)
+    assert [(f"{d:%Y-%m-%d}", v) for d, v in zip(daily["date"], daily["value"], strict=True)] == expected
+    assert set(daily["series_id"]) == {"DGS10"}
+    # a monthly-only series gets no daily part
+    serve_fred(urls, "GS10", (fixtures / "fred_GS10_mini.csv").read_bytes())
+    pull_sources(specs("fred_GS10"), cache, snapshot, **FAST)
+    assert set(cache.manifest()["fred_GS10"].parts) == {"monthly"}
+
+
+def test_same_file_without_the_daily_part_is_stored_again(fixtures, stores, tmp_path):
+    """A cache written before the daily part existed gets it on the next import of the same file."""
+    from model.sources.pull import import_local
+
+    cache, snapshot = stores
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "DGS10.csv").write_bytes((fixtures / "fred_DGS10_mini.csv").read_bytes())
+    assert import_local(specs("fred_DGS10"), folder, cache, snapshot)[0].status == "updated"
+    entry = cache.manifest()["fred_DGS10"]
+    daily_only = {"daily": cache.read("fred_DGS10")["daily"]}
+    monthly = cache.read("fred_DGS10")["monthly"]
+    cache.write(entry, {"monthly": monthly})  # as an older version of the tool stored it
+    assert set(cache.manifest()["fred_DGS10"].parts) == {"monthly"}
+    again = import_local(specs("fred_DGS10"), folder, cache, snapshot)[0]
+    assert again.status == "updated"
+    assert cache.read("fred_DGS10")["daily"].equals(daily_only["daily"])
+    assert import_local(specs("fred_DGS10"), folder, cache, snapshot)[0].status == "unchanged"
+
+
+@pytest.mark.raw
+def test_shipped_daily_part_is_the_published_series(raw_dir):
+    """The snapshot's daily part holds exactly the raw file's observations from 2010 on."""
+    from model.sources.fred import parse_fred_csv
+    from model.sources.text import TextSource
+
+    snapshot = DataStore(Path(__file__).resolve().parents[1] / "data" / "snapshot", "snapshot")
+    for series in ("DGS10", "THREEFYTP10", "DEXJPUS"):
+        raw = (raw_dir / "fred" / f"{series}.csv").read_bytes()
+        published = parse_fred_csv(TextSource.from_bytes(raw, series)).series
+        published = published[(published["date"] >= "2010-01-01") & published["value"].notna()]
+        entry = snapshot.manifest()[f"fred_{series}"]
+        assert entry.raw_sha256 == __import__("hashlib").sha256(raw).hexdigest()
+        daily = snapshot.read(f"fred_{series}")["daily"]
+        assert daily["date"].tolist() == published["date"].tolist()
+        assert daily["value"].tolist() == published["value"].tolist()

@@ -175,3 +175,20 @@ def test_changes_section_after_a_rerun(reports, payload):
     top = {(r["holder"], r["month"]) for r in payload["changes"]["largest_revisions"]}
     assert ("Grand Total", "2025-12") in top or len(top) == 12
     assert Path(reports[0] / "results.json").exists()
+
+
+def test_intervention_days_section(html, payload):
+    """The events payload has the `tlrisk events --json` schema and its numbers are the tables'."""
+    from model.report import fmt
+
+    events = payload["events"]
+    assert events["schema_version"] == 1 and len(events["events"]) == 15
+    assert {"events", "pooled", "episodes", "model", "literature", "placebo", "iv"} <= set(events)
+    assert 'id="interventions"' in html
+    table = re.search(r'<table id="interventions-pooled">(.*?)</table>', html, re.S).group(1)
+    cells = re.findall(r"<strong>(.*?)</strong>", table)
+    assert cells == [fmt(p["effect_bp_per_100bn"]) for p in events["pooled"]]
+    for ep in events["episodes"]:
+        assert f'id="fig-intervention_{ep["key"]}"' in html
+        assert ep["verdict"].replace("'", "&#39;") in html
+    assert fmt(events["iv"]["tsls"]["effect_bp_per_100bn"]) in html

@@ -145,7 +145,7 @@ def test_specification_grid(fitted, panel):
     data = system_data(panel, system.spec, fitted.config, system.responses)
     beta, *_ = np.linalg.lstsq(data.X.to_numpy(float), data.Y["10y"].to_numpy(float), rcond=None)
     k = list(data.X.columns).index("japan_L0")
-    assert system.effect("japan", "10y", "hac")[0] == pytest.approx(beta[k] * system.factor_per_100bn, rel=1e-9)
+    assert system.effect("japan", "10y", "hac")[0] == pytest.approx(-beta[k] * system.factor_per_100bn, rel=1e-9)
     assert data.X.index[-1] == pd.Timestamp("2019-12-01")
     # specifications with too few months per regressor are left out, and say why
     assert all("too few observations" in why for why in grid.skipped.values())
@@ -302,13 +302,13 @@ def test_posterior_table_covers_every_group(context):
     assert ten.loc["japan", "estimate"] == "own" and ten.loc["united_kingdom", "estimate"] == "pooled"
     # pooled groups share one posterior, which is not the near-zero residual group's estimate
     assert ten.loc["united_kingdom", "posterior_mean"] == ten.loc["oil_exporters", "posterior_mean"]
-    assert ten.loc["united_kingdom", "posterior_mean"] < -1.0
+    assert ten.loc["united_kingdom", "posterior_mean"] > 1.0  # bp per $100bn sold
     # shrinkage: tighter than the prior and the data; China's wrong-signed estimate is pulled
     # toward the literature (the joint update also moves Japan, whose estimate is correlated)
     for g in ("japan", "china"):
         r = ten.loc[g]
         assert r.posterior_sd < min(r.prior_sd, r.data_sd)
-    assert ten.loc["china", "prior_mean"] < ten.loc["china", "posterior_mean"] < ten.loc["china", "data_mean"]
+    assert ten.loc["china", "data_mean"] < ten.loc["china", "posterior_mean"] < ten.loc["china", "prior_mean"]
 
 
 def test_fit_json_object(capsys):
@@ -324,5 +324,8 @@ def test_fit_json_object(capsys):
     assert {"holder", "maturity", "prior_mean", "prior_sd", "data_mean", "data_sd", "posterior_mean",
             "posterior_sd"} <= set(post[0])
     assert {"japan", "china", "united_kingdom", "oil_exporters", "total_foreign"} <= {r["holder"] for r in post}
-    # same sign convention as the models: purchases lower yields = negative
-    assert next(r for r in post if r["holder"] == "japan" and r["maturity"] == "10y")["prior_mean"] < 0
+    # same sign convention as the models: bp per $100bn sold, positive = sales raise yields
+    assert next(r for r in post if r["holder"] == "japan" and r["maturity"] == "10y")["prior_mean"] > 0
+    ten = {m["holder"]: m for m in out["models"] if m["name"].startswith("distributed_lags/10y/reported/")}
+    grid_base = next(r for r in japan10 if r["specification"] == "reported/avg/lags0-3/all/full")
+    assert ten["japan"]["effect_bp_per_100bn"] == pytest.approx(grid_base["effect_bp_per_100bn"], rel=1e-6)

@@ -59,7 +59,7 @@ def test_a_sale_moves_yields_through_the_posterior_kernel(context, scenario_file
     is the persistence share times the short-run effect, and the peak is not the lasting level."""
     result = run(context, scenario_file, scenario(horizon=60, holders=SELL.format(holder="japan", bn=100, months=1)))
     table = context.response.posterior_table({"japan": "Japan"}).set_index("maturity")
-    short_run = -table.loc["10y", "posterior_mean"]  # bp per $100bn sold
+    short_run = table.loc["10y", "posterior_mean"]  # bp per $100bn sold
     lasting = result.lasting("10y")["median"]
     assert lasting > 0
     # the mean of pi x theta is E[pi] E[theta] (drawn independently); the median is close to it
@@ -194,7 +194,7 @@ def test_a_wrong_signed_estimate_is_flagged(context, scenario_file):
     data says so, with the coefficient."""
     result = run(context, scenario_file, scenario(holders=SELL.format(holder="china", bn=200, months=12),
                                                  pricing='response = "data"'))
-    assert any("China (Mainland)" in w and "10y +" in w and "sales lower yields" in w for w in result.warnings)
+    assert any("China (Mainland)" in w and "10y -" in w and "sales lower yields" in w for w in result.warnings)
     assert any("lasting 10y level falls" in w for w in result.warnings) == (result.lasting("10y")["median"] < -0.05)
     assert "WARNING" in result.table() and result.to_dict()["warnings"] == result.warnings
     japan = run(context, scenario_file, scenario(holders=SELL.format(holder="japan", bn=200, months=12)))

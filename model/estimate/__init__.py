@@ -101,9 +101,9 @@ class EstimationResults:
             res = self.dl(maturity, measure)
             for eff in res.effects.values():
                 rows.append({"estimate": f"this tool: {measure} flows, {eff.holder}",
-                             "bp_per_100bn_sold": -eff.effect_bp_per_100bn, "se": eff.se_bp_per_100bn,
-                             "low": -eff.effect_bp_per_100bn - 1.645 * eff.se_bp_per_100bn,
-                             "high": -eff.effect_bp_per_100bn + 1.645 * eff.se_bp_per_100bn,
+                             "bp_per_100bn_sold": eff.effect_bp_per_100bn, "se": eff.se_bp_per_100bn,
+                             "low": eff.effect_bp_per_100bn - 1.645 * eff.se_bp_per_100bn,
+                             "high": eff.effect_bp_per_100bn + 1.645 * eff.se_bp_per_100bn,
                              "kind": "estimate (90% band)"})
         for _, lit in self.literature.iterrows():
             rows.append({"estimate": f"{lit['cite']} ({lit['horizon'].replace('_', ' ')}, {lit['maturity']})",
@@ -116,8 +116,8 @@ class EstimationResults:
         """Every regression's summary, then the credibility checks."""
         parts = [
             f"Estimates at today's scale: debt held by the public ${self.today.debt_bn:,.0f}bn, "
-            f"GDP ${self.today.gdp_bn:,.0f}bn ({self.today.month}). Effects are per $100bn of purchases "
-            "(negative = purchases lower yields).",
+            f"GDP ${self.today.gdp_bn:,.0f}bn ({self.today.month}). Effects are bp per $100bn sold "
+            "(positive = sales raise yields, the sign of a demand effect).",
         ]
         parts += [s.summary() for s in self.systems.values()]
         parts.append(self.grid.summary())

@@ -64,7 +64,7 @@ class GridResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (specification, response, holder): effect and standard errors, bp per
-        $100bn bought today, with the inference the draws use."""
+        $100bn sold today (positive = sales raise yields), with the inference the draws use."""
         rows = []
         for system, weight in zip(self.systems, self.weights, strict=True):
             for m in system.responses:
@@ -100,14 +100,14 @@ class GridResult:
         frame = frame[frame["maturity"] == maturity]
         holders = holders or list(dict.fromkeys(frame["holder"]))
         lines = [f"Specification grid: {len(self.systems)} joint systems ({self.weights_rule} weights); "
-                 f"{maturity} effect, bp per $100bn bought today"]
+                 f"{maturity} effect, bp per $100bn sold today (positive = sales raise yields)"]
         for g in holders:
             v = frame.loc[frame["holder"] == g, "effect_bp_per_100bn"]
             w = frame.loc[frame["holder"] == g, "weight"]
             mean = float(np.average(v, weights=w))
-            negative = float(w[v < 0].sum() / w.sum())
+            positive = float(w[v > 0].sum() / w.sum())
             lines.append(f"  {g:<16} weighted mean {mean:+.2f}; range {v.min():+.2f} to {v.max():+.2f}; "
-                         f"median {v.median():+.2f}; negative (purchases lower yields) in {negative:.0%} of the weight")
+                         f"median {v.median():+.2f}; positive (sales raise yields) in {positive:.0%} of the weight")
         return "\n".join(lines)
 
     def to_json(self) -> str:

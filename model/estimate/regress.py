@@ -41,7 +41,7 @@ def _effects(fit, holders: list[str], terms: dict[str, list[str]], factor: float
         ones = np.ones(len(names))
         native = float(fit.params[names].sum())
         native_se = float(np.sqrt(ones @ fit.cov_params().loc[names, names].to_numpy() @ ones))
-        out[holder] = HolderEffect(holder, native * factor, native_se * factor, native, native_se, names)
+        out[holder] = HolderEffect(holder, -native * factor, native_se * factor, native, native_se, names)
     return out
 
 
@@ -95,8 +95,8 @@ def fit_distributed_lags(
     """Monthly yield changes (bp) on current and lagged flows by holder, with controls.
 
     The cumulative multiplier of a holder is the sum of its lag coefficients: the change in
-    the yield level after ``lags`` months per unit of purchases, converted to bp per $100bn
-    at today's debt.
+    the yield level after ``lags`` months per unit of purchases, reported in bp per $100bn sold
+    at today's debt (the sign flipped: positive = sales raise yields).
     """
     dl = config.distributed_lags
     y, X, terms, notes = dl_design(panel, maturity, measure, config)

@@ -14,9 +14,10 @@ from model.estimate.spec import nan_to_none
 
 @dataclass
 class HolderEffect:
-    """One holder's estimated effect, in bp per $100bn of purchases at today's scale.
-
-    Negative numbers mean purchases lower yields (selling raises them by the same amount).
+    """One holder's estimated effect, in bp per $100bn **sold** at today's scale: positive
+    numbers mean sales raise yields (purchases lower them by the same amount), the sign of a
+    demand effect. The ``native`` fields are the regression's own sum of coefficients, per unit
+    of purchases in the regression's flow units.
     """
 
     holder: str
@@ -104,7 +105,7 @@ class RegressionResult:
         ]
         for _, row in self.to_frame().iterrows():
             lines.append(f"  {row['term']:<28}{row['coef']:>10.3f}{row['se_hac']:>10.3f}{row['t']:>8.2f}")
-        lines.append(f"  effect of $100bn of purchases ({self.scale_note}):")
+        lines.append(f"  effect of $100bn sold ({self.scale_note}; positive = sales raise yields):")
         for eff in self.effects.values():
             lines.append(
                 f"    {eff.holder:<22}{eff.effect_bp_per_100bn:>8.2f} bp  (se {eff.se_bp_per_100bn:.2f}; "
@@ -185,12 +186,13 @@ class LPResult:
         return len(self.irf) - 1
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per horizon, in bp per $100bn today, with 90% bands."""
-        f = self.factor_per_100bn
+        """One row per horizon: the response to $100bn sold at month 0, bp (the estimated
+        response to purchases with its sign flipped), with 90% bands."""
+        f = -self.factor_per_100bn
         return pd.DataFrame({
             "model": self.name, "h": np.arange(len(self.irf)), "irf_bp_per_100bn": self.irf * f,
-            "se_bp_per_100bn": self.se * f, "p05": (self.irf - 1.645 * self.se) * f,
-            "p95": (self.irf + 1.645 * self.se) * f, "hac_lags": self.hac_lags,
+            "se_bp_per_100bn": self.se * abs(f), "p05": self.irf * f - 1.645 * self.se * abs(f),
+            "p95": self.irf * f + 1.645 * self.se * abs(f), "hac_lags": self.hac_lags,
         })
 
     def summary(self) -> str:
@@ -200,17 +202,17 @@ class LPResult:
             f"  specification: {self.specification}",
             f"  sample: {self.sample_start} to {self.sample_end}, N = {self.nobs} (common to all horizons)",
             "  errors: Newey-West HAC, lags max(h+1, NW rule) at each horizon",
-            f"  {'h':>4}{'bp per $100bn':>16}{'se':>8}{'90% band':>22}",
+            f"  {'h':>4}{'bp per $100bn sold':>20}{'se':>8}{'90% band':>22}",
         ]
         for _, r in frame.iterrows():
             if int(r["h"]) in (0, 1, 3, 6, 12, 18, 24) or int(r["h"]) == self.horizons:
-                lines.append(f"  {int(r['h']):>4}{r['irf_bp_per_100bn']:>16.2f}{r['se_bp_per_100bn']:>8.2f}"
+                lines.append(f"  {int(r['h']):>4}{r['irf_bp_per_100bn']:>20.2f}{r['se_bp_per_100bn']:>8.2f}"
                              f"{f'[{r.p05:.1f}, {r.p95:.1f}]':>22}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def models(self) -> list[dict]:
-        f = self.factor_per_100bn
+        f = -self.factor_per_100bn  # per $100bn sold
         h = min(12, self.horizons)
         return [{
             "name": self.name, "spec": "local_projections", "dependent": self.maturity,
@@ -218,9 +220,9 @@ class LPResult:
             "sample_start": self.sample_start, "sample_end": self.sample_end, "nobs": self.nobs,
             "horizon_months": h,
             "effect_bp_per_100bn": nan_to_none(self.irf[h] * f),
-            "se_bp_per_100bn": nan_to_none(self.se[h] * f),
+            "se_bp_per_100bn": nan_to_none(self.se[h] * abs(f)),
             "irf_bp_per_100bn": [nan_to_none(v) for v in self.irf * f],
-            "irf_se_bp_per_100bn": [nan_to_none(v) for v in self.se * f],
+            "irf_se_bp_per_100bn": [nan_to_none(v) for v in self.se * abs(f)],
             "specification": self.specification, "notes": self.notes,
         }]
 

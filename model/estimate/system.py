@@ -241,9 +241,10 @@ class SystemResult:
     """A joint distributed-lag system: coefficients of every equation and their joint
     covariance (HAC, and the block bootstrap when computed).
 
-    Coefficients are in bp per unit of the regression's flow units; ``factor_per_100bn``
-    converts them to bp per $100bn of purchases at today's debt (negative = purchases lower
-    yields).
+    Coefficients are in bp per unit of purchases in the regression's flow units;
+    ``factor_per_100bn`` converts them to bp per $100bn of purchases at today's debt. Effects
+    (:meth:`effect`, :meth:`to_frame`) are reported per $100bn **sold**: positive = sales raise
+    yields.
     """
 
     spec: SystemSpec
@@ -307,14 +308,15 @@ class SystemResult:
         return [self.index(m, t) for m in responses for g in holders for t in self.holder_terms[g]]
 
     def effect(self, holder: str, response: str, cov: str = "used") -> tuple[float, float]:
-        """Cumulative effect and its standard error, bp per $100bn bought today."""
+        """Cumulative effect and its standard error, bp per $100bn sold today (positive = sales
+        raise yields)."""
         idx = [self.index(response, t) for t in self.holder_terms[holder]]
         matrix = {"used": self.cov, "hac": self.cov_hac, "bootstrap": self.cov_bootstrap}[cov]
         if matrix is None:
             return float("nan"), float("nan")
         value = float(self.stacked[idx].sum())
         se = float(np.sqrt(matrix[np.ix_(idx, idx)].sum()))
-        return value * self.factor_per_100bn, se * self.factor_per_100bn
+        return -value * self.factor_per_100bn, se * self.factor_per_100bn
 
     # -- statsmodels-like views ----------------------------------------------------------
     def equation(self, response: str) -> RegressionResult:
@@ -330,7 +332,7 @@ class SystemResult:
             ones = np.ones(len(names))
             native = float(params[names].sum())
             native_se = float(np.sqrt(ones @ cov.loc[names, names].to_numpy() @ ones))
-            effects[holder] = HolderEffect(holder, native * self.factor_per_100bn,
+            effects[holder] = HolderEffect(holder, -native * self.factor_per_100bn,
                                            native_se * self.factor_per_100bn, native, native_se, names)
         what = RESPONSE_TEXT.get(response, response)
         timing = "monthly-average" if self.spec.timing == "avg" else "month-end"
@@ -381,7 +383,7 @@ class SystemResult:
             f"  errors:        joint Newey-West HAC across equations, {self.hac_lags} lags"
             + (f"; moving-block bootstrap, {self.bootstrap_reps} replicates of {self.bootstrap_block}-month "
                f"blocks; draws use the {self.inference} covariance (the wider)" if self.cov_bootstrap is not None else ""),
-            f"  {'response':<8}{'holder':<16}{'bp per $100bn bought':>22}{'se (HAC)':>10}{'se (boot)':>11}",
+            f"  {'response':<8}{'holder':<16}{'bp per $100bn sold':>22}{'se (HAC)':>10}{'se (boot)':>11}",
         ]
         for r in frame.itertuples():
             boot = f"{r.se_bootstrap_bp_per_100bn:>11.2f}" if np.isfinite(r.se_bootstrap_bp_per_100bn) else f"{'-':>11}"

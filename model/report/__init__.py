@@ -30,6 +30,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from model.episodes import episodes_summary
 from model.estimate import EstimationResults
+from model.events import EventStudy
 from model.panel import MATURITIES, Panel
 from model.report import figures as F
 from model.response import ResponseModel
@@ -69,6 +70,7 @@ class ReportInputs:
     episodes: list  # EpisodeResult
     commit: str
     scenarios_dir: str
+    events: EventStudy | None = None  # Japan's intervention days (tlrisk events)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,6 +251,7 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
         "sweep": json.loads(inputs.sweep.to_json(orient="records")),
         "episodes": [json.loads(json.dumps(e.to_dict(), default=float)) for e in inputs.episodes],
         "episodes_summary": episodes_summary(inputs.episodes),
+        "events": inputs.events.to_dict() if inputs.events is not None else None,
         "estimation": inputs.results.to_dict(),
         "comparison": json.loads(inputs.results.comparison().to_json(orient="records")),
         "breaks": inputs.panel.breaks,
@@ -283,6 +286,10 @@ def figure_jobs(inputs: ReportInputs) -> list[Callable[[], F.Figure]]:
     for s in inputs.scenarios:
         jobs += [lambda s=s: F.fan(s.posterior, s.data, s.literature), lambda s=s: F.maturities(s.posterior, s.literature)]
     jobs += [lambda r=r: F.episode(r) for r in inputs.episodes]
+    if inputs.events is not None and inputs.events.daily is not None:
+        study = inputs.events
+        jobs += [lambda ep=ep: F.intervention_days(ep.key, ep.title, study.daily.series, ep.days, ep.direction,
+                                                   study.episode_news(ep.key)) for ep in study.episodes]
     if len(inputs.sweep):
         jobs.append(lambda: F.heatmap(inputs.sweep, "cost_10yr_mid_bn", "extra federal interest over 10 years, "
                                       "$bn (median, posterior)", "sweep_cost", "Sale size and speed: 10-year interest cost"))
@@ -341,7 +348,8 @@ def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], ch
         for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
         results=results, dl10=dl10, panel=inputs.panel, maturities=MATURITIES,
         scenarios=inputs.scenarios, response=inputs.response,
-        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes, episodes_summary=episodes_summary(inputs.episodes),
+        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes,
+        episodes_summary=episodes_summary(inputs.episodes), events=inputs.events,
         date=source_date().strftime("%Y-%m-%d"),
     )
 

@@ -188,12 +188,13 @@ def impulse_responses(lps: list) -> Figure:
             ax.fill_between(t["h"], t["p05"], t["p95"], color=colour, alpha=0.15)
         ax.axhline(0, color="black", linewidth=0.7)
         ax.set_title(holder.replace("_", " "))
-        ax.set_xlabel("months after the purchase")
-    axes[0].set_ylabel("10-year yield, bp per $100bn bought")
+        ax.set_xlabel("months after the sale")
+    axes[0].set_ylabel("10-year yield, bp per $100bn sold")
     axes[0].legend(frameon=False)
     return _finish("impulse_responses", "Impulse responses (local projections)",
-                   "Response of the 10-year yield (bp) to $100bn of purchases at month 0, local projections with "
-                   "HAC errors; shaded: 90% bands. Negative = purchases lower yields.", f"{TIC}; {FRED}; this tool", fig)
+                   "Response of the 10-year yield (bp) to $100bn sold at month 0 (the estimated response to "
+                   "purchases, sign flipped), local projections with HAC errors; shaded: 90% bands.",
+                   f"{TIC}; {FRED}; this tool", fig)
 
 
 def stability(subsamples: pd.DataFrame, holder: str = "japan") -> Figure:
@@ -204,7 +205,7 @@ def stability(subsamples: pd.DataFrame, holder: str = "japan") -> Figure:
     for measure, off in offsets.items():
         rows = data[data["flow_measure"] == measure]
         y = [windows.index(w) + off for w in rows["window"]]
-        ax.errorbar(-rows["effect_bp_per_100bn"], y, xerr=1.645 * rows["se_bp_per_100bn"], fmt="o",
+        ax.errorbar(rows["effect_bp_per_100bn"], y, xerr=1.645 * rows["se_bp_per_100bn"], fmt="o",
                     color=MEASURE_COLOUR[measure], label=measure, capsize=2)
     ax.axvline(0, color="black", linewidth=0.7)
     ax.set_yticks(range(len(windows)), windows)
@@ -223,7 +224,7 @@ def rolling(rolling_table: pd.DataFrame) -> Figure:
         if rows.empty:
             continue
         x = pd.to_datetime(rows["window_end"] + "-01")
-        y = -rows["effect_bp_per_100bn"]
+        y = rows["effect_bp_per_100bn"]
         ax.plot(x, y, color=MEASURE_COLOUR[measure], label=measure)
         ax.fill_between(x, y - 1.645 * rows["se_bp_per_100bn"], y + 1.645 * rows["se_bp_per_100bn"],
                         color=MEASURE_COLOUR[measure], alpha=0.12)
@@ -330,11 +331,11 @@ def posterior_chart(table: pd.DataFrame, maturity: str = "10y") -> Figure:
     ax.axvline(0, color="black", linewidth=0.7)
     ax.set_yticks(range(len(rows)), rows["label"])
     ax.invert_yaxis()
-    ax.set_xlabel(f"{maturity} effect, bp per $100bn bought (negative: purchases lower yields)")
+    ax.set_xlabel(f"{maturity} effect, bp per $100bn sold (positive: sales raise yields)")
     ax.legend(frameon=False, ncols=3, loc="lower right", fontsize=8)
     ax.set_title("Prior, data and posterior by holder")
     return _finish("posterior", "Prior, data and posterior by holder",
-                   f"Short-run cumulative effect on the {maturity} yield, bp per $100bn bought at today's scale: the "
+                   f"Short-run cumulative effect on the {maturity} yield, bp per $100bn sold at today's scale: the "
                    "literature prior, the tool's estimate averaged over the specification grid, and the posterior "
                    "(means and 90% bands). Groups without an estimate of their own share the pooled posterior.",
                    "Sources: literature table; this tool", fig)
@@ -352,13 +353,13 @@ def specification_curve(grid, holder: str, label: str, maturity: str = "10y") ->
     ax.scatter(x, curve["effect_bp_per_100bn"], c=colour, s=12, zorder=3)
     ax.axhline(0, color="black", linewidth=0.7)
     ax.set_xlabel("specification (sorted by estimate)")
-    ax.set_ylabel(f"{maturity} effect, bp per $100bn bought")
+    ax.set_ylabel(f"{maturity} effect, bp per $100bn sold")
     ax.plot([], [], "o", color=PALETTE["blue"], label="reported flows")
     ax.plot([], [], "o", color=PALETTE["green"], label="valuation-adjusted flows")
     ax.legend(frameon=False, loc="upper left", fontsize=8)
     ax.set_title(f"{label}: the estimate under every specification")
     return _finish(f"speccurve_{holder}", f"Specification curve: {label}",
-                   f"{label}'s cumulative effect on the {maturity} yield, bp per $100bn bought, in each of the "
+                   f"{label}'s cumulative effect on the {maturity} yield, bp per $100bn sold, in each of the "
                    f"{len(curve)} specifications of the grid (flow measure, controls, lag length, sample window), "
                    "with 90% bands from the wider of the joint HAC and block-bootstrap errors.",
                    f"{TIC}; {FRED}; this tool", fig)
@@ -404,3 +405,41 @@ def episode(result) -> Figure:
                    f"Change in the 10-year yield since the month before the window, bp: what the observed "
                    f"flows ({', '.join(result.holders)}) imply under the posterior response (band) and the "
                    "literature, and what happened.", f"{TIC}; {FRED} DGS10; this tool", fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervention days (daily)
+# ---------------------------------------------------------------------------------------------
+
+
+def intervention_days(key: str, title: str, series: dict[str, pd.Series], days: list[str], direction: str,
+                      news: list[dict], margin: int = 15) -> Figure:
+    """The 10-year yield, the term premium and the yen around one run of intervention days, the
+    days shaded (dollars sold: vermillion; bought: blue) and US news as grey dotted lines."""
+    marks = pd.to_datetime(days)
+    calendar = series["10y"].index
+    lo = max(int(calendar.searchsorted(marks[0])) - margin, 0)
+    hi = min(int(calendar.searchsorted(marks[-1])) + margin, len(calendar) - 1)
+    start, end = calendar[lo], calendar[hi]
+    colour = PALETTE["vermillion"] if direction == "sell_usd" else PALETTE["blue"]
+    panels = (("10y", "10-year\nyield, %", PALETTE["black"]), ("term_premium", "term premium\n(Kim-Wright), %",
+              PALETTE["green"]), ("yen", "yen per $\n(noon, NY)", PALETTE["purple"]))
+    fig, axes = plt.subplots(3, 1, figsize=(7.0, 4.3), sharex=True)
+    for ax, (measure, label, line) in zip(axes, panels, strict=True):
+        values = series[measure].loc[start:end]
+        ax.plot(values.index, values.to_numpy(), color=line, marker="o", markersize=2.0, linewidth=1.2)
+        for day in marks:
+            ax.axvline(day, color=colour, linewidth=5, alpha=0.25)
+        for item in news:
+            ax.axvline(pd.Timestamp(item["date"]), color=PALETTE["grey"], linestyle=":", linewidth=1.1)
+        ax.set_ylabel(label, fontsize=8)
+    what = "sold" if direction == "sell_usd" else "bought"
+    fig.suptitle(title, fontsize=10)
+    axes[0].set_title(f"shaded: days Japan {what} dollars; dotted: US news (FOMC, CPI, PPI, jobs)", fontsize=7.5,
+                      loc="left", color="#333333")
+    fig.autofmt_xdate()
+    return _finish(f"intervention_{key}", title,
+                   f"Daily closes from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}: the 10-year Treasury "
+                   "yield, the Kim-Wright 10-year term premium and yen per dollar (down = stronger yen). Shaded: the "
+                   f"days the Ministry of Finance {what} dollars; dotted: US news inside the study's windows.",
+                   "FRED DGS10, THREEFYTP10, DEXJPUS; Ministry of Finance amounts via the cited press; this tool", fig)

@@ -254,13 +254,13 @@ def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarr
             total = float(flow.sum())
             if abs(total) < 1e-9:
                 continue
-            rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] > 0)]
+            rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] < 0)]
             if len(rows):
                 effects = ", ".join(f"{r.maturity} {r[column]:+.1f} (sd {r[sd_column]:.1f})" for _, r in rows.iterrows())
                 what = "sales lower yields" if total < 0 else "purchases raise yields"
                 estimate = "own estimate" if model.is_own(key) else "pooled estimate"
-                out.append(f"{context.label(key)}: under the {response} response its {estimate} has purchases raising "
-                           f"yields ({effects} bp per $100bn bought), the wrong sign for a demand effect, so here its "
+                out.append(f"{context.label(key)}: under the {response} response its {estimate} has sales lowering "
+                           f"yields ({effects} bp per $100bn sold), the wrong sign for a demand effect, so here its "
                            f"{what}")
     for m, (_, mid, _) in paths_by_maturity.items():
         if m not in priced or abs(net) < 1e-9 or abs(mid) < 0.05:

@@ -43,6 +43,12 @@ class DataBundle:
             columns=["series_id", "month", "freq", "mean", "last", "n_obs", "complete"])
 
 
+    def fred_daily(self) -> pd.DataFrame:
+        """The FRED series shipped day by day, stacked (``date, series_id, value``)."""
+        parts = [s.frames["daily"] for s in self.sources.values() if s.spec.family == "fred" and "daily" in s.frames]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "series_id", "value"])
+
+
 def load_bundle(
     cache: DataStore, snapshot: DataStore, specs: list[SourceSpec] | None = None,
     required: tuple[str, ...] = REQUIRED_SOURCES,

@@ -55,6 +55,8 @@ class TicSection(HttpSettings):
 class FredSeries(Described):
     id: str
     snapshot: bool = True
+    # also keep the daily observations from this date (the intervention event study)
+    daily_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
 
 class FredSection(HttpSettings):
@@ -86,6 +88,7 @@ class SourceSpec:
     frozen: bool
     in_snapshot: bool
     series_id: str | None = None
+    daily_from: str | None = None  # FRED: a "daily" part from this date
 
 
 @cache
@@ -116,7 +119,7 @@ def source_catalog(config: SourcesConfig | None = None) -> list[SourceSpec]:
             page_url=config.fred.page_url + s.id, format="fred_csv", title=s.title,
             publisher=s.publisher, units=s.units, file=f"{s.id}.csv",
             stale_after_days=s.stale_after_days, frozen=False, in_snapshot=s.snapshot,
-            series_id=s.id,
+            series_id=s.id, daily_from=s.daily_from,
         )
         for s in config.fred.series
     ]

@@ -8,12 +8,13 @@ from pathlib import Path
 from model.config import HolderConfig
 from model.errors import InputError
 from model.sources.fred import parse_fred_csv
+from model.sources.mof import looks_like_mof_feio, parse_mof_feio
 from model.sources.tables import ParsedTable
 from model.sources.text import TextSource, split_tab
 from model.sources.tic_flows import parse_s1_globl, parse_slt3d, parse_slt_table3
 from model.sources.tic_holdings import parse_mfh_legacy, parse_mfhhis, parse_slt_table5
 
-FORMATS = ("mfhhis", "slt_table5", "mfh_legacy", "s1_globl", "slt_table3", "slt3d", "fred_csv")
+FORMATS = ("mfhhis", "slt_table5", "mfh_legacy", "s1_globl", "slt_table3", "slt3d", "fred_csv", "mof_feio")
 
 
 def detect_format(src: TextSource) -> str:
@@ -37,6 +38,8 @@ def detect_format(src: TextSource) -> str:
     first = src.lines[0].strip().lower() if src.lines else ""
     if first.startswith(("observation_date,", "date,")):
         return "fred_csv"
+    if looks_like_mof_feio(src):
+        return "mof_feio"
     if "TABLE 3D" in upper:
         return "slt3d"
     if any(split_tab(line)[:3] == ["country", "country_code", "date"] for line in head):
@@ -54,7 +57,7 @@ def detect_format(src: TextSource) -> str:
         if any(line.split()[:1] == ["Country"] for line in head):
             return "mfh_legacy"
     first_line = src.lines[0][:60] if src.lines else ""
-    raise src.error(f"unknown layout (first line: '{first_line.strip()}'); expected a TIC table or a FRED CSV", 1)
+    raise src.error(f"unknown layout (first line: '{first_line.strip()}'); expected a TIC table, a FRED CSV or the Japanese Ministry of Finance's intervention record", 1)
 
 
 _PARSERS: dict[str, Callable[..., ParsedTable]] = {
@@ -64,6 +67,7 @@ _PARSERS: dict[str, Callable[..., ParsedTable]] = {
     "s1_globl": parse_s1_globl,
     "slt_table3": parse_slt_table3,
     "slt3d": parse_slt3d,
+    "mof_feio": parse_mof_feio,
 }
 
 

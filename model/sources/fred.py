@@ -136,3 +136,11 @@ def to_monthly(series: pd.DataFrame) -> pd.DataFrame:
         if (month_end - last_date).days > 1:
             out.loc[out.index[-1], "complete"] = False
     return out
+
+
+def to_daily(series: pd.DataFrame, start: str) -> pd.DataFrame:
+    """The series' observations from ``start`` on, as published: ``date``, ``series_id``,
+    ``value``, without the empty cells of market holidays (a business day is a day with an
+    observation)."""
+    rows = series[(series["date"] >= pd.Timestamp(start)) & series["value"].notna()]
+    return rows[["date", "series_id", "value"]].reset_index(drop=True)

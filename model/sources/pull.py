@@ -33,7 +33,7 @@ from urllib3.util.retry import Retry
 from model.errors import InputError, SourceError
 from model.sources.catalog import SourceSpec, sources_config
 from model.sources.detect import parse_source
-from model.sources.fred import to_monthly
+from model.sources.fred import to_daily, to_monthly
 from model.sources.store import (
     DataStore,
     ManifestEntry,
@@ -241,6 +241,8 @@ def process(
     vintage, basis = as_of_date(parsed, retrieved)
     if spec.family == "fred":
         frames["monthly"] = to_monthly(parsed.series)
+        if spec.daily_from:
+            frames["daily"] = to_daily(parsed.series, spec.daily_from)
         dates = parsed.series.dropna(subset=["value"])["date"]
         first_obs, last_obs = f"{dates.min():%Y-%m-%d}", f"{dates.max():%Y-%m-%d}"
     else:
@@ -305,7 +307,8 @@ def store_source(
     entry, frames = process(spec, parsed, raw, retrieved, obtained)
     check_not_older(spec, entry, [cache, *others])
     current = cache.manifest().get(spec.key)
-    if current is not None and current.raw_sha256 == entry.raw_sha256:
+    # the same file, already stored with every part this version of the tool makes
+    if current is not None and current.raw_sha256 == entry.raw_sha256 and set(current.parts) == set(frames):
         return PullOutcome(spec.key, "unchanged", f"same file as cached (through {entry.last_observation})")
     if "holdings" in frames and spec.format == "mfhhis":
         previous = None

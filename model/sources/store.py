@@ -1,7 +1,8 @@
 """Processed-data stores: the download cache and the shipped snapshot share one layout.
 
 A store is a folder with ``manifest.json`` and, per source, one gzip CSV per part
-(``{key}.holdings.csv.gz``, ``{key}.flows.csv.gz``, ``{key}.monthly.csv.gz``). The manifest
+(``{key}.holdings.csv.gz``, ``{key}.flows.csv.gz``, ``{key}.monthly.csv.gz``; a few FRED
+series also ``{key}.daily.csv.gz``). The manifest
 records each source's URL, retrieval time, vintage, last observation, the sha256 of the raw
 download and of every processed part. Reads verify the checksums; writes are atomic (temporary
 file, fsync, rename) and serialised by a lock file, so a crash or a concurrent run never leaves
@@ -32,7 +33,7 @@ from model.errors import SourceError
 MANIFEST = "manifest.json"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
-PART_COLUMNS_DATE = {"month": "%Y-%m", "vintage": "%Y-%m-%d"}
+PART_COLUMNS_DATE = {"month": "%Y-%m", "vintage": "%Y-%m-%d", "date": "%Y-%m-%d"}
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -65,6 +65,8 @@ class ParsedTable:
         Tidy flows (may be empty for holdings-only files).
     series : pandas.DataFrame
         A FRED series: ``date``, ``series_id``, ``value`` (empty for TIC files).
+    interventions : pandas.DataFrame
+        Japan's intervention days (the Ministry of Finance record; empty for other files).
     vintage : datetime.date or None
         Publication date printed in the file, where there is one.
     warnings : list of str
@@ -76,6 +78,7 @@ class ParsedTable:
     holdings: pd.DataFrame = field(default_factory=lambda: empty_holdings())
     flows: pd.DataFrame = field(default_factory=lambda: empty_flows())
     series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "series_id", "value"]))
+    interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintage: dt.date | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -95,7 +98,9 @@ class ParsedTable:
 
     def tidy(self) -> pd.DataFrame:
         """The main table of this file: flows for transactions files, holdings for holdings
-        files, the series for FRED files."""
+        files, the series for FRED files, the days for the Ministry of Finance record."""
+        if len(self.interventions):
+            return self.interventions
         if len(self.flows):
             return self.flows
         return self.holdings if len(self.holdings) else self.series

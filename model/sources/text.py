@@ -31,7 +31,8 @@ class TextSource:
 
     @classmethod
     def from_bytes(cls, raw: bytes, name: str) -> TextSource:
-        """Decode bytes (UTF-8 with or without BOM, else Windows-1252) into lines.
+        """Decode bytes (UTF-8 with or without BOM; Shift-JIS for the Japanese Ministry of
+        Finance's files; else Windows-1252) into lines.
 
         CRLF, LF and CR line endings are all accepted.
         """
@@ -42,7 +43,7 @@ class TextSource:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
+            text = _shift_jis(raw) or raw.decode("cp1252", errors="replace")
         return cls(name=name, lines=text.splitlines(), ends_with_newline=text.endswith(("\n", "\r")))
 
     @classmethod
@@ -67,6 +68,19 @@ class TextSource:
     def error(self, message: str, line: int | None = None, field: str | None = None) -> InputError:
         """An :class:`InputError` naming this file (``line`` is 1-based)."""
         return InputError(message, self.name, line, field)
+
+
+JAPANESE_MARKERS = ("外国為替", "平成", "令和", "億円")
+
+
+def _shift_jis(raw: bytes) -> str | None:
+    """The text of a Shift-JIS (Windows code page 932) file that reads as Japanese, else None:
+    Windows-1252 bytes often decode as code page 932 too, so a marker must confirm it."""
+    try:
+        text = raw.decode("cp932")
+    except UnicodeDecodeError:
+        return None
+    return text if any(marker in text for marker in JAPANESE_MARKERS) else None
 
 
 _ISO_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
