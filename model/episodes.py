@@ -18,6 +18,8 @@ from pydantic import Field, model_validator
 
 from model.config import StrictModel, config_path, load_model
 from model.errors import InputError
+from model.labels import holder_label
+from model.numbers import number
 from model.scenarios import (
     HolderPlan,
     Scenario,
@@ -26,6 +28,7 @@ from model.scenarios import (
     ScenarioResult,
     simulate,
 )
+from model.schema import clean, versioned
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -113,7 +116,8 @@ class EpisodeResult:
     def to_dict(self) -> dict:
         return {
             "key": self.episode.key, "title": self.episode.title, "start": self.episode.start,
-            "end": self.episode.end, "holders": self.holders, "note": self.episode.note,
+            "end": self.episode.end, "holders": [{"holder": h, "label": holder_label(h)} for h in self.holders],
+            "note": self.episode.note,
             "source": self.episode.source,
             "flows_bn": {"reported_net_purchases": self.flows_reported_bn,
                          "holdings_change": self.flows_holdings_change_bn,
@@ -125,7 +129,8 @@ class EpisodeResult:
             "actual_10y_path_bp": self.actual_10y_path_bp,
             "fed_purchases_bn": self.fed_purchases_bn, "policy_rate_change_bp": self.policy_rate_change_bp,
             "verdict": self.verdict, "verdict_literature": self.verdict_literature,
-            "verdict_term_premium": self.verdict_tp, "notes": self.notes,
+            "verdict_term_premium": self.verdict_tp, "verdict_category": verdict_category(self.verdict),
+            "notes": self.notes,
         }
 
 
@@ -136,17 +141,30 @@ def verdict(actual: float | None, band: tuple[float, float, float], what: str) -
         return f"no data on the {what} for this window"
     lo, mid, hi = band
     share = f"{mid / actual:.0%}" if abs(actual) >= 1 else "n/a"
+    act = number(actual, 0)
     if lo <= actual <= hi:
         if abs(mid) < 0.25 * abs(actual):
-            return (f"consistent, but only because the band is wide: the flows account for {mid:+.1f} bp of a "
-                    f"{actual:+.0f} bp move in the {what} (the model explains little)")
-        return f"consistent: the {what} moved {actual:+.0f} bp, inside the model's band ({lo:+.1f} to {hi:+.1f})"
+            return (f"consistent, but only because the band is wide: the flows account for {number(mid)} bp of a "
+                    f"{act} bp move in the {what} (the model explains little)")
+        return f"consistent: the {what} moved {act} bp, inside the model's band ({number(lo)} to {number(hi)})"
     if mid * actual < 0:
-        return (f"wrong sign: the flows point to {mid:+.1f} bp, the {what} moved {actual:+.0f} bp "
+        return (f"wrong sign: the flows point to {number(mid)} bp, the {what} moved {act} bp "
                 f"(other forces dominated)")
     if abs(actual) > max(abs(lo), abs(hi)):
-        return f"too small: the flows account for {mid:+.1f} bp ({share}) of a {actual:+.0f} bp move in the {what}"
-    return f"too large: the model predicts {mid:+.1f} bp, the {what} moved only {actual:+.0f} bp"
+        return f"too small: the flows account for {number(mid)} bp ({share}) of a {act} bp move in the {what}"
+    return f"too large: the model predicts {number(mid)} bp, the {what} moved only {act} bp"
+
+
+VERDICTS = ("consistent, but only because the band is wide", "consistent", "wrong sign", "too small", "too large",
+            "no data")
+
+
+def verdict_category(text: str) -> str:
+    """The verdict in a word or two (``consistent``, ``too small``...), for a table column."""
+    for name in VERDICTS:
+        if text.startswith(name):
+            return "band too wide to tell" if name.startswith("consistent, but") else name
+    return text.split(":")[0]
 
 
 def _sum(series: pd.Series, months: pd.DatetimeIndex) -> float | None:
@@ -248,7 +266,7 @@ def episodes_summary(results: list[EpisodeResult]) -> str:
     text = (f"In {k} of {len(results)} episodes the actual 10-year move lies inside the tool's band with the "
             f"observed flows accounting for at least a quarter of it. The flows imply 10-year moves of at most "
             f"{est:.0f} bp (posterior) or {lit:.0f} bp (literature, central); the actual moves ranged from "
-            f"{min(actual):+.0f} to {max(actual):+.0f} bp.")
+            f"{number(min(actual), 0)} to {number(max(actual), 0)} bp.")
     if k <= len(results) / 2:
         policy = max((abs(r.policy_rate_change_bp) for r in results if r.policy_rate_change_bp is not None), default=0)
         fed = max((abs(r.fed_purchases_bn) for r in results if r.fed_purchases_bn is not None), default=0)
@@ -266,12 +284,12 @@ def episodes_table(results: list[EpisodeResult]) -> str:
         tp = r.predicted_triple("tp10")
         adjusted = "n/a" if r.flows_adjusted_bn is None else f"{r.flows_adjusted_bn:+,.0f}"
         lines += [
-            f"{r.episode.title} ({r.episode.start} to {r.episode.end}; {', '.join(r.holders)})",
+            f"{r.episode.title} ({r.episode.start} to {r.episode.end}; {', '.join(holder_label(h) for h in r.holders)})",
             f"  flows, $bn: reported net purchases {r.flows_reported_bn:+,.1f}; change in holdings "
             f"{r.flows_holdings_change_bn:+,.1f}; valuation-adjusted {adjusted}",
-            f"  10-year, bp: model (posterior) {e[1]:+.1f} [{e[0]:+.1f}, {e[2]:+.1f}]; literature "
-            f"{lit[1]:+.1f} [{lit[0]:+.1f}, {lit[2]:+.1f}]; actual {_fmt(r.actual_10y_bp)}",
-            f"  term premium, bp: model {tp[1]:+.1f} [{tp[0]:+.1f}, {tp[2]:+.1f}]; actual {_fmt(r.actual_tp_bp)}",
+            f"  10-year, bp: model (posterior) {number(e[1])} [{number(e[0])}, {number(e[2])}]; literature "
+            f"{number(lit[1])} [{number(lit[0])}, {number(lit[2])}]; actual {_fmt(r.actual_10y_bp)}",
+            f"  term premium, bp: model {number(tp[1])} [{number(tp[0])}, {number(tp[2])}]; actual {_fmt(r.actual_tp_bp)}",
             f"  meanwhile: Fed Treasury purchases {_fmt(r.fed_purchases_bn, '$bn')}; fed funds {_fmt(r.policy_rate_change_bp)} bp",
             f"  verdict (posterior): {r.verdict}",
             f"  verdict (literature envelope): {r.verdict_literature}",
@@ -287,8 +305,13 @@ def episodes_table(results: list[EpisodeResult]) -> str:
 def _fmt(value: float | None, unit: str = "") -> str:
     if value is None or np.isnan(value):
         return "n/a"
-    return f"{value:+,.0f}{(' ' + unit) if unit else ''}"
+    return f"{number(value, 0)}{(' ' + unit) if unit else ''}"
+
+
+def episodes_payload(results: list[EpisodeResult]) -> dict:
+    """The ``tlrisk episodes --json`` schema (also ``episodes`` in the report's results.json)."""
+    return versioned({"episodes": [clean(r.to_dict()) for r in results], "summary": episodes_summary(results)})
 
 
 def to_json(results: list[EpisodeResult]) -> str:
-    return json.dumps([r.to_dict() for r in results], indent=2, default=float)
+    return json.dumps(episodes_payload(results), indent=2)

@@ -43,8 +43,9 @@ from pydantic import Field, ValidationError
 from model.config import StrictModel
 from model.episodes import verdict
 from model.errors import DataUnavailable, InputError
+from model.numbers import money, number
+from model.schema import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 WINDOWS = (1, 2, 5)
 EXCLUSION_DAYS = 5  # placebo days stay this many business days away from any intervention day
 EPISODE_GAP_DAYS = 5  # intervention days this close (business days) form one episode
@@ -451,20 +452,20 @@ class EventStudy:
             lines.append(
                 f"{p.group:<10}{p.window_days:>6}d{'excluded' if p.excluding_us_news else 'kept':>10}{p.n_days:>6}"
                 f"{_txt(p.effects['10y']):>14}{_txt(p.p_values['10y'], 3):>7}"
-                f"{f'[{p.placebo_band[0]:+.1f}, {p.placebo_band[1]:+.1f}]':>18}"
+                f"{f'[{number(p.placebo_band[0])}, {number(p.placebo_band[1])}]':>18}"
                 f"{_txt(p.effects['term_premium']):>13}{_txt(p.p_values['term_premium'], 3):>7}"
                 f"{_txt(p.effects['yen'], 2):>13}{_txt(p.p_values['yen'], 3):>7}")
         if self.model is not None:
-            lines += ["", f"The model: {self.model.bp_per_100bn_sold:+.1f} bp per $100bn sold (se {self.model.se:.1f}; "
+            lines += ["", f"The model: {number(self.model.bp_per_100bn_sold)} bp per $100bn sold (se {self.model.se:.1f}; "
                           f"{self.model.source})"]
         if self.envelope is not None:
             sr = self.envelope["short_run"]
-            lines.append(f"Literature envelope, short run: {sr['low']:+.1f} / {sr['central']:+.1f} / "
-                         f"{sr['high']:+.1f} bp per $100bn less demand (low / central / high)")
+            lines.append(f"Literature envelope, short run: {number(sr['low'])} / {number(sr['central'])} / "
+                         f"{number(sr['high'])} bp per $100bn sold (low / central / high)")
         lines += ["", f"Episodes (the {EPISODE_WINDOW}-day window around each run of days):"]
         for ep in self.episodes:
-            lines.append(f"  {ep.title}: ${ep.dollars_sold_bn:+.1f}bn sold; 10-year {ep.actual['10y']:+.0f} bp, "
-                         f"term premium {ep.actual['term_premium']:+.0f} bp, yen {ep.actual['yen']:+.1f}%")
+            lines.append(f"  {ep.title}: {money(ep.dollars_sold_bn, sign=True)} sold; 10-year {number(ep.actual['10y'], 0)} "
+                         f"bp, term premium {number(ep.actual['term_premium'], 0)} bp, yen {number(ep.actual['yen'])}%")
             lines.append(f"    verdict (posterior): {ep.verdict}")
             lines.append(f"    verdict (literature envelope): {ep.verdict_literature}")
         if self.iv is not None:
@@ -482,7 +483,7 @@ def _txt(value: float, digits: int = 1) -> str:
     """A signed number, or a p-value (``digits=3``, unsigned), 'n/a' when missing."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return f"{value:.{digits}f}" if digits >= 3 else f"{value:+.{digits}f}"
+    return f"{value:.{digits}f}" if digits >= 3 else number(value, digits)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from model.config import StrictModel, config_path, load_model
+from model.numbers import money, number
 from model.panel import MATURITIES
+from model.schema import clean, versioned
 
 COST_YEARS = (1, 5, 10)
 BP_PER_UNIT = 10_000.0
@@ -167,41 +170,53 @@ def uniform_shift_cost(shift_bp: float, model: FiscalModel | None = None) -> dic
     Returns
     -------
     dict
-        ``cost_bn`` over 1, 5 and 10 years, the cost in each year, and the CBO check.
+        The ``tlrisk fiscal --json`` schema: ``interest_cost_bn`` over ``1yr``, ``5yr`` and
+        ``10yr``, ``interest_cost_by_year_bn`` (each year's extra interest) and the CBO check.
     """
     model = model or FiscalModel.build()
     path = {m: np.full(model.months, shift_bp) for m in MATURITIES}
     monthly = model.monthly_cost(path)
     yearly = [float(monthly[12 * y : 12 * (y + 1)].sum()) for y in range(model.months // 12)]
-    cost = {f"{y}y": float(monthly[: 12 * y].sum()) for y in COST_YEARS}
+    cost = {f"{y}yr": float(monthly[: 12 * y].sum()) for y in COST_YEARS}
     check = model.config.cbo_check
     scaled = check.ten_year_cost_bn * shift_bp / check.shift_bp
-    return {
+    return versioned({
         "shift_bp": shift_bp,
         "start": model.config.start,
-        "cost_bn": cost,
-        "cost_by_year_bn": yearly,
+        "interest_cost_bn": cost,
+        "interest_cost_by_year_bn": yearly,
         "compounding": model.config.compound,
         "cbo_rule_of_thumb_bn": scaled,
-        "ratio_to_cbo": cost["10y"] / scaled if scaled else None,
+        "ratio_to_cbo": cost["10yr"] / scaled if scaled else None,
         "cbo_source": check.source,
-    }
+        "units": {"shift_bp": "basis points on every Treasury rate, from the start month on",
+                  "interest_cost_bn": "$bn, cumulative extra federal net interest",
+                  "interest_cost_by_year_bn": "$bn, extra federal net interest in each year (year 1 first)"},
+    })
 
 
 def fiscal_table(result: dict) -> str:
     """Plain-text rendering of :func:`uniform_shift_cost`."""
+    cost = result["interest_cost_bn"]
     lines = [
-        f"All Treasury rates {result['shift_bp']:+g} bp from {result['start']} (compounding "
+        f"All Treasury rates {number(result['shift_bp'], 1)} bp from {result['start']} (compounding "
         f"{'on' if result['compounding'] else 'off'}):",
-        f"  extra net interest over 1 year:   ${result['cost_bn']['1y']:,.1f}bn",
-        f"  extra net interest over 5 years:  ${result['cost_bn']['5y']:,.1f}bn",
-        f"  extra net interest over 10 years: ${result['cost_bn']['10y']:,.1f}bn",
-        "  by year ($bn): " + ", ".join(f"{v:,.1f}" for v in result["cost_by_year_bn"]),
-        f"  CBO rule of thumb scaled to this shift: ${result['cbo_rule_of_thumb_bn']:,.0f}bn over 10 years "
-        f"(ratio {result['ratio_to_cbo']:.2f})",
+        f"  extra net interest over 1 year:   {money(cost['1yr'])}",
+        f"  extra net interest over 5 years:  {money(cost['5yr'])}",
+        f"  extra net interest over 10 years: {money(cost['10yr'])}",
+        "  by year: " + ", ".join(money(v) for v in result["interest_cost_by_year_bn"]),
+        f"  CBO rule of thumb scaled to this shift: {money(result['cbo_rule_of_thumb_bn'], 0)} over 10 years"
+        + (f" (ratio {result['ratio_to_cbo']:.2f})" if result["ratio_to_cbo"] is not None else ""),
     ]
     return "\n".join(lines)
 
 
+def fiscal_frame(result: dict) -> pd.DataFrame:
+    """Each year's and the cumulative extra interest ($bn) of :func:`uniform_shift_cost`."""
+    yearly = result["interest_cost_by_year_bn"]
+    return pd.DataFrame({"year": np.arange(1, len(yearly) + 1), "interest_cost_in_year_bn": yearly,
+                         "interest_cost_cumulative_bn": np.cumsum(yearly)})
+
+
 def to_json(result: dict) -> str:
-    return json.dumps(result, indent=2)
+    return json.dumps(clean(result), indent=2)

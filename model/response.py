@@ -497,7 +497,7 @@ class ResponseModel:
     def describe(self) -> dict:
         """What is drawn: specifications and weights, prior, persistence (JSON-ready)."""
         return {
-            "specifications": len(self.specs),
+            "specification_count": len(self.specs),
             "specification_weights": self.weights_rule,
             "baseline_specification": self.baseline,
             "inference": {"bootstrap": sum(s.inference == "bootstrap" for s in self.specs),

@@ -136,11 +136,11 @@ def test_results_api(results):
     payload = json.loads(res.to_json())
     assert payload["nobs"] == res.nobs and len(payload["coefficients"]) == len(res.params)
     models = results.models()
-    required = {"name", "dependent", "holder", "flow_measure", "sample_start", "sample_end", "nobs",
-                "effect_bp_per_100bn", "se_bp_per_100bn"}
+    required = {"name", "method", "maturity", "holder", "flow_measure", "sample_start", "sample_end", "nobs",
+                "effect_bp_per_100bn", "se_bp_per_100bn", "equation"}
     assert all(required <= set(m) for m in models)
     assert {m["flow_measure"] for m in models} == {"reported", "naive", "adjusted"}
-    assert {m["spec"] for m in models} == {"distributed_lags", "levels", "local_projections"}
+    assert {m["method"] for m in models} == {"distributed_lags", "levels", "local_projections"}
     tidy = results.to_frame()
     assert len(tidy) == len(models)
 

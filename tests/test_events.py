@@ -22,6 +22,7 @@ from model.events import (
     placebo_statistic,
     run_event_study,
 )
+from model.schema import SCHEMA_VERSION
 from model.sources.store import DataStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +165,7 @@ def test_episodes_and_verdicts(study, context):
 
 def test_json_contract(study):
     payload = study.to_dict()
-    assert payload["schema_version"] == 1
+    assert payload["schema_version"] == SCHEMA_VERSION
     event = payload["events"][0]
     assert {"date", "direction", "amount_jpy_bn", "amount_usd_bn", "us_news", "windows"} <= set(event)
     assert [w["window_days"] for w in event["windows"]] == [1, 2, 5]
@@ -266,7 +267,7 @@ def test_tlrisk_events_json(capsys):
 
     assert main(["events", "--json", "--draws", "500"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["schema_version"] == 1 and len(payload["events"]) == 15
+    assert payload["schema_version"] == SCHEMA_VERSION and len(payload["events"]) == 15
     row = next(p for p in payload["pooled"] if (p["group"], p["window_days"], p["excluding_us_news"])
                == ("sell_usd", 1, True))
     assert row["n_days"] == 3 and 0 < row["p_value"] <= 1

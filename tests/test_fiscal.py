@@ -25,17 +25,17 @@ def test_cbo_rule_of_thumb():
     """A uniform +10 bp must cost within 25% of CBO's $351bn over ten years."""
     result = uniform_shift_cost(10.0)
     check = fiscal_config().cbo_check
-    assert abs(result["cost_bn"]["10y"] / check.ten_year_cost_bn - 1) <= check.tolerance
-    assert abs(result["cost_by_year_bn"][9] / check.tenth_year_cost_bn - 1) <= check.tolerance
-    assert result["cost_bn"]["1y"] < result["cost_bn"]["5y"] < result["cost_bn"]["10y"]
+    assert abs(result["interest_cost_bn"]["10yr"] / check.ten_year_cost_bn - 1) <= check.tolerance
+    assert abs(result["interest_cost_by_year_bn"][9] / check.tenth_year_cost_bn - 1) <= check.tolerance
+    assert result["interest_cost_bn"]["1yr"] < result["interest_cost_bn"]["5yr"] < result["interest_cost_bn"]["10yr"]
 
 
 def test_debt_that_reprices_every_month():
     """All debt rolls monthly: +10 bp costs 0.1% of the debt a year, from the first month."""
     model = tiny(tenor=1)
-    cost = uniform_shift_cost(10.0, model)["cost_bn"]
-    assert cost["1y"] == pytest.approx(1200.0 * 0.001)
-    assert cost["10y"] == pytest.approx(1200.0 * 0.001 * 10)
+    cost = uniform_shift_cost(10.0, model)["interest_cost_bn"]
+    assert cost["1yr"] == pytest.approx(1200.0 * 0.001)
+    assert cost["10yr"] == pytest.approx(1200.0 * 0.001 * 10)
 
 
 def test_old_debt_keeps_its_coupon_until_it_matures():
@@ -48,12 +48,12 @@ def test_old_debt_keeps_its_coupon_until_it_matures():
 
 
 def test_new_borrowing_at_new_rates_and_compounding():
-    no_deficit = uniform_shift_cost(10.0, tiny(tenor=120))["cost_bn"]["10y"]
-    with_deficit = uniform_shift_cost(10.0, tiny(tenor=120, deficit=120.0))["cost_bn"]["10y"]
+    no_deficit = uniform_shift_cost(10.0, tiny(tenor=120))["interest_cost_bn"]["10yr"]
+    with_deficit = uniform_shift_cost(10.0, tiny(tenor=120, deficit=120.0))["interest_cost_bn"]["10yr"]
     # $10bn a month of new debt at +10 bp: month t carries (t+1) x 10bn extra
     extra = sum((t + 1) * 10.0 * 0.001 / 12 for t in range(120))
     assert with_deficit - no_deficit == pytest.approx(extra)
-    compounded = uniform_shift_cost(10.0, tiny(tenor=1, compound=True))["cost_bn"]["10y"]
+    compounded = uniform_shift_cost(10.0, tiny(tenor=1, compound=True))["interest_cost_bn"]["10yr"]
     assert compounded > 12.0  # interest on the borrowed extra interest
     r = 0.03 / 12
     x = 1200 * 0.001 / 12
@@ -63,8 +63,8 @@ def test_new_borrowing_at_new_rates_and_compounding():
 
 def test_linear_and_weights_match_the_monthly_model():
     model = FiscalModel.build()
-    assert uniform_shift_cost(20.0, model)["cost_bn"]["10y"] == pytest.approx(
-        2 * uniform_shift_cost(10.0, model)["cost_bn"]["10y"])
+    assert uniform_shift_cost(20.0, model)["interest_cost_bn"]["10yr"] == pytest.approx(
+        2 * uniform_shift_cost(10.0, model)["interest_cost_bn"]["10yr"])
     rng = np.random.default_rng(3)
     paths = {m: rng.normal(0, 5, 48) for m in ("3m", "2y", "5y", "10y", "30y")}
     W = model.weights(48)
@@ -78,9 +78,13 @@ def test_fiscal_cli(capsys):
 
     assert main(["fiscal", "--shift-bp", "10", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["cost_bn"]) == {"1y", "5y", "10y"} and 0.75 <= out["ratio_to_cbo"] <= 1.25
+    assert set(out["interest_cost_bn"]) == {"1yr", "5yr", "10yr"} and 0.75 <= out["ratio_to_cbo"] <= 1.25
     assert main(["fiscal", "--shift-bp", "25"]) == 0
     assert "extra net interest over 10 years" in capsys.readouterr().out
+    # money as people write it: "-$9.3bn", never "$-9.3bn"
+    assert main(["fiscal", "--shift-bp", "-1"]) == 0
+    text = capsys.readouterr().out
+    assert "$-" not in text and "-$" in text and "-0.0" not in text
 
 
 def test_bucket_shares_must_sum_to_one():

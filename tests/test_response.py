@@ -125,11 +125,11 @@ def test_system_equations_are_ols_with_statsmodels_hac(fitted, panel):
 
 
 def test_distributed_lag_models_of_a_measure_share_one_sample(fitted):
-    models = [m for m in fitted.models() if m["spec"] == "distributed_lags"]
+    models = [m for m in fitted.models() if m["method"] == "distributed_lags"]
     for measure in ("reported", "adjusted", "naive"):
         samples = {(m["sample_start"], m["sample_end"], m["nobs"]) for m in models if m["flow_measure"] == measure}
         assert len(samples) == 1, (measure, samples)
-    dependents = {m["dependent"] for m in models}
+    dependents = {m["maturity"] for m in models}
     assert dependents == set(RESPONSES)
 
 

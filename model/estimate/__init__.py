@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -90,7 +91,7 @@ class EstimationResults:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table of every model's effect (one row per regression and holder)."""
-        keep = ["name", "spec", "dependent", "holder", "flow_measure", "sample_start", "sample_end", "nobs",
+        keep = ["name", "method", "maturity", "holder", "flow_measure", "sample_start", "sample_end", "nobs",
                 "effect_bp_per_100bn", "se_bp_per_100bn"]
         return pd.DataFrame(self.models())[keep]
 
@@ -123,11 +124,13 @@ class EstimationResults:
         parts.append(self.grid.summary())
         parts += [r.summary() for r in (*self.distributed_lags, *self.levels)]
         parts += [r.summary() for r in self.local_projections]
-        parts.append("Out of sample (one-month-ahead, expanding window):\n" + self.out_of_sample.to_string(index=False))
-        parts.append(self.oos_verdict)
-        parts.append("The valuation trap (10-year change on Japan's same-month flow, no controls):\n"
-                     + self.trap.to_string(index=False))
-        parts.append("Valuation formula vs reported valuation changes:\n" + self.valuation.to_string(index=False))
+        if len(self.out_of_sample):
+            parts.append("Out of sample (one-month-ahead, expanding window; RMSE in bp):\n"
+                         + _text_table(self.out_of_sample, 3))
+            parts.append(self.oos_verdict)
+        parts.append("The valuation trap (10-year change on Japan's same-month flow, no controls; bp per $100bn sold):\n"
+                     + _text_table(self.trap, 2))
+        parts.append("Valuation formula vs reported valuation changes ($bn):\n" + _text_table(self.valuation, 2))
         parts.append("Caveats:\n" + "\n".join(f"- {c}" for c in self.caveats))
         return "\n\n".join(parts)
 
@@ -137,7 +140,8 @@ class EstimationResults:
                     for r in df.to_dict("records")]
 
         return {
-            "scale": {"debt_public_bn": self.today.debt_bn, "gdp_bn": self.today.gdp_bn, "month": self.today.month},
+            "scale": {"debt_today_bn": self.today.debt_bn, "gdp_today_bn": self.today.gdp_bn,
+                      "scale_month": self.today.month},
             "models": self.models(),
             "systems": [s.to_dict() for s in self.systems.values()],
             "specification_grid": self.grid.records(),
@@ -145,7 +149,9 @@ class EstimationResults:
             "regressions": [r.to_dict() for r in (*self.distributed_lags, *self.levels)],
             "subsamples": records(self.subsamples), "rolling": records(self.rolling),
             "out_of_sample": records(self.out_of_sample), "out_of_sample_verdict": self.oos_verdict,
-            "valuation_check": records(self.valuation), "valuation_trap": records(self.trap),
+            "valuation_check": records(self.valuation),
+            "valuation_trap": records(self.trap.rename(columns={"bp_per_100bn_sold": "effect_bp_per_100bn",
+                                                                "se": "se_bp_per_100bn"})),
             "literature": records(self.literature),
             "envelope": self.envelope, "caveats": self.caveats,
         }
@@ -154,7 +160,17 @@ class EstimationResults:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: bool = True) -> EstimationResults:
+def _text_table(frame: pd.DataFrame, digits: int) -> str:
+    """A table for the terminal: numbers rounded, gaps as '-' (never 'NaN')."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "-" if pd.isna(v) else f"{v:,.{digits}f}")
+    return out.to_string(index=False)
+
+
+def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: bool = True,
+            progress: Callable[[str], None] | None = None) -> EstimationResults:
     """Run every configured specification on every flow measure.
 
     Parameters
@@ -165,27 +181,34 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
         Default: ``estimation.toml``.
     credibility : bool
         Also run sub-samples, rolling windows and out-of-sample forecasts.
+    progress : callable, optional
+        Called with the name of each stage as it starts (for the command line's progress).
 
     Returns
     -------
     EstimationResults
     """
     config = config or estimation_config()
+    say = progress or (lambda stage: None)
     debt, gdp = latest_debt_bn(panel), latest_gdp_bn(panel)
     last = panel.frame["total_foreign_holdings_bn"].last_valid_index()
     today = ScaleToday(debt_bn=debt, gdp_bn=gdp, month=f"{last:%Y-%m}")
     dl = config.distributed_lags
     responses = list(dl.maturities)
+    say(f"joint systems of {len(responses)} responses for {len(FLOW_MEASURES)} flow measures, with the block bootstrap")
     systems = {measure: fit_system(panel, baseline_spec(config, measure), config, responses, debt,
                                    bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
                                    seed=dl.bootstrap_seed)
                for measure in FLOW_MEASURES}
     dls = [systems[measure].equation(m) for measure in FLOW_MEASURES for m in responses]
+    say("the specification grid")
     grid = fit_grid(panel, config, responses, debt)
+    say("levels regressions and local projections")
     levels = [fit_levels(panel, measure, config, gdp) for measure in FLOW_MEASURES]
     lps = [fit_local_projections(panel, holder, measure, config, debt)
            for measure in FLOW_MEASURES for holder in config.local_projections.shocks]
     if credibility:
+        say("credibility checks: sub-samples, rolling windows, out-of-sample forecasts")
         subs = subsample_table(panel, config, debt)
         rolling = rolling_table(panel, config, debt)
         oos = out_of_sample(panel, config)

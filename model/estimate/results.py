@@ -119,9 +119,9 @@ class RegressionResult:
         return [
             {
                 "name": f"{self.name}/{eff.holder}",
-                "spec": self.spec,
-                "dependent": self.maturity,
-                "dependent_description": self.dependent,
+                "method": self.spec,
+                "maturity": self.maturity,
+                "dependent": self.dependent,
                 "holder": eff.holder,
                 "flow_measure": self.flow_measure,
                 "units": self.units,
@@ -134,7 +134,7 @@ class RegressionResult:
                 "se_bp_per_100bn": nan_to_none(eff.se_bp_per_100bn),
                 "effect_native": nan_to_none(eff.effect_native),
                 "se_native": nan_to_none(eff.se_native),
-                "specification": self.specification,
+                "equation": self.specification,
                 "notes": self.notes,
             }
             for eff in self.effects.values()
@@ -143,13 +143,13 @@ class RegressionResult:
     def to_dict(self) -> dict:
         """Everything, JSON-ready."""
         return {
-            "name": self.name, "spec": self.spec, "dependent": self.dependent, "maturity": self.maturity,
+            "name": self.name, "method": self.spec, "dependent": self.dependent, "maturity": self.maturity,
             "flow_measure": self.flow_measure, "units": self.units, "sample_start": self.sample_start,
             "sample_end": self.sample_end, "nobs": self.nobs, "hac_lags": self.hac_lags,
-            "r2": nan_to_none(self.r2), "specification": self.specification,
+            "r2": nan_to_none(self.r2), "equation": self.specification,
             "coefficients": [
                 {k: (nan_to_none(v) if isinstance(v, float) else v) for k, v in row.items()}
-                for row in self.to_frame().drop(columns="model").to_dict("records")
+                for row in self.to_frame().drop(columns="model").rename(columns={"p": "p_value"}).to_dict("records")
             ],
             "effects": self.models(), "notes": self.notes,
         }
@@ -215,7 +215,7 @@ class LPResult:
         f = -self.factor_per_100bn  # per $100bn sold
         h = min(12, self.horizons)
         return [{
-            "name": self.name, "spec": "local_projections", "dependent": self.maturity,
+            "name": self.name, "method": "local_projections", "maturity": self.maturity,
             "holder": self.holder, "flow_measure": self.flow_measure, "units": self.units,
             "sample_start": self.sample_start, "sample_end": self.sample_end, "nobs": self.nobs,
             "horizon_months": h,
@@ -223,7 +223,7 @@ class LPResult:
             "se_bp_per_100bn": nan_to_none(self.se[h] * abs(f)),
             "irf_bp_per_100bn": [nan_to_none(v) for v in self.irf * f],
             "irf_se_bp_per_100bn": [nan_to_none(v) for v in self.se * abs(f)],
-            "specification": self.specification, "notes": self.notes,
+            "equation": self.specification, "notes": self.notes,
         }]
 
 

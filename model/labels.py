@@ -1,0 +1,64 @@
+"""Display names: what a reader sees in place of every internal key.
+
+Machine-readable output keeps the ids (``japan``, ``10y``, ``dfedfunds_bp``); anything a person
+reads (the report, figures, plain-text tables) goes through these functions, so no internal
+name leaks into prose.
+"""
+
+from __future__ import annotations
+
+from model.config import holder_config
+
+MATURITY_LABEL = {
+    "3m": "3-month", "2y": "2-year", "5y": "5-year", "10y": "10-year", "30y": "30-year",
+    "tp10": "10-year term premium",
+}
+RESPONSE_LABEL = {"posterior": "posterior", "data": "data only", "literature": "literature"}
+MEASURE_LABEL = {
+    "reported": "reported net purchases",
+    "naive": "change in holdings (naive)",
+    "adjusted": "valuation-adjusted change in holdings",
+}
+CONTROL_LABEL = {
+    "dfedfunds_bp": "change in the fed funds rate",
+    "dbreakeven10y_bp": "change in the 10-year breakeven inflation rate",
+    "fed_purchases": "the Federal Reserve's own Treasury purchases",
+    "dterm_premium10y_bp": "change in the 10-year term premium",
+}
+ACTION_LABEL = {"slowdown": "slows its purchases", "pause": "pauses its purchases", "sell": "sells",
+                "path": "follows a set path of purchases"}
+# Country names as the Treasury prints them, and as a reader writes them
+_COUNTRY_LABEL = {"China, Mainland": "China (Mainland)", "Korea, South": "South Korea"}
+
+
+def holder_label(key: str) -> str:
+    """A holder group's label (``japan`` -> ``Japan``) or a country's readable name."""
+    groups = holder_config().groups
+    if key in groups:
+        return groups[key].label
+    return _COUNTRY_LABEL.get(key, key)
+
+
+def maturity_label(key: str) -> str:
+    """``10y`` -> ``10-year``; ``tp10`` -> ``10-year term premium``."""
+    return MATURITY_LABEL.get(key, key)
+
+
+def measure_label(key: str) -> str:
+    return MEASURE_LABEL.get(key, key)
+
+
+def control_label(key: str) -> str:
+    return CONTROL_LABEL.get(key, key.replace("_", " "))
+
+
+def response_label(key: str) -> str:
+    return RESPONSE_LABEL.get(key, key)
+
+
+def join_words(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
