@@ -89,7 +89,9 @@ def cmd_data_status(args: argparse.Namespace) -> int:
     cache, snapshot = _stores()
     rows = source_status(cache, snapshot)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        from model.schema import versioned
+
+        print(json.dumps(versioned({"sources": rows}), indent=2))
     else:
         print(status_table(rows))
     return EXIT_OK
@@ -130,19 +132,25 @@ def load_panel():
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from model.estimate import fit_all
+    from model.progress import Stages
     from model.scenarios import ScenarioContext
 
+    stages = Stages("fit", enabled=not args.no_progress)
+    stages.stage("loading the data (cache or shipped snapshot)")
     _, panel = load_panel()
-    results = fit_all(panel, credibility=not args.json or args.full)
+    stages.stage("estimating")
+    results = fit_all(panel, credibility=not args.json or args.full, progress=stages.detail)
+    stages.stage("the response model (prior, data and posterior per holder)")
     context = ScenarioContext.build(panel, results)
     labels = {k: g.label for k, g in context.holders.groups.items()}
+    stages.done()
     if args.json:
-        from model.scenarios.pricing import SCHEMA_VERSION
+        from model.schema import versioned
 
-        payload = {"schema_version": SCHEMA_VERSION, **(results.to_dict() if args.full else {
+        payload = versioned({**(results.to_dict() if args.full else {
             "models": results.models(), "specification_grid": results.grid.records()}),
             "posterior": context.response.to_dict(labels)["posterior"],
-            "response_model": context.response.describe()}
+            "response_model": context.response.describe()})
         text = json.dumps(payload, indent=2)
         if args.out:
             from model.sources.store import atomic_write_text
@@ -168,13 +176,41 @@ def load_context(estimate: bool = True):
     return ScenarioContext.build(panel, results)
 
 
+def with_estimates(context):
+    """The same context with the estimates and the response model (without the slower
+    credibility checks)."""
+    from model.estimate import fit_all
+    from model.scenarios import ScenarioContext
+
+    return ScenarioContext.build(context.panel, fit_all(context.panel, credibility=False))
+
+
+def scenario_paths(items: list[str]) -> list[Path]:
+    """Files as given, folders as the scenario files in them (``*.toml``, baseline first)."""
+    from model.errors import InputError
+    from model.scenarios import scenario_files
+
+    out: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = scenario_files(path)
+            if not found:
+                raise InputError("no scenario files (*.toml) in this folder", path)
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from model.errors import ValidationFailed
     from model.scenarios import validate_scenario
 
+    files = scenario_paths(args.files)
     context = load_context(estimate=False)
     problems = []
-    for file in args.files:
+    for file in files:
         _, found, _ = validate_scenario(file, context)
         problems += found
         if not found:
@@ -185,10 +221,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from model.errors import InputError
     from model.scenarios import load_scenario, simulate
+    from model.scenarios.build import one_line_scenario, scenario_from_dict
 
-    context = load_context()
-    scenario = load_scenario(args.file, context)
+    one_line = [name for name, value in (("--holder", args.holder), ("--sell", args.sell), ("--buy", args.buy),
+                                         ("--pause", args.pause or None)) if value is not None]
+    if args.file and one_line:
+        raise InputError(f"give a scenario file or {', '.join(one_line)}, not both", field="simulate")
+    if not args.file:
+        actions = [a for a, v in (("sell", args.sell), ("buy", args.buy), ("pause", args.pause or None)) if v is not None]
+        if args.holder is None or len(actions) != 1:
+            raise InputError("give a scenario file, or --holder with one of --sell BN, --buy BN or --pause "
+                             "(and --months N)", field="simulate")
+    context = load_context(estimate=False)  # a bad file or holder is refused before the fit
+    if args.file:
+        scenario = load_scenario(args.file, context)
+    else:
+        action = actions[0]
+        raw = one_line_scenario(context, args.holder, action, args.months, args.sell if action == "sell" else args.buy,
+                                start=args.start, horizon=args.horizon)
+        scenario = scenario_from_dict(raw, context, source="(command line)")
+    context = with_estimates(context)
     result = simulate(scenario, context, response=args.response, draws=args.draws)
     if args.json:
         print(result.to_json())
@@ -200,18 +254,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from model.scenarios import sweep
 
-    context = load_context()
-    holder = context.resolve(args.holder)
-    if holder is None:
-        from model.errors import InputError
-
-        raise InputError(f"unknown holder '{args.holder}'", field="--holder")
-    table = sweep(context, holder=holder, sizes_bn=tuple(args.sizes), months=tuple(args.months),
-                  response=args.response, draws=args.draws, progress=not args.no_progress)
-    if args.json:
-        print(table.to_json(orient="records", indent=2))
-    else:
-        print(table.round(2).to_string(index=False))
+    context = load_context(estimate=False)
+    holder = context.require_holder(args.holder, "--holder")  # before the fit
+    context = with_estimates(context)
+    result = sweep(context, holder=holder, sizes_bn=tuple(args.sizes), months=tuple(args.months),
+                   response=args.response, draws=args.draws, progress=not args.no_progress)
+    print(result.to_json() if args.json else result.table())
     return EXIT_OK
 
 
@@ -271,16 +319,18 @@ def _display_path(path: Path) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     from model.errors import InputError, ValidationFailed
     from model.estimate import fit_all
+    from model.progress import Stages
     from model.report import ReportInputs, ScenarioSet, band, git_commit, write_report
+    from model.report.content import plan_report
     from model.scenarios import (
         Scenario,
         ScenarioContext,
         scenario_files,
         simulate,
-        sweep,
         validate_scenario,
     )
 
+    stages = Stages("report", enabled=not args.no_progress)
     out = Path(args.out) if args.out else paths.reports_dir()
     folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
     files = [_display_path(f) for f in scenario_files(folder)]
@@ -290,39 +340,56 @@ def cmd_report(args: argparse.Namespace) -> int:
         from model.sources.catalog import source_catalog
         from model.sources.pull import pull_sources
 
+        stages.stage("pulling the latest data (TIC, FRED)")
         cache, snapshot = _stores()
         for outcome in pull_sources(source_catalog(), cache, snapshot, progress=not args.no_progress):
             if outcome.status != "updated" and outcome.status != "unchanged":
                 print(outcome.line(), file=sys.stderr)
+    stages.stage("loading the data (cache or shipped snapshot) and building the panel")
     bundle, panel = load_panel()
+    stages.stage(f"checking {len(files)} scenario file(s) in {_display_path(folder)}")
     context = ScenarioContext.build(panel, None)
     checked = [(file, *validate_scenario(file, context)) for file in files]  # every problem, all files
     problems = [p for _, _, found, _ in checked for p in found]
     if problems:
         raise ValidationFailed(problems)
-    context = ScenarioContext.build(panel, fit_all(panel))
-    results = context.results
+    sweep_holder = context.require_holder(args.sweep_holder, "--sweep-holder") if args.sweep_holder else None
+    if args.headline:  # checked before the fit
+        from model.report.story import check_lead_name
+
+        check_lead_name(args.headline, [spec.scenario.name for _, spec, _, _ in checked])
+    stages.stage("estimating")
+    results = fit_all(panel, progress=stages.detail)
+    context = ScenarioContext.build(panel, results)
+    stages.stage(f"pricing {len(checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = []
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
-        sset = ScenarioSet(*(simulate(scenario, context, response=r) for r in ("posterior", "data", "literature")))
+        sset = ScenarioSet(*(simulate(scenario, context, response=r) for r in ("posterior", "data", "literature")),
+                           headline=spec.scenario.headline)
         priced.append(sset)
         post, lit = sset.posterior, sset.literature
         print(f"{post.scenario}: lasting 10-year move {band(post.lasting('10y'))} bp (posterior), "
               f"{band(sset.data.lasting('10y'))} (data), {band(lit.lasting('10y'))} (literature); extra federal "
               f"interest over 10 years {band(post.cost('10yr'), 0)} / {band(lit.cost('10yr'), 0)} $bn"
               + (f"; {len(post.warnings) + len(sset.data.warnings)} warning(s)" if post.warnings or sset.data.warnings else ""))
-    grid = sweep(context, holder="japan", draws=2000, progress=not args.no_progress)
+    stages.stage("the scenario explorer: sales by holder, size and length")
+    lead, reason, holder, explorer = plan_report(context, priced, args.headline, sweep_holder)
+    stages.detail(f"lead scenario: {lead} ({reason}); sensitivity holder: {context.label(holder)}; "
+                  f"{len(explorer.holders)} holders x {len(explorer.sizes_bn)} sizes x {len(explorer.months)} lengths")
+    stages.stage("historical episodes and Japan's intervention days")
     from model.episodes import run_all
 
     episodes = run_all(context)
+    events = event_study(bundle, panel, context.response)
     labels = {k: g.label for k, g in context.holders.groups.items()}
     written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, response=context.response,
-                                        holder_labels=labels, scenarios=priced, sweep=grid, episodes=episodes,
-                                        events=event_study(bundle, panel, context.response),
+                                        holder_labels=labels, scenarios=priced, explorer=explorer, lead=lead,
+                                        lead_reason=reason, sweep_holder=holder, episodes=episodes, events=events,
                                         commit=git_commit(paths.project_root()),
-                                        scenarios_dir=str(_display_path(folder))), out)
-    for label in ("html", "pdf", "json", "figures"):
+                                        scenarios_dir=str(_display_path(folder))), out, progress=stages.stage)
+    stages.done(f"done: {_display_path(written['html'].parent)}")
+    for label in ("html", "pdf", "json", "figures", "tables"):
         print(f"wrote {written[label]}")
     return EXIT_OK
 
@@ -368,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_data_snapshot)
 
     p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
+    p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.add_argument("--json", action="store_true",
                    help="print models, the specification grid and the posterior per holder as JSON")
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
@@ -375,11 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_fit)
 
     p = sub.add_parser("validate", help="check scenario files without running them (exit 2 if invalid)")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER", help="scenario files, or folders of them (*.toml)")
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("simulate", help="price one scenario file")
-    p.add_argument("file")
+    p = sub.add_parser("simulate", help="price one scenario: a file, or one holder's sale, purchase or pause")
+    p.add_argument("file", nargs="?", help="a scenario file (or use --holder with --sell, --buy or --pause)")
+    p.add_argument("--holder", help="without a file: the holder (e.g. japan, 'Cayman Islands')")
+    p.add_argument("--sell", type=_positive_number, metavar="BN", help="without a file: sell $BN bn more than the "
+                   "recent pace over --months")
+    p.add_argument("--buy", type=_positive_number, metavar="BN", help="without a file: buy $BN bn more than the "
+                   "recent pace over --months")
+    p.add_argument("--pause", action="store_true", help="without a file: no net purchases for --months")
+    p.add_argument("--months", type=_positive_int, default=12, help="without a file: months of the action (default 12)")
+    p.add_argument("--start", help="without a file: first month, YYYY-MM (default: the month after the data end)")
+    p.add_argument("--horizon", type=_positive_int, default=60, help="without a file: months priced (default 60)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
     p.add_argument("--response", choices=["posterior", "data", "literature"],
                    help="override the file's response: posterior (default), data (estimates alone) or literature")
@@ -387,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_simulate)
 
     p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
-    p.add_argument("--holder", default="japan")
+    p.add_argument("--holder", default="japan", help="a holder group or country (default japan)")
     p.add_argument("--sizes", type=float, nargs="+", default=[100, 250, 500, 750, 1000], help="$bn")
     p.add_argument("--months", type=_positive_int, nargs="+", default=[1, 6, 12, 24, 36])
     p.add_argument("--response", choices=["posterior", "data", "literature"], default="posterior")
@@ -400,7 +477,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", help="folder of scenario files (default: scenarios/)")
     p.add_argument("--out", help="output folder (default: reports/output/)")
     p.add_argument("--offline", action="store_true", help="do not try a live pull; use the cache or snapshot")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--headline", metavar="NAME", help="the scenario that leads (its [scenario] name); default: "
+                   "the file with headline = true, else the largest sale by the largest holder")
+    p.add_argument("--sweep-holder", metavar="HOLDER", help="the holder of the sensitivity heatmaps and the "
+                   "explorer's first holder; default: the lead scenario's largest seller")
+    p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")
@@ -418,6 +499,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_fiscal)
     return parser
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (value > 0 and value < 1e6):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of $bn")
+    return value
 
 
 def _positive_int(text: str) -> int:

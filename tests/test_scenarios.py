@@ -194,8 +194,11 @@ def test_a_wrong_signed_estimate_is_flagged(context, scenario_file):
     data says so, with the coefficient."""
     result = run(context, scenario_file, scenario(holders=SELL.format(holder="china", bn=200, months=12),
                                                  pricing='response = "data"'))
-    assert any("China (Mainland)" in w and "10y -" in w and "sales lower yields" in w for w in result.warnings)
-    assert any("lasting 10y level falls" in w for w in result.warnings) == (result.lasting("10y")["median"] < -0.05)
+    assert any("China (Mainland)" in w and "10-year -" in w and "sales lower yields" in w for w in result.warnings)
+    # the maturities whose lasting level falls are named in one warning, in plain words
+    assert any("lasting levels fall" in w and "10-year -" in w for w in result.warnings) == (
+        result.lasting("10y")["median"] < -0.05)
+    assert not any("10y" in w or "-0.0" in w for w in result.warnings)
     assert "WARNING" in result.table() and result.to_dict()["warnings"] == result.warnings
     japan = run(context, scenario_file, scenario(holders=SELL.format(holder="japan", bn=200, months=12)))
     assert japan.warnings == []
@@ -281,7 +284,8 @@ def test_cli_validate_exit_codes(scenario_file, capsys):
 def test_sweep_grid(context):
     from model.scenarios import sweep
 
-    grid = sweep(context, holder="japan", sizes_bn=(100, 200), months=(1, 12), response="literature", progress=False)
+    result = sweep(context, holder="japan", sizes_bn=(100, 200), months=(1, 12), response="literature", progress=False)
+    grid = result.to_frame()
     assert len(grid) == 4
     fast = grid[(grid["sale_months"] == 1)].set_index("sale_bn")
     assert fast.loc[200, "y10_12m_mid_bp"] == pytest.approx(2 * fast.loc[100, "y10_12m_mid_bp"])
@@ -301,3 +305,75 @@ def test_path_action(context, scenario_file):
     # a path of -10 in the first month (baseline zero) is the same first-month deviation as a
     # one-month sale of $10bn (same draws)
     assert result.yields_bp["10y"]["mid"].iloc[0] == pytest.approx(one.yields_bp["10y"]["mid"].iloc[0])
+
+
+def test_sweep_json_schema(context):
+    from model.scenarios import sweep
+    from model.schema import SCHEMA_VERSION
+
+    result = sweep(context, holder="china", sizes_bn=(100,), months=(12,), draws=500, progress=False)
+    out = json.loads(result.to_json())
+    assert out["schema_version"] == SCHEMA_VERSION and out["holder"] == "china" and out["label"] == "China (Mainland)"
+    cell = out["cells"][0]
+    assert (cell["sale_bn"], cell["sale_months"]) == (100.0, 12)
+    assert set(cell["interest_cost_bn"]) == {"10yr"} and set(cell["interest_cost_bn"]["10yr"]) == {"median", "p05", "p95"}
+    assert set(cell["moves_bp"]["10y"]) == {"at_12_months", "at_24_months", "lasting"}
+    row = result.to_frame().iloc[0]
+    assert cell["interest_cost_bn"]["10yr"]["median"] == pytest.approx(row["cost_10yr_mid_bn"], abs=1e-6)
+    # the plain-text table writes money as people do
+    assert "$-" not in result.table() and "$100bn" in result.table()
+
+
+def test_explorer_grid_scales_one_priced_sale_exactly(context):
+    """The explorer prices one $100bn sale per holder and length and scales it: every cell is
+    what pricing that size directly gives (same seed, same draws), and sizes above the holdings
+    are left out."""
+    from model.scenarios import explorer_grid, simulate
+    from model.scenarios.sweep import sale_scenario
+
+    grid = explorer_grid(context, ["japan", "oil_exporters"], sizes_bn=(100.0, 500.0), months=(6,), draws=400)
+    post = grid.frames["posterior"].set_index(["holder", "sale_bn", "sale_months"])
+    direct = simulate(sale_scenario("japan", 500.0, 6, grid.start, "posterior", 400, seed=grid.seed), context)
+    assert post.loc[("japan", 500.0, 6), "cost_10yr_mid_bn"] == pytest.approx(direct.interest_cost_bn["10yr"][1], rel=1e-9)
+    assert post.loc[("japan", 500.0, 6), "y10_lasting_high_bp"] == pytest.approx(direct.lasting_bp["10y"][2], rel=1e-9)
+    assert post.loc[("japan", 500.0, 6), "y10_24m_low_bp"] == pytest.approx(direct.triple("10y", 24)[0], rel=1e-9)
+    lit = grid.frames["literature"].set_index(["holder", "sale_bn", "sale_months"])
+    direct_lit = simulate(sale_scenario("japan", 500.0, 6, grid.start, "literature", 400), context)
+    assert lit.loc[("japan", 500.0, 6), "cost_10yr_high_bn"] == pytest.approx(direct_lit.interest_cost_bn["10yr"][2])
+    # the oil exporters hold about $250bn: no $500bn cell
+    assert ("oil_exporters", 100.0, 6) in post.index and ("oil_exporters", 500.0, 6) not in post.index
+    out = grid.to_dict()
+    assert {h["holder"] for h in out["holders"]} == {"japan", "oil_exporters"}
+    assert all(set(c) == {"holder", "sale_bn", "sale_months", "posterior", "literature"} for c in out["cells"])
+
+
+def test_holders_typed_by_users_get_suggestions(context):
+    from model.errors import InputError
+
+    assert context.require_holder("JAPAN", "--holder") == "japan"
+    assert context.require_holder("cayman islands", "--holder") == "Cayman Islands"
+    with pytest.raises(InputError, match=r"unknown holder 'Japna' \(did you mean 'Japan'\?\)"):
+        context.require_holder("Japna", "--holder")
+
+
+def test_scenario_from_a_dictionary_and_one_line(context):
+    from model.errors import ValidationFailed
+    from model.scenarios import simulate
+    from model.scenarios.build import one_line_scenario, scenario_from_dict
+
+    raw = one_line_scenario(context, "japan", "sell", 12, 200.0)
+    assert raw["holders"] == [{"holder": "japan", "action": "sell", "bn": 200.0, "months": 12}]
+    assert raw["scenario"]["name"].isidentifier() and "$200bn" in raw["scenario"]["title"]
+    scenario = scenario_from_dict(raw, context)
+    result = simulate(scenario, context, draws=500)
+    assert result.holder_paths[0].deviation_bn[:12].sum() == pytest.approx(-200.0)
+    bought = simulate(scenario_from_dict(one_line_scenario(context, "Korea", "buy", 10, 50.0), context), context,
+                      draws=500)
+    assert bought.holder_paths[0].deviation_bn.sum() == pytest.approx(50.0) and bought.lasting("10y")["median"] < 0
+    with pytest.raises(ValidationFailed) as err:
+        scenario_from_dict({"scenario": {"name": "x", "title": "x", "start": "2026-05", "horizon_months": 12},
+                            "holders": [{"holder": "Japna", "action": "pause", "months": 3},
+                                        {"holder": "japan", "action": "sell", "bn": 1e6, "months": 3}]}, context)
+    text = str(err.value)
+    assert "holders[1].holder — unknown holder 'Japna' (did you mean 'Japan'?)" in text
+    assert "holders[2].bn — a sale of $1,000,000bn is larger than Japan's holdings" in text

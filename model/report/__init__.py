@@ -26,34 +26,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from model.episodes import episodes_summary
 from model.estimate import EstimationResults
 from model.events import EventStudy
-from model.panel import MATURITIES, Panel
+from model.panel import Panel
 from model.report import figures as F
+from model.report.content import changes, data_vintage, results_payload, write_tables
+from model.report.render import figure_jobs, render_html
+from model.report.story import ScenarioSet
 from model.response import ResponseModel
-from model.scenarios import ScenarioResult
+from model.scenarios import ExplorerGrid
 from model.sources.bundle import DataBundle
 
+__all__ = ["ReportInputs", "ScenarioSet", "band", "changes", "data_vintage", "draw_figures", "figure_jobs", "fmt",
+           "git_commit", "middle", "render_html", "results_payload", "source_date", "write_pdf", "write_report"]
+
 DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
-
-
-@dataclass
-class ScenarioSet:
-    """One scenario priced with each response: posterior (the headline), data and literature."""
-
-    posterior: ScenarioResult
-    data: ScenarioResult
-    literature: ScenarioResult
-
-    @property
-    def name(self) -> str:
-        return self.posterior.scenario
-
-    def items(self) -> list[tuple[str, ScenarioResult]]:
-        return [("posterior", self.posterior), ("data", self.data), ("literature", self.literature)]
 
 
 @dataclass
@@ -66,11 +54,14 @@ class ReportInputs:
     response: ResponseModel
     holder_labels: dict[str, str]
     scenarios: list[ScenarioSet]
-    sweep: pd.DataFrame
+    explorer: ExplorerGrid  # sales by a few holders, sizes and lengths (the explorer and the heatmaps)
+    lead: str  # the scenario the report leads with (story.choose_lead)
+    sweep_holder: str  # the holder the sensitivity heatmaps follow
     episodes: list  # EpisodeResult
     commit: str
     scenarios_dir: str
     events: EventStudy | None = None  # Japan's intervention days (tlrisk events)
+    lead_reason: str = ""  # why the lead scenario leads (story.lead_reason)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,176 +117,8 @@ def source_date() -> dt.datetime:
 
 
 # ---------------------------------------------------------------------------------------------
-# Content
-# ---------------------------------------------------------------------------------------------
-
-
-def data_vintage(bundle: DataBundle) -> str:
-    """One line: how far the data go and where they came from."""
-    def last(key: str) -> str:
-        src = bundle.sources.get(key)
-        return src.entry.last_observation if src and src.entry.last_observation else "n/a"
-
-    origins = sorted({s.origin for s in bundle.sources.values()})
-    return (f"TIC holdings through {last('tic_table5')[:7]}, transactions through {last('tic_table3')[:7]}; "
-            f"10-year yield through {last('fred_GS10')[:7]}; from the {' and '.join(origins)}")
-
-
-def provenance(bundle: DataBundle) -> list[dict]:
-    rows = []
-    for key, src in sorted(bundle.sources.items()):
-        e = src.entry
-        rows.append({
-            "source": key, "title": src.spec.title, "publisher": src.spec.publisher, "url": e.page_url,
-            "origin": src.origin, "obtained": e.obtained, "retrieved": e.retrieved, "as_of": e.as_of,
-            "as_of_basis": e.as_of_basis, "last_observation": e.last_observation, "raw_sha256": e.raw_sha256,
-        })
-    for key in bundle.missing:
-        rows.append({"source": key, "title": "", "publisher": "", "url": "", "origin": "not available",
-                     "obtained": "live pull only (not shipped)", "retrieved": None, "as_of": None,
-                     "as_of_basis": "", "last_observation": None, "raw_sha256": ""})
-    return rows
-
-
-def headline_rows(scenarios: list[ScenarioSet]) -> list[dict]:
-    """Per scenario and response: the 10-year move at 12 and 24 months, its peak and lasting
-    level, the 10-year interest cost and the sellers' loss, with the warnings."""
-    rows = []
-    for s in scenarios:
-        rows.append({
-            "scenario": s.name, "title": s.posterior.title, "net_flow_bn": s.posterior.net_flow_bn,
-            "yields_10y_bp": {k: r.moves("10y") for k, r in s.items()},
-            "interest_cost_bn": {k: {"10yr": r.cost("10yr")} for k, r in s.items()},
-            "holder_loss_bn": {k: _total_loss(r) for k, r in s.items()},
-            "warnings": {k: r.warnings for k, r in s.items() if r.warnings},
-        })
-    return rows
-
-
-def _total_loss(result: ScenarioResult) -> dict[str, float] | None:
-    from model.scenarios.pricing import band_dict
-
-    return band_dict(result.total_loss_bn, result.band_kind) if result.total_loss_bn else None
-
-
-def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
-    """What changed since the last run in this output folder, and the latest data revisions."""
-    revisions = inputs.panel.revisions
-    focus = revisions[revisions["holder"].isin(["Grand Total", "Japan", "China, Mainland", "United Kingdom",
-                                                "Foreign Official"])]
-    focus = focus.reindex(focus["revision_bn"].abs().sort_values(ascending=False).index).head(12)
-    out = {
-        "revised_cells": int(len(revisions)),
-        "largest_revisions": [
-            {"month": f"{r.month:%Y-%m}", "holder": r.holder, "old_bn": float(r.old_value_bn), "new_bn": float(r.new_value_bn),
-             "old_vintage": f"{r.old_vintage:%Y-%m-%d}", "new_vintage": f"{r.new_vintage:%Y-%m-%d}"}
-            for r in focus.itertuples()
-        ],
-        "previous_run": previous is not None,
-        "data": [], "estimates": [], "headline": [],
-    }
-    if previous is None:
-        return out
-    before = {p["source"]: p for p in previous.get("provenance", [])}
-    for p in now["provenance"]:
-        old = before.get(p["source"])
-        if old is None:
-            out["data"].append({"source": p["source"], "change": "new source", "last_observation": p["last_observation"]})
-        elif old.get("raw_sha256") != p["raw_sha256"]:
-            change = ("new months" if (p["last_observation"] or "") > (old.get("last_observation") or "")
-                      else "revised file")
-            out["data"].append({"source": p["source"], "change": change, "from": old.get("last_observation"),
-                                "to": p["last_observation"]})
-    old_models = {m["name"]: m for m in previous.get("estimation", {}).get("models", [])}
-    for m in now["estimation"]["models"]:
-        if m["name"] in old_models and m["spec"] == "distributed_lags" and m["dependent"] == "10y":
-            o = old_models[m["name"]]
-            if o.get("effect_bp_per_100bn") != m["effect_bp_per_100bn"]:
-                out["estimates"].append({"name": m["name"], "before": o.get("effect_bp_per_100bn"),
-                                         "after": m["effect_bp_per_100bn"]})
-    old_head = {h["scenario"]: h for h in previous.get("headline", [])}
-    for h in now["headline"]:
-        o = old_head.get(h["scenario"])
-        try:
-            before = o["yields_10y_bp"]["posterior"]["lasting"]["median"] if o else None
-        except (KeyError, TypeError):  # an older report's layout
-            before = None
-        after = h["yields_10y_bp"]["posterior"]["lasting"]["median"]
-        if before is not None and before != after:
-            out["headline"].append({"scenario": h["scenario"], "before": before, "after": after})
-    return out
-
-
-def results_payload(inputs: ReportInputs, vintage: str) -> dict:
-    """Every number in the report, machine-readable."""
-    frame = inputs.panel.frame
-    last = frame["total_foreign_holdings_bn"].last_valid_index()
-    row = frame.loc[last]
-    latest = (inputs.panel.holdings[(inputs.panel.holdings["month"] == last) & (inputs.panel.holdings["kind"] == "country")]
-              .sort_values("holdings_bn", ascending=False).head(10))
-    return {
-        "report": {"commit": inputs.commit, "data_vintage": vintage, "scenarios_dir": inputs.scenarios_dir},
-        "headline": headline_rows(inputs.scenarios),
-        "holders": {
-            "month": f"{last:%Y-%m}",
-            "largest_bn": {r.holder: float(r.holdings_bn) for r in latest.itertuples()},
-            "total_foreign_bn": float(row["total_foreign_holdings_bn"]),
-            "foreign_official_bn": float(row["foreign_official_holdings_bn"]),
-            "japan_share_of_foreign_pct": float(row["japan_holdings_bn"] / row["total_foreign_holdings_bn"] * 100),
-            "china_share_of_foreign_pct": float(row["china_holdings_bn"] / row["total_foreign_holdings_bn"] * 100),
-            "foreign_share_of_debt_pct": float(row["total_foreign_holdings_bn"] / row["debt_public_bn"] * 100),
-            "debt_public_bn": float(row["debt_public_bn"]),
-        },
-        "scenarios": {s.name: {k: r.to_dict() for k, r in s.items()} for s in inputs.scenarios},
-        "response_model": inputs.response.to_dict(inputs.holder_labels),
-        "sweep": json.loads(inputs.sweep.to_json(orient="records")),
-        "episodes": [json.loads(json.dumps(e.to_dict(), default=float)) for e in inputs.episodes],
-        "episodes_summary": episodes_summary(inputs.episodes),
-        "events": inputs.events.to_dict() if inputs.events is not None else None,
-        "estimation": inputs.results.to_dict(),
-        "comparison": json.loads(inputs.results.comparison().to_json(orient="records")),
-        "breaks": inputs.panel.breaks,
-        "panel_notes": inputs.panel.notes,
-        "provenance": provenance(inputs.bundle),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
 # Rendering
 # ---------------------------------------------------------------------------------------------
-
-
-def figure_jobs(inputs: ReportInputs) -> list[Callable[[], F.Figure]]:
-    """The report's figures, as functions that draw them (so they can be drawn one at a time,
-    or in worker processes)."""
-    panel, results = inputs.panel, inputs.results
-    jobs: list[Callable[[], F.Figure]] = [
-        lambda: F.top_holders(panel.holdings),
-        lambda: F.shares(panel.frame),
-        lambda: F.official_private(panel.frame),
-        lambda: F.custody(panel.holdings, panel.frame),
-        lambda: F.flow_measures(panel.frame),
-        lambda: F.valuation_trap(panel.frame),
-        lambda: F.impulse_responses(results.local_projections),
-        lambda: F.stability(results.subsamples),
-        lambda: F.rolling(results.rolling),
-        lambda: F.literature(results.comparison()),
-    ]
-    jobs += [lambda: F.posterior_chart(inputs.response.posterior_table(inputs.holder_labels), "10y"),
-             lambda: F.specification_curve(inputs.results.grid, "japan", "Japan")]
-    for s in inputs.scenarios:
-        jobs += [lambda s=s: F.fan(s.posterior, s.data, s.literature), lambda s=s: F.maturities(s.posterior, s.literature)]
-    jobs += [lambda r=r: F.episode(r) for r in inputs.episodes]
-    if inputs.events is not None and inputs.events.daily is not None:
-        study = inputs.events
-        jobs += [lambda ep=ep: F.intervention_days(ep.key, ep.title, study.daily.series, ep.days, ep.direction,
-                                                   study.episode_news(ep.key)) for ep in study.episodes]
-    if len(inputs.sweep):
-        jobs.append(lambda: F.heatmap(inputs.sweep, "cost_10yr_mid_bn", "extra federal interest over 10 years, "
-                                      "$bn (median, posterior)", "sweep_cost", "Sale size and speed: 10-year interest cost"))
-        jobs.append(lambda: F.heatmap(inputs.sweep, "y10_lasting_mid_bp", "lasting 10-year move, bp (median, posterior)",
-                                      "sweep_yield", "Sale size and speed: the lasting 10-year move"))
-    return jobs
 
 
 _JOBS: list[Callable[[], F.Figure]] = []  # handed to forked workers
@@ -305,8 +128,10 @@ def _draw(index: int, folder: str) -> dict:
     figure = _JOBS[index]()
     files = F.save(figure, Path(folder))
     png = (Path(folder) / files["png"]).read_bytes()
+    svg = (Path(folder) / files["svg"]).read_text("utf-8")
     return {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
-            "html_src": "data:image/png;base64," + base64.b64encode(png).decode(),
+            "pdf_src": "data:image/png;base64," + base64.b64encode(png).decode(),
+            "svg_inline": F.inline_svg(svg, f"f-{figure.key}", figure.title),
             "png": f"figures/{files['png']}", "svg": f"figures/{files['svg']}"}
 
 
@@ -330,30 +155,6 @@ def draw_figures(inputs: ReportInputs, folder: Path) -> list[dict]:
         _JOBS = []
 
 
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["fmt"] = fmt
-    env.filters["band"] = band
-    env.filters["middle"] = middle
-    return env
-
-
-def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], change: dict, for_pdf: bool) -> str:
-    env = _environment()
-    results = inputs.results
-    template = env.get_template("report.html.j2")
-    dl10 = {m: results.dl("10y", m) for m in ("reported", "naive", "adjusted")}
-    return template.render(
-        for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
-        results=results, dl10=dl10, panel=inputs.panel, maturities=MATURITIES,
-        scenarios=inputs.scenarios, response=inputs.response,
-        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes,
-        episodes_summary=episodes_summary(inputs.episodes), events=inputs.events,
-        date=source_date().strftime("%Y-%m-%d"),
-    )
-
-
 def write_pdf(html: str, base: Path, target: Path) -> None:
     from weasyprint import HTML
 
@@ -361,13 +162,15 @@ def write_pdf(html: str, base: Path, target: Path) -> None:
     HTML(string=html, base_url=str(base)).write_pdf(str(target), pdf_identifier=digest, uncompressed_pdf=False)
 
 
-def write_report(inputs: ReportInputs, out_dir: Path) -> dict[str, Path]:
+def write_report(inputs: ReportInputs, out_dir: Path, progress: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
+
+    ``progress`` is called with the name of each stage (figures, HTML, PDF, data files).
 
     Returns
     -------
     dict
-        Paths written (``html``, ``pdf``, ``json``, ``figures``).
+        Paths written (``html``, ``pdf``, ``json``, ``figures``, ``tables``).
     """
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -379,8 +182,12 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> dict[str, Path]:
     payload["changes"] = change = changes(inputs, previous, payload)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        say = progress or (lambda stage: None)
+        say(f"drawing {len(figure_jobs(inputs))} figures (PNG for the PDF, SVG with hover values for the HTML)")
         meta = draw_figures(inputs, tmp / "figures")
         payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
+        payload["tables"] = write_tables(inputs, payload, tmp / "tables")
+        say("writing the HTML and the PDF")
         html = render_html(inputs, payload, meta, change, for_pdf=False)
         (tmp / "report.html").write_text(html, "utf-8")
         write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
@@ -391,7 +198,7 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> dict[str, Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
-            "figures": out_dir / "figures"}
+            "figures": out_dir / "figures", "tables": out_dir / "tables"}
 
 
 def _swap(new: Path, target: Path) -> None:

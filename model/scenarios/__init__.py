@@ -23,7 +23,7 @@ of the lag coefficients (the same normal draws for every maturity).
 
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
-from model.scenarios.pricing import BANDS, ScenarioResult, simulate, sweep
+from model.scenarios.pricing import BANDS, ScenarioResult, simulate
 from model.scenarios.schema import (
     HolderPlan,
     Pricing,
@@ -36,9 +36,11 @@ from model.scenarios.schema import (
     simulation_config,
     validate_scenario,
 )
+from model.scenarios.sweep import ExplorerGrid, SweepResult, explorer_grid, sweep
 
 __all__ = [
-    "BANDS", "HolderPath", "HolderPlan", "Pricing", "Scenario", "ScenarioContext", "ScenarioFile",
+    "BANDS", "ExplorerGrid", "HolderPath", "HolderPlan", "Pricing", "Scenario", "ScenarioContext", "ScenarioFile",
     "ScenarioMeta", "ScenarioResult", "SimulationConfig", "holder_path", "load_scenario", "scenario_files",
-    "simulate", "simulation_config", "sweep", "validate_scenario",
+    "SweepResult", "explorer_grid", "simulate", "simulation_config", "sweep",
+    "validate_scenario",
 ]

@@ -3,15 +3,18 @@ groups and durations, with lookups by holder."""
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from model.config import HolderConfig, holder_config
+from model.errors import InputError
 from model.estimate import EstimationResults
 from model.estimate.spec import FLOW_COLUMN
 from model.fiscal import FiscalModel
+from model.labels import holder_label
 from model.panel import Panel, ValuationConfig, valuation_config
 from model.response import ResponseModel
 from model.scenarios.schema import SimulationConfig, simulation_config
@@ -46,7 +49,7 @@ class ScenarioContext:
 
     def label(self, key: str) -> str:
         """Display name of a holder key (group label, or the country's name)."""
-        return self.holders.groups[key].label if self.is_group(key) else key
+        return self.holders.groups[key].label if self.is_group(key) else holder_label(key)
 
     # -- holders -------------------------------------------------------------------------
     def holder_names(self) -> list[str]:
@@ -66,6 +69,28 @@ class ScenarioContext:
         if canonical in set(self.panel.holdings["holder"]):
             return canonical
         return None
+
+    def require_holder(self, name: str, field: str) -> str:
+        """The holder key for a name a user typed (any case), or an error with a suggestion.
+
+        Raises
+        ------
+        InputError
+            ``unknown holder 'Japna' (did you mean 'Japan'?)``, naming ``field``.
+        """
+        key = self.resolve(name)
+        if key is None:  # "cayman islands", "JAPAN"
+            by_folded = {n.casefold(): n for n in self.holder_names()}
+            spelled = by_folded.get(" ".join(name.split()).casefold())
+            key = self.resolve(spelled) if spelled else None
+        if key is None:
+            close = difflib.get_close_matches(name, self.holder_names(), n=1, cutoff=0.6)
+            if not close:
+                folded = {n.casefold(): n for n in self.holder_names()}
+                close = [folded[c] for c in difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)]
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise InputError(f"unknown holder '{name}'{hint}", field=field)
+        return key
 
     def is_group(self, key: str) -> bool:
         return key in self.holders.groups

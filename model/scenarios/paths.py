@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model.numbers import money
 from model.scenarios.context import ScenarioContext
 from model.scenarios.schema import HolderPlan
 
@@ -48,7 +49,8 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
         until = active_from + (plan.months or horizon)
         if plan.share is not None:
             if base <= 0:
-                notes.append(f"baseline purchases are {base:.1f}bn a month (not positive): a slowdown by a share changes nothing")
+                notes.append(f"baseline purchases are {money(base)} a month (not positive): a slowdown by a share "
+                             "changes nothing")
             size = plan.share * max(base, 0.0)
         else:
             size = plan.bn_per_month or 0.0
@@ -81,8 +83,9 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
         what = ("bonds and notes" if not everything
                 else f"Treasuries (${bonds:,.0f}bn of bonds and notes, ${total - bonds:,.0f}bn of bills)")
         notes.append(f"sells ${total:,.0f}bn more {what} than at baseline over {months} months "
-                     f"(holdings ${held:,.0f}bn at start, of which {bill_share:.0%} bills; baseline {base:+.1f}bn a month)")
-    label = context.holders.groups[key].label if context.is_group(key) else key
+                     f"(holdings ${held:,.0f}bn at start, of which {bill_share:.0%} bills; baseline "
+                     f"{money(base, sign=True)} a month)")
+    label = context.label(key)
     return HolderPath(key, label, plan.action, base, window, held, np.asarray(dev, dtype=float) + 0.0,
                       None if bills is None else np.asarray(bills, dtype=float) + 0.0,
                       context.bill_share(key), notes)

@@ -15,15 +15,18 @@ import numpy as np
 import pandas as pd
 
 from model.fiscal import COST_YEARS
+from model.labels import maturity_label
+from model.numbers import money, number
 from model.panel import MATURITIES, RESPONSES
 from model.response import PathDraws
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
-from model.scenarios.schema import Scenario, ScenarioFile
+from model.scenarios.schema import Scenario
+from model.schema import SCHEMA_VERSION
 
 BANDS = (5, 50, 95)
-SCHEMA_VERSION = "2.0"
 COST_KEYS = tuple(f"{y}yr" for y in COST_YEARS)
+RESPONSE_WORD = {"posterior": "posterior", "data": "data-only", "literature": "literature"}
 RESPONSE_TEXT = {
     "posterior": "posterior: the tool's estimates shrunk toward the literature",
     "data": "data: the tool's estimates alone",
@@ -160,51 +163,60 @@ class ScenarioResult:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The paths, tidy: one row per maturity and month, with the band's columns
+        (``median, p05, p95`` for draws, ``central, low, high`` for the literature range)."""
+        keys = ("p05", "median", "p95") if self.band_kind == "draws" else ("low", "central", "high")
+        frames = []
+        for m, frame in self.yields_bp.items():
+            frames.append(pd.DataFrame({
+                "scenario": self.scenario, "response": self.response, "maturity": m, "month": frame["month"],
+                "date": frame["date"], keys[1]: frame["mid"], keys[0]: frame["low"], keys[2]: frame["high"]}))
+        return pd.concat(frames, ignore_index=True)
+
+    def plot(self, maturity: str = "10y"):
+        """The path of one maturity with its band; returns the matplotlib figure."""
+        from model.report import figures as F
+
+        return F.scenario_path(self, maturity).fig
+
     def table(self) -> str:
         """Plain-text summary: yields at 3, 12 and 24 months, peak and lasting level; interest;
         losses; warnings."""
         kind = "median [5%, 95%]" if self.band_kind == "draws" else "central [low, high]"
-        lines = [f"{self.scenario}: {self.title}",
+        lines = [f"{self.title} ({self.scenario})",
                  f"  start {self.start}, {self.horizon_months} months; response: {self.response_source}; "
                  f"pricing: {self.pricing_mode}; "
                  + (f"{self.draws:,} draws, seed {self.seed}" if self.draws else "low / central / high envelope"),
-                 f"  yield change, bp ({kind}):"]
+                 f"  yield change vs baseline, bp ({kind}):"]
         head = [f"{h} months" for h in (3, 12, 24)] + ["peak", "lasting"]
-        lines.append(f"  {'':<6}" + "".join(f"{h:>24}" for h in head))
+        lines.append(f"  {'':<22}" + "".join(f"{h:>24}" for h in head))
         for m in self.yields_bp:
             cells = []
             for h in (3, 12, 24):
                 cells.append(_fmt_band(self.triple(m, h)) if h <= self.horizon_months else "-")
             pk = self.peak(m)
-            cells.append(f"{_fmt_num(pk['median'] if self.band_kind == 'draws' else pk['central'])} (month {pk['month']})")
+            cells.append(f"{number(pk['median'] if self.band_kind == 'draws' else pk['central'])} (month {pk['month']})")
             cells.append(_fmt_band(self.lasting_bp[m]))
-            lines.append(f"  {m:<6}" + "".join(f"{c:>24}" for c in cells))
-        lines.append(f"  extra federal net interest, $bn ({kind}):")
+            lines.append(f"  {maturity_label(m):<22}" + "".join(f"{c:>24}" for c in cells))
+        lines.append(f"  extra federal net interest ({kind}):")
         for k, v in self.interest_cost_bn.items():
-            lines.append(f"    over {k[:-2]} {'year' if k == '1yr' else 'years':<6} {_fmt_band(v, money=True)}")
+            lines.append(f"    over {k[:-2]} {'year' if k == '1yr' else 'years':<6} {_fmt_band(v, as_money=True)}")
         if self.holder_loss_bn:
             labels = {p.key: p.label for p in self.holder_paths}
-            lines.append(f"  sellers' own mark-to-market loss, $bn ({kind}):")
+            lines.append(f"  sellers' own mark-to-market loss ({kind}):")
             for k, v in self.holder_loss_bn.items():
-                lines.append(f"    {labels.get(k, k):<28} {_fmt_band(v, money=True)}")
+                lines.append(f"    {labels.get(k, k):<28} {_fmt_band(v, as_money=True)}")
         lines += [f"  WARNING: {w}" for w in self.warnings]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
-def _fmt_num(value: float | None, money: bool = False) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if abs(value) < 0.05:
-        value = 0.0
-    text = f"{abs(value):,.1f}"
-    sign = "-" if value < 0 else "+"
-    return f"{sign}${text}bn" if money else f"{sign}{text}"
-
-
-def _fmt_band(triple: tuple[float, float, float], money: bool = False) -> str:
+def _fmt_band(triple: tuple[float, float, float], as_money: bool = False) -> str:
     lo, mid, hi = triple
-    return f"{_fmt_num(mid, money)} [{_fmt_num(lo, money)}, {_fmt_num(hi, money)}]"
+    if as_money:
+        return f"{money(mid, sign=True)} [{money(lo, sign=True)}, {money(hi, sign=True)}]"
+    return f"{number(mid)} [{number(lo)}, {number(hi)}]"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,20 +268,21 @@ def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarr
                 continue
             rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] < 0)]
             if len(rows):
-                effects = ", ".join(f"{r.maturity} {r[column]:+.1f} (sd {r[sd_column]:.1f})" for _, r in rows.iterrows())
+                effects = ", ".join(f"{maturity_label(r.maturity)} {number(r[column])} (sd {number(r[sd_column], sign=False)})"
+                                    for _, r in rows.iterrows())
                 what = "sales lower yields" if total < 0 else "purchases raise yields"
                 estimate = "own estimate" if model.is_own(key) else "pooled estimate"
-                out.append(f"{context.label(key)}: under the {response} response its {estimate} has sales lowering "
-                           f"yields ({effects} bp per $100bn sold), the wrong sign for a demand effect, so here its "
-                           f"{what}")
-    for m, (_, mid, _) in paths_by_maturity.items():
-        if m not in priced or abs(net) < 1e-9 or abs(mid) < 0.05:
-            continue
-        if (net < 0 and mid < 0) or (net > 0 and mid > 0):
-            direction = "net sales" if net < 0 else "net purchases"
-            moved = "falls" if mid < 0 else "rises"
-            out.append(f"with {direction} of ${abs(net):,.0f}bn the lasting {m} level {moved} ({mid:+.1f} bp) under "
-                       f"the {response} response")
+                out.append(f"{context.label(key)}: under the {RESPONSE_WORD[response]} response its {estimate} has sales "
+                           f"lowering yields ({effects} bp per $100bn sold), the wrong sign for a demand effect, so here "
+                           f"its {what}")
+    wrong = [(m, mid) for m, (_, mid, _) in paths_by_maturity.items()
+             if m in priced and abs(net) >= 1e-9 and abs(mid) >= 0.05 and ((net < 0) == (mid < 0))]
+    if wrong:
+        direction = "net sales" if net < 0 else "net purchases"
+        moved = "fall" if wrong[0][1] < 0 else "rise"
+        levels = ", ".join(f"{maturity_label(m)} {number(mid)} bp" for m, mid in wrong)
+        out.append(f"with {direction} of ${abs(net):,.0f}bn the lasting levels {moved} under the "
+                   f"{RESPONSE_WORD[response]} response ({levels})")
     return out
 
 
@@ -438,34 +451,3 @@ def _correlation(model, response: str, totals: dict[str, float], drawn: PathDraw
     est = cov / np.outer(d, d)
     return {"maturities": names, "drawn": np.round(drawn_corr, 4).tolist(), "estimated": np.round(est, 4).tolist(),
             "quantity": "sum over holders of the short-run cumulative effect x the holder's total flow"}
-
-
-# ---------------------------------------------------------------------------------------------
-# Sensitivity sweep
-# ---------------------------------------------------------------------------------------------
-
-
-def sweep(context: ScenarioContext, holder: str = "japan", sizes_bn: tuple[float, ...] = (100, 250, 500, 750, 1000),
-          months: tuple[int, ...] = (1, 6, 12, 24, 36), start: str | None = None, response: str = "posterior",
-          draws: int = 2000, progress: bool = True) -> pd.DataFrame:
-    """A sale-size by sale-duration grid for one holder: the 10-year move after 12 and 24
-    months, its lasting level and the extra federal interest over 10 years (bands)."""
-    from tqdm import tqdm
-
-    start = start or f"{context.last_data_month + pd.offsets.MonthBegin(1):%Y-%m}"
-    rows = []
-    grid = [(s, m) for s in sizes_bn for m in months]
-    for size, length in tqdm(grid, desc="sweep", disable=None if progress else True, leave=False):
-        spec = ScenarioFile.model_validate({
-            "scenario": {"name": f"sweep_{size:g}_{length}", "title": "sweep", "start": start, "horizon_months": 60},
-            "pricing": {"response": response, "draws": draws, "seed": 1},
-            "holders": [{"holder": holder, "action": "sell", "bn": float(size), "months": int(length)}],
-        })
-        result = simulate(Scenario("sweep", spec, [holder]), context)
-        row = {"holder": holder, "sale_bn": size, "sale_months": length}
-        for label, triple in (("y10_12m", result.triple("10y", 12)), ("y10_24m", result.triple("10y", 24)),
-                              ("y10_lasting", result.lasting_bp["10y"]), ("cost_10yr", result.interest_cost_bn["10yr"])):
-            unit = "bn" if label.startswith("cost") else "bp"
-            row.update({f"{label}_low_{unit}": triple[0], f"{label}_mid_{unit}": triple[1], f"{label}_high_{unit}": triple[2]})
-        rows.append(row)
-    return pd.DataFrame(rows)

@@ -53,6 +53,8 @@ class ScenarioMeta(StrictModel):
     description: str = ""
     start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     horizon_months: int = Field(ge=1, le=120)
+    # this scenario leads the report (its headline sentence and summary); at most one file of a set
+    headline: bool = False
 
 
 RESPONSES_ALLOWED = ("posterior", "data", "literature")

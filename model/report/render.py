@@ -1,0 +1,171 @@
+"""The report's figures (as jobs that draw them) and its HTML, for the screen (inline SVG with
+hover values, sortable tables, the scenario explorer) and for print (PNG figures, the PDF)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from model.episodes import episodes_summary, verdict_category
+from model.labels import control_label, holder_label, maturity_label, measure_label, response_label
+from model.numbers import MINUS, compact, compact_money, money, number
+from model.panel import MATURITIES, RESPONSES
+from model.report import figures as F
+from model.report import story
+from model.report.content import document_date
+
+if TYPE_CHECKING:
+    from model.report import ReportInputs
+
+
+def figure_key(kind: str, name: str) -> str:
+    """A figure's key (file stem and HTML id) for a scenario or holder name."""
+    return f"{kind}_{F._slug(name)}"
+
+
+def spec_curve_holder(inputs: ReportInputs) -> str:
+    """The holder whose specification curve the report shows: the sensitivity holder when it
+    has an estimate of its own, else the first estimated holder."""
+    own = list(dict.fromkeys(inputs.results.grid.to_frame()["holder"]))
+    return inputs.sweep_holder if inputs.sweep_holder in own else own[0]
+
+
+def literature_estimates(inputs: ReportInputs) -> list[tuple[str, float, float, float]]:
+    """This tool's 10-year effects beside the literature: Japan and China (own estimates), per
+    flow measure, and the posterior."""
+    out = []
+    for measure in ("reported", "adjusted"):
+        res = inputs.results.dl("10y", measure)
+        for eff in res.effects.values():
+            if eff.holder.startswith(("other_", "foreign_private", "total_")):
+                continue
+            e, se = eff.effect_bp_per_100bn, eff.se_bp_per_100bn
+            out.append((f"this tool: {holder_label(eff.holder)}, {measure_label(measure)}", e, e - 1.645 * se,
+                        e + 1.645 * se))
+    table = inputs.response.posterior_table(inputs.holder_labels)
+    for r in table[(table["maturity"] == "10y") & (table["estimate"] == "own")].itertuples():
+        if r.holder.startswith(("other_", "foreign_private", "total_")):
+            continue
+        out.append((f"this tool: {r.label}, posterior", r.posterior_mean, r.posterior_mean - 1.645 * r.posterior_sd,
+                    r.posterior_mean + 1.645 * r.posterior_sd))
+    return out
+
+
+def figure_jobs(inputs: ReportInputs) -> list[Callable[[], F.Figure]]:
+    """The report's figures, as functions that draw them (so they can be drawn one at a time,
+    or in worker processes). A scenario that changes nothing (a baseline) gets no charts."""
+    panel, results = inputs.panel, inputs.results
+    moving = [s for s in inputs.scenarios if s.moves_anything]
+    jobs: list[Callable[[], F.Figure]] = [
+        lambda: F.comparison(moving or inputs.scenarios, inputs.lead),
+        lambda: F.top_holders(panel.holdings),
+        lambda: F.shares(panel.frame),
+        lambda: F.official_private(panel.frame),
+        lambda: F.custody(panel.holdings, panel.frame),
+        lambda: F.flow_measures(panel.frame),
+        lambda: F.valuation_trap(panel.frame),
+        lambda: F.impulse_responses(results.local_projections),
+        lambda: F.literature(literature_estimates(inputs), results.literature),
+        lambda: F.posterior_chart(inputs.response.posterior_table(inputs.holder_labels), "10y"),
+        lambda: F.specification_curve(results.grid, spec_curve_holder(inputs)),
+    ]
+    if len(results.subsamples):
+        jobs += [lambda: F.stability(results.subsamples), lambda: F.rolling(results.rolling)]
+    for s in moving:
+        key = F._slug(s.name)
+        jobs += [lambda s=s, key=key: F.fan(s.posterior, s.data, s.literature, key),
+                 lambda s=s, key=key: F.maturities(s.posterior, s.literature, key)]
+    sweep = inputs.explorer.sweep_result(inputs.sweep_holder)
+    if len(sweep.frame):
+        jobs += [lambda: F.sweep_heatmap(sweep, "cost_10yr"), lambda: F.sweep_heatmap(sweep, "y10_24m")]
+    jobs += [lambda r=r: F.episode(r) for r in inputs.episodes]
+    if inputs.events is not None and inputs.events.daily is not None:
+        study = inputs.events
+        jobs += [lambda ep=ep: F.intervention_days(ep.key, ep.title, study.daily.series, ep.days, ep.direction,
+                                                   study.episode_news(ep.key)) for ep in study.episodes]
+    return jobs
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1, sign: bool = True) -> str:
+    return number(value, digits, sign=sign, minus=MINUS)
+
+
+def _compact(band: dict | None, digits: int = 1) -> str:
+    return compact(band, digits, minus=MINUS)
+
+
+def _compact_money(band: dict | None, digits: int = 0) -> str:
+    return compact_money(band, digits, minus=MINUS)
+
+
+def _money(value: float | None, digits: int = 0, sign: bool = False) -> str:
+    return money(value, digits, sign=sign, minus=MINUS)
+
+
+def _sort_key(value: float | None) -> str:
+    """``data-sort`` for a numeric cell."""
+    return "" if value is None else f"{float(value):.6g}"
+
+
+def environment() -> Environment:
+    from model.report import band, fmt, middle
+
+    env = Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update({
+        "fmt": fmt, "band": band, "middle": middle, "compact": _compact, "compact_money": _compact_money,
+        "money": _money, "num": _fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
+        "control": control_label, "response": response_label, "verdict_category": verdict_category,
+        "sortkey": _sort_key, "slug": F._slug, "upper_first": lambda t: str(t)[:1].upper() + str(t)[1:],
+    })
+    return env
+
+
+def _script_json(data: dict) -> Markup:
+    """JSON for a ``<script type="application/json">`` block (no ``</`` inside)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Markup(text.replace("</", "<\\/"))
+
+
+def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], change: dict, for_pdf: bool) -> str:
+    """The report's HTML: for the screen (``for_pdf=False``) or for WeasyPrint."""
+    env = environment()
+    results = inputs.results
+    template = env.get_template("report.html.j2")
+    lead = next(s for s in inputs.scenarios if s.name == inputs.lead)
+    general = story.general_notes(inputs.scenarios)
+    sweep = inputs.explorer.sweep_result(inputs.sweep_holder)
+    explorer = payload["explorer"]
+    warned = [s for s in inputs.scenarios if any(r.warnings for _, r in s.items())]
+    return template.render(
+        for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
+        results=results, maturities=MATURITIES, responses=RESPONSES, panel=inputs.panel,
+        scenarios=inputs.scenarios, lead=lead, sentence=payload["summary"]["sentence"], warned=warned,
+        general_notes=general, own_notes={s.name: story.own_notes(s, general) for s in inputs.scenarios},
+        short_plan={s.name: story.short_plan(s.posterior) for s in inputs.scenarios},
+        fig_key=figure_key, response=inputs.response, spec_holder=spec_curve_holder(inputs),
+        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes,
+        episodes_summary=episodes_summary(inputs.episodes), events=inputs.events,
+        common_episode_notes=_common(r.notes for r in inputs.episodes),
+        sweep=sweep, explorer=explorer, explorer_json=_script_json(explorer),
+        systems=inputs.results.systems, date=document_date(inputs.bundle).strftime("%Y-%m-%d"),
+        tables_index={t["name"]: t for t in payload.get("tables", [])},
+    )
+
+
+def _common(notes_per_item) -> list[str]:
+    """Notes that more than one item carries (said once, not repeated)."""
+    counts: dict[str, int] = {}
+    for notes in notes_per_item:
+        for n in dict.fromkeys(notes):
+            counts[n] = counts.get(n, 0) + 1
+    return [n for n, c in counts.items() if c > 1]
