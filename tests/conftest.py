@@ -8,6 +8,8 @@ fresh clone. Every other test runs on the shipped snapshot or on the small fixtu
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -83,3 +85,84 @@ def scenario_file(tmp_path):
         return str(path)
 
     return write
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports, built once per session (tests/test_report.py, tests/test_interfaces.py)
+# ---------------------------------------------------------------------------------------------
+
+ODD_SALE = '''[scenario]
+name = "cayman_exit"
+title = "Cayman Islands funds sell $150bn <fast> & \\"quietly\\" over nine months, a title long enough to wrap in every table"
+description = "Funds booked in the Cayman Islands unwind $150bn of Treasuries."
+start = "2026-05"
+horizon_months = 48
+
+[pricing]
+draws = 2000
+
+[[holders]]
+holder = "Cayman Islands"
+action = "sell"
+bn = 150.0
+months = 9
+'''
+ODD_PURCHASE = '''[scenario]
+name = "swiss_buy"
+title = "Switzerland buys $80bn more over a year"
+start = "2026-05"
+horizon_months = 60
+
+[pricing]
+draws = 2000
+
+[[holders]]
+holder = "Switzerland"
+action = "path"
+baseline = 0.0
+flows_bn = [6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 8.0, 8.0, 8.0, 8.0]
+'''
+
+
+def _run(args: list[str]) -> tuple[int, str, str]:
+    from model.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory):
+    """The shipped scenarios, as `make report` runs them (fixed SOURCE_DATE_EPOCH)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    mp.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("report-cache")))
+    out = tmp_path_factory.mktemp("shipped") / "output"
+    code, stdout, stderr = _run(["report", "--offline", "--out", str(out)])
+    mp.undo()
+    assert code == 0, stderr
+    return {"out": out, "stdout": stdout, "stderr": stderr}
+
+
+@pytest.fixture(scope="session")
+def odd(tmp_path_factory):
+    """A set of two odd but valid files (a country selling, with a title needing escaping; a
+    country buying), run twice without SOURCE_DATE_EPOCH (the date comes from the data)."""
+    folder = tmp_path_factory.mktemp("odd-scenarios")
+    (folder / "sale.toml").write_text(ODD_SALE, "utf-8")
+    (folder / "purchase.toml").write_text(ODD_PURCHASE, "utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+    mp.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("odd-cache")))
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name) / "output"
+        code, _, stderr = _run(["report", "--offline", "--no-progress", "--scenarios", str(folder), "--out", str(out)])
+        assert code == 0, stderr
+        outs.append(out)
+    mp.undo()
+    return outs
+
+

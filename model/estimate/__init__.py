@@ -152,7 +152,7 @@ class EstimationResults:
             "valuation_check": records(self.valuation),
             "valuation_trap": records(self.trap.rename(columns={"bp_per_100bn_sold": "effect_bp_per_100bn",
                                                                 "se": "se_bp_per_100bn"})),
-            "literature": records(self.literature),
+            "literature": records(self.literature.rename(columns={"headline": "source_headline"})),
             "envelope": self.envelope, "caveats": self.caveats,
         }
 

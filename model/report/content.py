@@ -217,7 +217,7 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
                    "sign_convention": "effects in bp per $100bn sold: positive = sales raise yields"},
         "summary": {"scenario": inputs.lead, "sentence": story.headline_sentence(lead)},
         "headline": headline_rows(inputs.scenarios, inputs.lead),
-        "holders": {
+        "holdings": {
             "date": f"{last:%Y-%m}",
             "largest": [{"holder": r.holder, "label": holder_label(r.holder), "holdings_bn": float(r.holdings_bn),
                          "share_of_foreign_pct": float(r.holdings_bn) / total * 100} for r in latest.itertuples()],
@@ -340,8 +340,8 @@ def tables(inputs: ReportInputs, payload: dict) -> dict[str, tuple[str, pd.DataF
         out["interventions_days"] = ("Intervention days, every window", pd.DataFrame(days))
     out["revisions"] = ("Largest revisions between vintages", pd.DataFrame(payload["changes"]["largest_revisions"]))
     out["provenance"] = ("Provenance of every source", pd.DataFrame(payload["provenance"]))
-    holders = pd.DataFrame(payload["holders"]["largest"])
-    out["largest_holders"] = (f"Largest holders, {payload['holders']['date']}", holders)
+    holders = pd.DataFrame(payload["holdings"]["largest"])
+    out["largest_holders"] = (f"Largest holders, {payload['holdings']['date']}", holders)
     return out
 
 

@@ -112,7 +112,8 @@ def _finish(key: str, title: str, caption: str, source: str, fig, tips: list | N
     width, height = fig.get_figwidth(), fig.get_figheight()
     fig.suptitle(wrap(title, width - 0.2, TITLE_SIZE, max_lines=2), x=0.01, ha="left", fontsize=TITLE_SIZE)
     source_text = wrap(source, width - 0.2, SOURCE_SIZE, max_lines=3)
-    fig.text(0.01, 0.01, source_text, fontsize=SOURCE_SIZE, color="#555555", ha="left", va="bottom", linespacing=1.2)
+    fig.text(0.01, 0.01, source_text, fontsize=SOURCE_SIZE, color="#555555", ha="left", va="bottom", linespacing=1.2,
+             gid="source")
     lines = source_text.count("\n") + 1
     bottom = (lines * SOURCE_SIZE * 1.3 + 6) / 72 / height
     fig.tight_layout(rect=(0, bottom, 1, 1))

@@ -277,8 +277,9 @@ def short_plan(result: ScenarioResult) -> str:
     amount = money(abs(plan.net_bn), 0)
     if plan.actions == {"pause"}:
         return f"pause of {plan.months} months ({amount})"
-    verb = "buys" if plan.net_bn > 0 else ("buy" if plan.plural else "buys")
-    if plan.net_bn < 0:
+    if plan.net_bn > 0:
+        verb = "buy" if plan.plural else "buys"
+    else:
         verb = "sell" if plan.plural else "sells"
     if plan.actions == {"slowdown"}:
         return f"{amount} fewer purchases over {plan.months} months"

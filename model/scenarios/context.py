@@ -84,13 +84,23 @@ class ScenarioContext:
             spelled = by_folded.get(" ".join(name.split()).casefold())
             key = self.resolve(spelled) if spelled else None
         if key is None:
-            close = difflib.get_close_matches(name, self.holder_names(), n=1, cutoff=0.6)
-            if not close:
-                folded = {n.casefold(): n for n in self.holder_names()}
-                close = [folded[c] for c in difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)]
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            close = self.suggest_holder(name)
+            hint = f" (did you mean '{close}'?)" if close else ""
             raise InputError(f"unknown holder '{name}'{hint}", field=field)
         return key
+
+    def suggest_holder(self, name: str) -> str | None:
+        """The known holder name closest to ``name`` (spelling first, then ignoring case)."""
+        names = self.holder_names()
+        exact = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        folded: dict[str, str] = {}
+        for n in names:
+            folded.setdefault(n.casefold(), n)
+        loose = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+        candidates = [*exact, *(folded[c] for c in loose)]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: difflib.SequenceMatcher(None, name.casefold(), c.casefold()).ratio())
 
     def is_group(self, key: str) -> bool:
         return key in self.holders.groups

@@ -385,8 +385,8 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     cost = {k: tuple(float(x) for x in c) for k, c in zip(COST_KEYS, costs, strict=True)}
     loss = {p.key: tuple(float(x) for x in v) for p, v in zip(sellers, losses, strict=True)}
     if sellers:
-        notes.append(f"sellers' loss: duration x holdings of bonds and notes still held x the {sim.loss_maturity} "
-                     f"move, {loss_month} months in")
+        notes.append(f"sellers' loss: duration x holdings of bonds and notes still held x the "
+                     f"{maturity_label(sim.loss_maturity)} move, {loss_month} months in")
     notes.append("peak: the month of the largest median (central) move, which decays; lasting: the level that "
                  "remains once the plan's flows have passed and the transient part has decayed")
     if start > context.last_data_month + pd.offsets.MonthBegin(1):

@@ -214,7 +214,7 @@ class ExplorerGrid:
         return versioned({
             "holders": [{"holder": h, "label": self.labels[h], "holdings_bn": round(self.holdings_bn[h], 1)}
                         for h in self.holders],
-            "sizes_bn": list(self.sizes_bn), "months": list(self.months), "start": self.start,
+            "sizes_bn": list(self.sizes_bn), "lengths_months": list(self.months), "start": self.start,
             "horizon_months": HORIZON_MONTHS, "draws": self.draws, "seed": self.seed, "method": self.method,
             "note": self.note, "cells": cells,
         })

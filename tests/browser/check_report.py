@@ -45,6 +45,7 @@ def _hover_check(page, name: str) -> list[str]:
             problems.append(f"{name}: chart {i + 1} has no hover values")
             continue
         point.scroll_into_view_if_needed()
+        page.wait_for_timeout(150)  # scrolling hides the tooltip: let the scroll settle first
         point.hover(force=True)
         page.wait_for_timeout(50)
         tip = page.locator("#tooltip")
@@ -114,14 +115,17 @@ def _phone_check(page, name: str) -> list[str]:
     missing_cue = page.evaluate("""() => Array.from(document.querySelectorAll('.scroll'))
         .filter(d => d.scrollWidth > d.clientWidth + 2)
         .filter(d => !d.classList.contains('overflowing')
-                     || getComputedStyle(d, '::before').content.indexOf('scroll') < 0).length""")
+                     || getComputedStyle(d, '::before').content.indexOf('scroll') < 0)
+        .map(d => d.getAttribute('aria-label'))""")
     if missing_cue:
-        problems.append(f"{name}: {missing_cue} wide table(s) or chart(s) scroll without a visible cue")
+        problems.append(f"{name}: {len(missing_cue)} wide table(s) or chart(s) scroll without a visible cue: "
+                        f"{', '.join(map(str, missing_cue[:3]))}")
     scrolling = page.evaluate("document.querySelectorAll('.scroll.overflowing').length")
     if scrolling == 0:
         problems.append(f"{name}: no table or chart scrolls at this width (expected the wide ones to)")
     smallest_chart_text = page.evaluate("""() => Math.min(...Array.from(document.querySelectorAll('svg.chart'))
         .slice(0, 12).flatMap(svg => Array.from(svg.querySelectorAll('text'))
+            .filter(t => !t.closest('g[id$="-source"]'))
             .map(t => t.getBoundingClientRect().height).filter(h => h > 0)))""")
     if smallest_chart_text < 9:
         problems.append(f"{name}: chart text is {smallest_chart_text:.1f}px high, too small to read")
