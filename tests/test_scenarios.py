@@ -234,7 +234,6 @@ BAD = [
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "slowdown"\nshare = 1.5\n'), "holders[1].share — Input should be less than or equal to 1"),
     (scenario(holders=SELL.format(holder="japan", bn=5000, months=12)), "holders[1].bn — a sale of $5,000bn is larger than"),
     (scenario(draws=50_000_000), "pricing.draws — 50,000,000 draws is above the limit"),
-    (scenario(horizon=120, draws=900_000), "need about"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "sell"\nmonths = 3\n'), "a sell needs exactly one of 'bn'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause', 'sell' or 'path'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "path"\nmonths = 3\n'), "'flows_bn' (monthly purchases, $bn) goes with action 'path'"),

@@ -38,6 +38,7 @@ class SimulationConfig(StrictModel):
     chunk_draws: int = Field(ge=100, le=1_000_000)
     max_draws: int = Field(ge=1)
     memory_budget_mb: int = Field(ge=16)
+    path_budget_share: float = Field(gt=0, le=1)
     loss_maturity: str
     loss_month: int = Field(ge=1, le=600)
 
@@ -158,15 +159,26 @@ class Scenario:
 # ---------------------------------------------------------------------------------------------
 
 
+PER_DRAW_BYTES = 8 * 20  # per draw kept whole: persistent and short-run levels, cost, loss, bookkeeping
+
+
+def memory_need_mb(draws: int, horizon: int, sim: SimulationConfig) -> float:
+    """Memory a simulation needs: the per-draw quantities plus the paths kept at once for their
+    percentiles (month-major float32, at most the path budget: more draws take more passes)."""
+    paths = min(draws * horizon * len(RESPONSES) * 4, sim.memory_budget_mb * 2**20 * sim.path_budget_share)
+    return (draws * PER_DRAW_BYTES + paths) / 2**20
+
+
 def _memory_problem(path: str, draws: int, horizon: int, sim: SimulationConfig) -> str | None:
     if draws > sim.max_draws:
         return f"{path}: pricing.draws — {draws:,} draws is above the limit of {sim.max_draws:,}"
-    need_mb = draws * horizon * len(RESPONSES) * 8 / 2**20
+    need_mb = memory_need_mb(draws, horizon, sim)
     if need_mb > sim.memory_budget_mb:
-        fit = int(sim.memory_budget_mb * 2**20 / (horizon * len(RESPONSES) * 8))
+        room = sim.memory_budget_mb * (1 - sim.path_budget_share) * 2**20
+        fit = int(room / PER_DRAW_BYTES)
         return (f"{path}: pricing.draws — {draws:,} draws of a {horizon}-month path need about "
                 f"{need_mb / 1024:.1f} GB; the limit is {sim.memory_budget_mb / 1024:.1f} GB "
-                f"(at most {fit:,} draws at this horizon)")
+                f"(at most {fit:,} draws)")
     return None
 
 

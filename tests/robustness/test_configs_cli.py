@@ -80,7 +80,9 @@ def test_holder_missing_from_the_data(capsys, tmp_path):
     assert f"{path}: holders[1].holder — unknown holder 'Narnia'" in err
 
 
-def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path):
+def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path, config_dir):
+    # a small memory budget (an edited simulation.toml) refuses what would not fit
+    edit(config_dir, "simulation.toml", "memory_budget_mb = 2048", "memory_budget_mb = 64")
     path = tmp_path / "s.toml"
     path.write_text('[scenario]\nname = "x"\ntitle = "x"\nstart = "2026-05"\nhorizon_months = 120\n'
                     '[pricing]\ndraws = 999999\n')
