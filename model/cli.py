@@ -128,12 +128,36 @@ def load_panel():
     return bundle, build_panel(bundle)
 
 
+def estimates(bundle, panel, credibility: bool, use_cache: bool = True):
+    """Estimation results from the cache when data, settings and code are unchanged, else
+    computed (and cached). Returns the results and where they came from."""
+    from model.config import config_path
+    from model.estimate import cache, fit_all
+
+    digests = {f"{key}/{part}": str(info.get("sha256")) for key, src in bundle.sources.items()
+               for part, info in src.entry.parts.items()}
+    key = cache.cache_key(digests, {name: config_path(name) for name in cache.CONFIG_FILES})
+    root = paths.estimates_dir()
+    if use_cache:
+        results, warning = cache.load(root, key, credibility)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        if results is not None:
+            return results, "cache"
+    results = fit_all(panel, credibility=credibility)
+    try:
+        cache.save(root, key, results, credibility)
+    except OSError as exc:
+        print(f"warning: estimation cache: cannot write {root} ({exc.strerror}); results not cached",
+              file=sys.stderr)
+    return results, "computed"
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
-    from model.estimate import fit_all
     from model.scenarios import ScenarioContext
 
-    _, panel = load_panel()
-    results = fit_all(panel, credibility=not args.json or args.full)
+    bundle, panel = load_panel()
+    results, _ = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache)
     context = ScenarioContext.build(panel, results)
     labels = {k: g.label for k, g in context.holders.groups.items()}
     if args.json:
@@ -159,12 +183,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def load_context(estimate: bool = True):
-    """Panel, estimates (without the slower credibility checks) and fiscal model."""
-    from model.estimate import fit_all
+    """Panel, estimates (cached; without the slower credibility checks) and fiscal model."""
     from model.scenarios import ScenarioContext
 
-    _, panel = load_panel()
-    results = fit_all(panel, credibility=False) if estimate else None
+    bundle, panel = load_panel()
+    results = estimates(bundle, panel, credibility=False)[0] if estimate else None
     return ScenarioContext.build(panel, results)
 
 
@@ -241,12 +264,11 @@ def event_study(bundle, panel, response, draws: int = 10_000, curated=None):
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from model.estimate import fit_all
     from model.scenarios import ScenarioContext
 
     curated = curated_events()  # a bad row stops here, before any estimation
     bundle, panel = load_panel()
-    context = ScenarioContext.build(panel, fit_all(panel, credibility=False))
+    context = ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
     study = event_study(bundle, panel, context.response, draws=args.draws, curated=curated)
     print(study.to_json() if args.json else study.table())
     return EXIT_OK
@@ -270,7 +292,6 @@ def _display_path(path: Path) -> Path:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from model.errors import InputError, ValidationFailed
-    from model.estimate import fit_all
     from model.report import ReportInputs, ScenarioSet, band, git_commit, write_report
     from model.scenarios import (
         Scenario,
@@ -300,8 +321,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     problems = [p for _, _, found, _ in checked for p in found]
     if problems:
         raise ValidationFailed(problems)
-    context = ScenarioContext.build(panel, fit_all(panel))
-    results = context.results
+    results, origin = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache)
+    if origin == "cache":
+        print("estimates: from the cache (data, settings and code unchanged)", file=sys.stderr)
+    context = ScenarioContext.build(panel, results)
     priced = []
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
@@ -372,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print models, the specification grid and the posterior per holder as JSON")
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
     p.add_argument("--out", help="with --json: write to this file instead of stdout")
+    p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
     p.set_defaults(handler=cmd_fit)
 
     p = sub.add_parser("validate", help="check scenario files without running them (exit 2 if invalid)")
@@ -401,6 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: reports/output/)")
     p.add_argument("--offline", action="store_true", help="do not try a live pull; use the cache or snapshot")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

@@ -32,10 +32,18 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture(scope="session")
+def _shared_estimates(tmp_path_factory) -> Path:
+    """One estimation cache for the session: entries are keyed by the data, the settings and
+    the code, so tests with other data or configs get their own entries."""
+    return tmp_path_factory.mktemp("estimates")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
+def _isolated_cache(tmp_path_factory, monkeypatch, _shared_estimates):
     """Never let a test write into the project's own data/cache."""
     monkeypatch.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
     monkeypatch.delenv("TLRISK_TIC_BASE_URL", raising=False)
     monkeypatch.delenv("TLRISK_FRED_URL", raising=False)
 
@@ -58,11 +66,17 @@ def panel(snapshot_bundle):
 
 
 @pytest.fixture(scope="session")
-def fitted(panel):
-    """Estimates without the credibility checks (what scenarios need)."""
-    from model.estimate import fit_all
+def fitted(snapshot_bundle, panel, _shared_estimates):
+    """The estimates on the shipped snapshot, with the credibility checks, through the
+    session's estimation cache (computed once; the CLI tests then find them there)."""
+    from model.cli import estimates
 
-    return fit_all(panel, credibility=False)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
+    try:
+        return estimates(snapshot_bundle, panel, credibility=True)[0]
+    finally:
+        mp.undo()
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.estimate import fit_all
 from model.estimate.regress import dl_design, fit_distributed_lags, local_projection
 from model.estimate.spec import estimation_config, latest_debt_bn, newey_west_lags
 from model.panel import valuation_adjusted
 
 
 @pytest.fixture(scope="module")
-def results(panel):
-    return fit_all(panel)
+def results(fitted):
+    return fitted
 
 
 def newey_west_by_hand(X: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
