@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from model.cli import main
-
-CONFIG = Path(__file__).resolve().parents[2] / "model" / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path, monkeypatch):
-    """An editable copy of the packaged configuration, used through TLRISK_CONFIG_DIR."""
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG, folder)
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
-    from model import config as cfg
-    from model.estimate import literature, spec
-    from model.fiscal import fiscal_config
-    from model.panel import panel_config, valuation_config
-    from model.scenarios import simulation_config
-    from model.sources.catalog import sources_config
-
-    caches = [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config,
-              panel_config, valuation_config, simulation_config, sources_config]
-    for c in caches:
-        c.cache_clear()
-    yield folder
-    for c in caches:
-        c.cache_clear()
 
 
 def edit(folder: Path, name: str, old: str, new: str) -> None:
@@ -61,6 +36,40 @@ CASES = [
     ("literature.toml", 'central = "beltran2013_long"', 'central = "beltran2031"', ["fit", "--json"], "envelope refers to unknown effect 'beltran2031'"),
     ("panel.toml", "max_carry_months = 3", "max_carry_months = [3]", ["fit", "--json"], "max_carry_months — Input should be a valid integer"),
     ("holders.toml", "[aliases]", "[aliases\n", ["fit", "--json"], "invalid TOML"),
+    # every value has a domain: sign, range, allowed keys, and other files' names
+    ("valuation.toml", "japan = 5.0", "japan = -5.0", ["fit", "--json"],
+     "duration_years.japan — -5 years is not a duration (above 0, at most 30)"),
+    ("valuation.toml", "japan = 5.0", "japn = 5.0", ["fit", "--json"],
+     "duration_years.japn — unknown holder group (did you mean 'japan'?)"),
+    ("valuation.toml", 'yield_column = "y10y_eom"', 'yield_column = "y7y_eom"', ["fit", "--json"],
+     "yield_column — 'y7y_eom' is not a yield in the panel"),
+    ("simulation.toml", 'loss_maturity = "5y"', 'loss_maturity = "7y"', ["simulate", "scenarios/japan_pause.toml"],
+     "loss_maturity — '7y' is not a maturity the scenarios price"),
+    ("simulation.toml", 'reported = "other_foreign"', 'reported = "other_foriegn"', ["simulate", "scenarios/japan_pause.toml"],
+     "proxy.reported — unknown holder group 'other_foriegn' (did you mean 'other_foreign'?)"),
+    ("fiscal.toml", "average_rate_pct = 3.3", "average_rate_pct = nan", ["fiscal", "--shift-bp", "10"],
+     "average_rate_pct — Input should be a finite number (got nan)"),
+    ("fiscal.toml", "debt_public_bn = 31455.0", "debt_public_bn = inf", ["fiscal", "--shift-bp", "10"],
+     "debt_public_bn — Input should be a finite number (got inf)"),
+    ("fiscal.toml", "compound = true", 'compound = "yes"', ["fiscal", "--shift-bp", "10"],
+     "compound — Input should be a valid boolean (got the text 'yes')"),
+    ("holders.toml", 'members = ["Japan"]', 'members = ["Japna"]', ["fit", "--json"],
+     "groups.japan.members — none of 'Japna' appears in the data (did you mean 'Japan'?)"),
+    ("holders.toml", 'plus = ["total_foreign"]\nminus = ["foreign_official"]',
+     'plus = ["foreign_private"]\nminus = ["foreign_official"]', ["fit", "--json"],
+     "derived groups refer to each other in a circle"),
+    ("sources.toml", 'file = "slt_table5.txt"', 'file = "../slt_table5.txt"', ["data", "status"],
+     "is not a plain file name"),
+    ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", ["data", "status"],
+     "tic.deadline_s — Input should be greater than 0"),
+    ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', ["episodes"],
+     "episode[3].key — String should match pattern"),
+    ("episodes.toml", 'end = "2016-11"', 'end = "2036-11"', ["episodes"],
+     "episode[3].end — a window of 245 months is longer than 120 months"),
+    ("episodes.toml", 'end = "2025-04"', 'end = "2026-12"', ["episodes"],
+     "episode[5].end — 2026-12 is after the data end (2026-04)"),
+    ("episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]', ["episodes"],
+     "episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)"),
 ]
 
 
@@ -69,6 +78,18 @@ def test_bad_config(config_dir, capsys, name, old, new, argv, message):
     edit(config_dir, name, old, new)
     err = one_line_error(capsys, 2, argv)
     assert message in err and name in err, err
+
+
+def test_config_dir_that_does_not_exist(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(tmp_path / "nowhere"))
+    err = one_line_error(capsys, 2, ["fiscal", "--shift-bp", "10"])
+    assert f"TLRISK_CONFIG_DIR='{tmp_path / 'nowhere'}' does not exist" in err
+
+
+def test_config_file_with_a_misspelt_name(capsys, config_dir):
+    (config_dir / "holders.toml").rename(config_dir / "holder.toml")
+    err = one_line_error(capsys, 2, ["fiscal", "--shift-bp", "10"])
+    assert "holder.toml: not a configuration file of this tool (did you mean 'holders.toml'?)" in err
 
 
 def test_holder_missing_from_the_data(capsys, tmp_path):
@@ -90,7 +111,7 @@ def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path):
 USER_ERRORS = [
     (["simulate"], 2, "the following arguments are required: file"),
     (["bogus"], 2, "invalid choice: 'bogus'"),
-    (["fiscal", "--shift-bp", "ten"], 2, "invalid float value: 'ten'"),
+    (["fiscal", "--shift-bp", "ten"], 2, "argument --shift-bp: 'ten' is not a number"),
     (["sweep", "--draws", "0"], 2, "0 must be at least 1"),
     (["simulate", "nope.toml"], 2, "nope.toml: file not found"),
     (["data", "parse", "/"], 2, "is a directory"),
