@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -508,16 +509,30 @@ def recover_output(out_dir: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: Path):
-    """One report at a time per output folder (a lock file beside it)."""
-    from filelock import FileLock, Timeout
-
+def output_lock(out_dir: Path, timeout_s: float = 600.0):
+    """One report at a time writes beside ``out_dir``: an advisory lock on the folder that
+    holds it (no lock file is left behind). Other runs wait up to ``timeout_s``."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with FileLock(str(out_dir.parent / f".{out_dir.name}.lock"), timeout=600):
-            yield
-    except Timeout:
-        raise OutputError(f"another report has been writing {out_dir} for 10 minutes; try again later") from None
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    fd = os.open(out_dir.parent, os.O_RDONLY)
+    try:
+        give_up = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > give_up:
+                    raise OutputError(f"another report has been writing beside {out_dir} for "
+                                      f"{timeout_s / 60:g} minutes; try again later") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _write_marker(folder: Path, complete: bool) -> None:

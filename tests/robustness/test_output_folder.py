@@ -240,6 +240,29 @@ def test_a_failed_run_removes_its_temporary_folder(tmp_path, monkeypatch):
     assert (out / "report.html").read_text() == "first" and siblings(out) == []
 
 
+def test_one_report_at_a_time_writes_beside_a_folder(tmp_path):
+    out = tmp_path / "out"
+    locked_r, locked_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # another report, holding the lock until told to stop
+        try:
+            with report.output_lock(out):
+                os.write(locked_w, b"locked")
+                select.select([done_r], [], [], 20)
+        finally:
+            os._exit(0)
+    assert select.select([locked_r], [], [], 20)[0] and os.read(locked_r, 6) == b"locked"
+    with pytest.raises(OutputError, match="another report"), report.output_lock(out, timeout_s=0.2):
+        pass
+    os.write(done_w, b"done")
+    os.waitpid(pid, 0)
+    for fd in (locked_r, locked_w, done_r, done_w):
+        os.close(fd)
+    with report.output_lock(out, timeout_s=0.2):  # free again, and no lock file left behind
+        assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 # -- figure workers ------------------------------------------------------------------------------
 
 
