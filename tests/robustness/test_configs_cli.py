@@ -36,40 +36,6 @@ CASES = [
     ("literature.toml", 'central = "beltran2013_long"', 'central = "beltran2031"', ["fit", "--json"], "envelope refers to unknown effect 'beltran2031'"),
     ("panel.toml", "max_carry_months = 3", "max_carry_months = [3]", ["fit", "--json"], "max_carry_months — Input should be a valid integer"),
     ("holders.toml", "[aliases]", "[aliases\n", ["fit", "--json"], "invalid TOML"),
-    # every value has a domain: sign, range, allowed keys, and other files' names
-    ("valuation.toml", "japan = 5.0", "japan = -5.0", ["fit", "--json"],
-     "duration_years.japan — -5 years is not a duration (above 0, at most 30)"),
-    ("valuation.toml", "japan = 5.0", "japn = 5.0", ["fit", "--json"],
-     "duration_years.japn — unknown holder group (did you mean 'japan'?)"),
-    ("valuation.toml", 'yield_column = "y10y_eom"', 'yield_column = "y7y_eom"', ["fit", "--json"],
-     "yield_column — 'y7y_eom' is not a yield in the panel"),
-    ("simulation.toml", 'loss_maturity = "5y"', 'loss_maturity = "7y"', ["simulate", "scenarios/japan_pause.toml"],
-     "loss_maturity — '7y' is not a maturity the scenarios price"),
-    ("simulation.toml", 'reported = "other_foreign"', 'reported = "other_foriegn"', ["simulate", "scenarios/japan_pause.toml"],
-     "proxy.reported — unknown holder group 'other_foriegn' (did you mean 'other_foreign'?)"),
-    ("fiscal.toml", "average_rate_pct = 3.3", "average_rate_pct = nan", ["fiscal", "--shift-bp", "10"],
-     "average_rate_pct — Input should be a finite number (got nan)"),
-    ("fiscal.toml", "debt_public_bn = 31455.0", "debt_public_bn = inf", ["fiscal", "--shift-bp", "10"],
-     "debt_public_bn — Input should be a finite number (got inf)"),
-    ("fiscal.toml", "compound = true", 'compound = "yes"', ["fiscal", "--shift-bp", "10"],
-     "compound — Input should be a valid boolean (got the text 'yes')"),
-    ("holders.toml", 'members = ["Japan"]', 'members = ["Japna"]', ["fit", "--json"],
-     "groups.japan.members — none of 'Japna' appears in the data (did you mean 'Japan'?)"),
-    ("holders.toml", 'plus = ["total_foreign"]\nminus = ["foreign_official"]',
-     'plus = ["foreign_private"]\nminus = ["foreign_official"]', ["fit", "--json"],
-     "derived groups refer to each other in a circle"),
-    ("sources.toml", 'file = "slt_table5.txt"', 'file = "../slt_table5.txt"', ["data", "status"],
-     "is not a plain file name"),
-    ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", ["data", "status"],
-     "tic.deadline_s — Input should be greater than 0"),
-    ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', ["episodes"],
-     "episode[3].key — String should match pattern"),
-    ("episodes.toml", 'end = "2016-11"', 'end = "2036-11"', ["episodes"],
-     "episode[3].end — a window of 245 months is longer than 120 months"),
-    ("episodes.toml", 'end = "2025-04"', 'end = "2026-12"', ["episodes"],
-     "episode[5].end — 2026-12 is after the data end (2026-04)"),
-    ("episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]', ["episodes"],
-     "episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)"),
 ]
 
 
@@ -78,6 +44,66 @@ def test_bad_config(config_dir, capsys, name, old, new, argv, message):
     edit(config_dir, name, old, new)
     err = one_line_error(capsys, 2, argv)
     assert message in err and name in err, err
+
+
+# Every value has a domain (sign, range, allowed keys, other files' names), checked where the
+# file is loaded; the command line turns the same error into one line (the cases above).
+DOMAIN_CASES = [
+    ("valuation.toml", "japan = 5.0", "japan = -5.0", "duration_years.japan — -5 years is not a duration (above 0, at most 30)"),
+    ("valuation.toml", "japan = 5.0", "japn = 5.0", "duration_years.japn — unknown holder group (did you mean 'japan'?)"),
+    ("valuation.toml", 'yield_column = "y10y_eom"', 'yield_column = "y7y_eom"', "yield_column — 'y7y_eom' is not a yield in the panel"),
+    ("simulation.toml", 'loss_maturity = "5y"', 'loss_maturity = "7y"', "loss_maturity — '7y' is not a maturity the scenarios price"),
+    ("simulation.toml", 'reported = "other_foreign"', 'reported = "other_foriegn"',
+     "proxy.reported — unknown holder group 'other_foriegn' (did you mean 'other_foreign'?)"),
+    ("fiscal.toml", "average_rate_pct = 3.3", "average_rate_pct = nan", "average_rate_pct — Input should be a finite number (got nan)"),
+    ("fiscal.toml", "debt_public_bn = 31455.0", "debt_public_bn = inf", "debt_public_bn — Input should be a finite number (got inf)"),
+    ("fiscal.toml", "compound = true", 'compound = "yes"', "compound — Input should be a valid boolean (got the text 'yes')"),
+    ("fiscal.toml", "tolerance = 0.25", "tolerance = -0.25", "cbo_check.tolerance — Input should be greater than 0"),
+    ("holders.toml", 'plus = ["total_foreign"]\nminus = ["foreign_official"]', 'plus = ["foreign_private"]\nminus = ["foreign_official"]',
+     "groups.foreign_private — derived groups refer to each other in a circle: foreign_private -> foreign_private"),
+    ("sources.toml", 'file = "slt_table5.txt"', 'file = "../slt_table5.txt"', "tic.files[2].file — '../slt_table5.txt' is not a plain file name"),
+    ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", "tic.deadline_s — Input should be greater than 0"),
+    ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', "episode[3].key — String should match pattern"),
+    ("episodes.toml", 'end = "2016-11"', 'end = "2036-11"', "episode[3].end — a window of 245 months is longer than 120 months"),
+]
+
+
+def _loader(name: str):
+    from model import config, episodes, fiscal, panel, scenarios
+    from model.sources import catalog
+
+    return {"valuation.toml": panel.valuation_config, "simulation.toml": scenarios.simulation_config,
+            "fiscal.toml": fiscal.fiscal_config, "holders.toml": config.holder_config,
+            "sources.toml": catalog.sources_config, "episodes.toml": episodes.episodes_config}[name]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), DOMAIN_CASES, ids=[c[0] + ":" + c[3][:30] for c in DOMAIN_CASES])
+def test_config_domain(config_dir, name, old, new, message):
+    from model.errors import ValidationFailed
+
+    edit(config_dir, name, old, new)
+    with pytest.raises(ValidationFailed) as err:
+        _loader(name)()
+    assert f"{config_dir / name}: {message}" in str(err.value), str(err.value)
+
+
+def test_a_misspelt_group_member_is_refused_against_the_data(config_dir, capsys):
+    edit(config_dir, "holders.toml", 'members = ["Japan"]', 'members = ["Japna"]')
+    err = one_line_error(capsys, 2, ["validate", "scenarios/japan_pause.toml"])
+    assert "groups.japan.members — none of 'Japna' appears in the data (did you mean 'Japan'?)" in err
+
+
+def test_episodes_are_checked_against_the_data(config_dir, panel):
+    from model.episodes import episode_problems
+    from model.scenarios import ScenarioContext
+
+    edit(config_dir, "episodes.toml", 'end = "2025-04"', 'end = "2026-12"')
+    edit(config_dir, "episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]')
+    problems = episode_problems(ScenarioContext.build(panel, None))
+    assert problems == [
+        f"{config_dir / 'episodes.toml'}: episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)",
+        f"{config_dir / 'episodes.toml'}: episode[5].end — 2026-12 is after the data end (2026-04)",
+    ]
 
 
 def test_config_dir_that_does_not_exist(capsys, monkeypatch, tmp_path):

@@ -23,8 +23,8 @@ from model.sources.pull import fetch_bytes, http_session, pull_sources
 from model.sources.store import DataStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-DEADLINE_S = 0.8
-FAST = {"progress": False, "fred_min_interval_s": 0.0, "timeout_s": 0.3, "retries": 1, "backoff_s": 0.0,
+DEADLINE_S = 0.5
+FAST = {"progress": False, "fred_min_interval_s": 0.0, "timeout_s": 0.2, "retries": 1, "backoff_s": 0.0,
         "deadline_s": DEADLINE_S}
 BOUND_S = DEADLINE_S + 1.2  # the deadline, plus slack for a loaded machine
 
@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server(monkeypatch):
     srv = FaultServer()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     monkeypatch.setenv("TLRISK_TIC_BASE_URL", srv.url("/tic/"))
     monkeypatch.setenv("TLRISK_FRED_URL", srv.url("/fred/graph/fredgraph.csv"))
@@ -206,7 +206,7 @@ def test_a_stalled_server_is_a_timeout_not_a_connection_failure(server, stores):
     (outcome,), elapsed = pull(["tic_table5"], stores)
     assert elapsed < BOUND_S
     assert "cannot connect" not in outcome.line()
-    assert "timed out after 0.3s" in outcome.line() or "gave up after" in outcome.line(), outcome.line()
+    assert "timed out after 0.2s" in outcome.line() or "gave up after" in outcome.line(), outcome.line()
 
 
 # -- one file's fault concerns that file -------------------------------------------------------
