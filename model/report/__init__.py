@@ -475,13 +475,29 @@ def _remove_owned(folder: Path) -> None:
     folder.rmdir()
 
 
+def _rendering_elsewhere(folder: Path) -> bool:
+    """True for the temporary folder of a report that another live process is rendering."""
+    marker = _read_marker(folder)
+    pid = marker.get("pid") if marker and not marker.get("complete") else None
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def recover_output(out_dir: Path) -> list[str]:
     """Repair what a killed run left beside ``out_dir``; call with the output lock held.
 
     A run killed between the two renames of the swap leaves no ``out_dir`` and the previous
     report in ``.NAME.old.*``: it is moved back. Temporary folders of killed runs
     (``.NAME.new.*``, leftover ``.NAME.old.*``) are removed; only folders that carry the
-    report's marker, or are empty, are touched.
+    report's marker, or are empty, are touched, and not one another live report is still
+    rendering into (its marker names its process).
 
     Returns
     -------
@@ -502,6 +518,8 @@ def recover_output(out_dir: Path) -> list[str]:
         done.append(f"restored the previous report in {out_dir} (a run was interrupted while replacing it)")
         found.remove(olds[0])
     for folder in found:
+        if _rendering_elsewhere(folder):
+            continue
         if (folder / MARKER).is_file() or not any(folder.iterdir()):
             _remove_owned(folder)
             done.append(f"removed {folder.name}, left by an interrupted run")
@@ -510,8 +528,9 @@ def recover_output(out_dir: Path) -> list[str]:
 
 @contextlib.contextmanager
 def output_lock(out_dir: Path, timeout_s: float = 600.0):
-    """One report at a time writes beside ``out_dir``: an advisory lock on the folder that
-    holds it (no lock file is left behind). Other runs wait up to ``timeout_s``."""
+    """One report at a time repairs or swaps beside ``out_dir``: an advisory lock on the
+    folder that holds it (no lock file is left behind), held for moments, not while a report
+    renders. Other runs wait up to ``timeout_s``."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
@@ -527,8 +546,8 @@ def output_lock(out_dir: Path, timeout_s: float = 600.0):
                 break
             except BlockingIOError:
                 if time.monotonic() > give_up:
-                    raise OutputError(f"another report has been writing beside {out_dir} for "
-                                      f"{timeout_s / 60:g} minutes; try again later") from None
+                    raise OutputError(f"another report has held {out_dir.parent} for {timeout_s:g}s; "
+                                      "try again later") from None
                 time.sleep(0.2)
         yield
     finally:
@@ -536,9 +555,13 @@ def output_lock(out_dir: Path, timeout_s: float = 600.0):
 
 
 def _write_marker(folder: Path, complete: bool) -> None:
-    body = {"written_by": WRITTEN_BY, "complete": complete,
-            "about": "This folder was written by 'tlrisk report', which replaces it whole on the next run.",
-            "files": _files_in(folder) if complete else []}
+    """The ownership marker: while rendering it names the process (so that no other run
+    removes the folder); complete, it lists every file (and is the same on every rerun)."""
+    body: dict = {"written_by": WRITTEN_BY, "complete": complete,
+                  "about": "This folder was written by 'tlrisk report', which replaces it whole on the next run.",
+                  "files": _files_in(folder) if complete else []}
+    if not complete:
+        body["pid"] = os.getpid()
     (folder / MARKER).write_text(json.dumps(body, indent=2) + "\n", "utf-8")
 
 
@@ -571,28 +594,30 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         out_dir = check_output_folder(out_dir)  # the restored folder, checked like any other
         if out_dir.is_dir() and any(out_dir.iterdir()) and _read_marker(out_dir) is None:
             _write_marker(out_dir, complete=True)  # an earlier version's report: adopt it before moving it
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new.", dir=out_dir.parent))
+        _write_marker(tmp, complete=False)
+    try:
         previous = None
         with contextlib.suppress(OSError, ValueError):
             previous = json.loads((out_dir / "results.json").read_text("utf-8"))
         vintage = data_vintage(inputs.bundle)
         payload = results_payload(inputs, vintage)
         payload["changes"] = change = changes(inputs, previous, payload)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new.", dir=out_dir.parent))
-        try:
-            _write_marker(tmp, complete=False)
-            meta = draw_figures(inputs, tmp / "figures")
-            payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
-            html = render_html(inputs, payload, meta, change, for_pdf=False)
-            (tmp / "report.html").write_text(html, "utf-8")
-            write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
-            (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        meta = draw_figures(inputs, tmp / "figures")
+        payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
+        html = render_html(inputs, payload, meta, change, for_pdf=False)
+        (tmp / "report.html").write_text(html, "utf-8")
+        write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
+        (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        os.chmod(tmp, 0o755)
+        with output_lock(out_dir):
+            check_output_folder(out_dir)  # nothing foreign arrived while the report rendered
             _write_marker(tmp, complete=True)
-            os.chmod(tmp, 0o755)
             _swap(tmp, out_dir)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                _remove_owned(tmp)
-            raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _remove_owned(tmp)
+        raise
     return {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
             "figures": out_dir / "figures"}
 

@@ -186,12 +186,33 @@ def test_a_kill_at_each_step_of_the_swap_is_repaired_by_the_next_run(tmp_path, s
     report.check_output_folder(out)  # and the next run may replace it
 
 
+def rendering(folder: Path, pid: int) -> Path:
+    """Mark a temporary folder as being rendered by process ``pid``."""
+    marker = folder / report.MARKER
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "complete": False, "pid": pid}))
+    return folder
+
+
+def dead_pid() -> int:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
 def test_a_kill_while_rendering_leaves_a_temporary_folder_the_next_run_removes(tmp_path):
     out = fill(tmp_path / "out", OLD)
-    partial = new_folder(out)
-    report._write_marker(partial, complete=False)
+    partial = rendering(new_folder(out), dead_pid())
     assert report.recover_output(out) == [f"removed {partial.name}, left by an interrupted run"]
     assert contents(out) == OLD and siblings(out) == []
+
+
+def test_a_report_still_rendering_elsewhere_is_left_alone(tmp_path):
+    out = fill(tmp_path / "out", OLD)
+    busy = rendering(new_folder(out), os.getppid())  # a live process other than this one
+    assert report.recover_output(out) == []
+    assert busy.is_dir() and contents(busy) == NEW
 
 
 def test_recovery_leaves_folders_it_did_not_make(tmp_path):
