@@ -311,6 +311,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         ReportInputs,
         band,
         check_output_folder,
+        figure_workers,
         git_commit,
         source_date,
         write_report,
@@ -320,6 +321,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # everything a user can get wrong is checked before the pull and the fit
     out = check_output_folder(Path(args.out) if args.out else paths.reports_dir())
     source_date()
+    figure_workers()
     folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
     files = [_display_path(f) for f in scenario_files(folder)]
     if not files:

@@ -303,16 +303,36 @@ def figure_pool(workers: int) -> ProcessPoolExecutor:
                                initargs=(os.getpid(),))
 
 
+MAX_WORKERS = 16  # each forked worker holds a copy of the report process (about 220 MB)
+
+
+def figure_workers() -> int:
+    """``TLRISK_WORKERS``, checked (a whole number from 1 to 16), else the CPUs, at most 4.
+
+    Raises
+    ------
+    InputError
+        For any other value.
+    """
+    text = os.environ.get("TLRISK_WORKERS", "").strip()
+    if not text:
+        return min(os.cpu_count() or 1, 4)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise InputError(f"environment variable TLRISK_WORKERS='{text}' is not a whole number from 1 to {MAX_WORKERS}")
+    return value
+
+
 def draw_figures(inputs: ReportInputs, folder: Path) -> list[dict]:
     """Draw and save every figure (PNG and SVG), in worker processes where the system forks
     cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4)."""
     global _JOBS
     _JOBS = figure_jobs(inputs)
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        workers = int(os.environ.get("TLRISK_WORKERS") or min(os.cpu_count() or 1, 4))
-    except ValueError:
-        workers = 1
+    workers = figure_workers()
     try:
         if workers > 1 and sys.platform.startswith("linux"):
             with figure_pool(workers) as pool:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -39,6 +39,11 @@ SPECIFICATIONS = ("distributed_lags/reported", "distributed_lags/naive", "distri
 MEASURES = tuple(s.split("/", 1)[1] for s in SPECIFICATIONS)
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_HORIZON_MONTHS = 120
+# $bn: a month's purchases or a sale far beyond any holder's (all foreign holdings are about
+# $9,000bn); larger numbers are typing errors and would overflow the pricing to inf
+MAX_MONTHLY_BN = 10_000.0
+MAX_SALE_BN = 100_000.0
+MonthlyBn = Annotated[float, Field(ge=-MAX_MONTHLY_BN, le=MAX_MONTHLY_BN)]
 LATEST_START_YEARS = 10  # a start further from the data than this prices stale baselines
 BASELINE_MONTHS = 12  # the trailing window of the default baseline
 
@@ -130,14 +135,14 @@ class Pricing(StrictModel):
 class HolderPlan(StrictModel):
     holder: str = Field(min_length=1)
     action: Literal["slowdown", "pause", "sell", "path"]
-    baseline: Literal["trailing_12m"] | float = "trailing_12m"
+    baseline: Literal["trailing_12m"] | MonthlyBn = "trailing_12m"
     share: float | None = Field(default=None, ge=0.0, le=1.0)
-    bn_per_month: float | None = Field(default=None, ge=0.0)
-    bn: float | None = Field(default=None, ge=0.0)
+    bn_per_month: float | None = Field(default=None, ge=0.0, le=MAX_MONTHLY_BN)
+    bn: float | None = Field(default=None, ge=0.0, le=MAX_SALE_BN)
     months: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS)
     ramp_months: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS)
     delay_months: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS)
-    flows_bn: list[float] | None = Field(default=None, min_length=1, max_length=MAX_HORIZON_MONTHS)
+    flows_bn: list[MonthlyBn] | None = Field(default=None, min_length=1, max_length=MAX_HORIZON_MONTHS)
 
     @field_validator("baseline", mode="before")
     @classmethod
@@ -148,8 +153,9 @@ class HolderPlan(StrictModel):
                 raise ValueError(f"'{value}' is not a baseline: use 'trailing_12m' or a number ($bn a month)")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("use 'trailing_12m' or a number ($bn a month)")
-        elif not math.isfinite(value):
-            raise ValueError(f"{value} is not a finite number ($bn a month)")
+        elif not math.isfinite(value) or abs(value) > MAX_MONTHLY_BN:
+            raise ValueError(f"{value:g} is not a number of $bn a month between {-MAX_MONTHLY_BN:,.0f} "
+                             f"and {MAX_MONTHLY_BN:,.0f}")
         return value
 
     @model_validator(mode="after")

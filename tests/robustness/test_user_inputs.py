@@ -55,6 +55,8 @@ def case(tmp_path: Path, name: str):
         "a source date beyond the calendar": (["report", "--offline", "--out", str(tmp_path / "out")],
                                               {"SOURCE_DATE_EPOCH": "99999999999999999"}, 2,
                                               "SOURCE_DATE_EPOCH='99999999999999999' is not a time"),
+        "a thousand figure workers": (["report", "--offline", "--out", str(tmp_path / "out")],
+                                      {"TLRISK_WORKERS": "1000"}, 2, "TLRISK_WORKERS='1000' is not a whole number"),
         "fit --out a folder": (["fit", "--json", "--out", str(tmp_path)], {}, 2, "is a folder"),
         "fit --out in no folder": (["fit", "--json", "--out", str(tmp_path / "no" / "x.json")], {}, 1,
                                    "does not exist"),
@@ -72,6 +74,7 @@ def case(tmp_path: Path, name: str):
 
 CASES = ["a base URL that is not one", "a FRED URL that is not http", "a deadline of zero", "a timeout of nan",
          "a cache folder that is a file", "a --from-dir that does not exist", "a source date beyond the calendar",
+         "a thousand figure workers",
          "fit --out a folder", "fit --out in no folder", "a shift of nan", "a shift of a billion bp",
          "a sale longer than the sweep", "a fractional sale size", "a scenario folder that does not exist",
          "a folder as a scenario file", "a binary file to parse", "too many draws for a sweep"]
