@@ -28,8 +28,8 @@ def status_report(cache: DataStore, snapshot: DataStore, today: dt.date | None =
     warnings about damaged stores and files.
 
     The origin is the store :func:`~model.sources.bundle.load_bundle` would use: the newer
-    of cache and snapshot whose files match their checksums (a damaged copy is passed over,
-    as loading passes over it); ``stale`` is true when the last observation is older than the
+    of cache and snapshot whose files match their checksums and read as tables (a damaged
+    copy is passed over, as loading passes over it); ``stale`` is true when the last observation is older than the
     source's ``stale_after_days`` (frozen, discontinued files are never stale).
     """
     today = today or dt.date.today()
@@ -39,7 +39,7 @@ def status_report(cache: DataStore, snapshot: DataStore, today: dt.date | None =
         options = []
         for store, entry in ranked(spec.key, [cache, snapshot], manifests):
             try:
-                store.verify(spec.key, entry)
+                store.read(spec.key, entry)  # exactly what loading does: checksums, then the tables
             except SourceError as exc:
                 warnings.append(f"{exc}; bypassing it")
                 continue

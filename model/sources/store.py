@@ -354,15 +354,6 @@ class DataStore:
                 raise CorruptStoreFile(f"{self.name}: {name} is not a processed {part} table ({problem})")
         return frames
 
-    def verify(self, key: str, entry: ManifestEntry) -> None:
-        """Check that every part of one source is present and matches its checksum.
-
-        Raises
-        ------
-        CorruptStoreFile
-        """
-        self._verified_parts(entry)
-
     def _verified_parts(self, entry: ManifestEntry) -> dict[str, bytes]:
         out = {}
         for part, meta in entry.parts.items():
