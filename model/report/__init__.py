@@ -400,19 +400,25 @@ def _files_in(folder: Path) -> list[str]:
     return out
 
 
+def _report_files_only(folder: Path) -> bool:
+    """Nothing in ``folder`` but what the report writes (the figures being PNG and SVG files)."""
+    entries = list(folder.iterdir())
+    if not {p.name for p in entries} <= _REPORT_FILES or any(p.is_symlink() for p in entries):
+        return False
+    figures = folder / "figures"
+    return not figures.exists() or (figures.is_dir() and all(
+        p.is_file() and not p.is_symlink() and p.suffix in (".png", ".svg") for p in figures.iterdir()))
+
+
 def _earlier_report(folder: Path) -> bool:
     """A folder written by a version of the tool that kept no marker: the report's own files only."""
-    entries = {p.name for p in folder.iterdir()}
-    if not entries <= _REPORT_FILES or "results.json" not in entries:
+    if not _report_files_only(folder):
         return False
     try:
         payload = json.loads((folder / "results.json").read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    figures = folder / "figures"
-    drawn = not figures.exists() or (figures.is_dir() and all(
-        p.is_file() and not p.is_symlink() and p.suffix in (".png", ".svg") for p in figures.iterdir()))
-    return isinstance(payload, dict) and {"report", "headline"} <= set(payload) and drawn
+    return isinstance(payload, dict) and {"report", "headline"} <= set(payload)
 
 
 def check_output_folder(out_dir: Path) -> Path:
@@ -531,6 +537,10 @@ def recover_output(out_dir: Path) -> list[str]:
     found = [p for p in out_dir.parent.iterdir()
              if pattern.match(p.name) and p.is_dir() and not p.is_symlink()]
     done = []
+    if not out_dir.exists():  # a previous report moved aside by an earlier version (no marker)
+        for folder in found:
+            if ".old." in folder.name and _read_marker(folder) is None and _earlier_report(folder):
+                _write_marker(folder, complete=True)
     olds = sorted((p for p in found if ".old." in p.name and _read_marker(p) is not None),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     if olds and not out_dir.exists():

@@ -215,6 +215,14 @@ def test_a_report_still_rendering_elsewhere_is_left_alone(tmp_path):
     assert busy.is_dir() and contents(busy) == NEW
 
 
+def test_a_report_an_earlier_version_moved_aside_is_restored(tmp_path):
+    """Before the marker, a run killed between the renames left .NAME.old.XXXXXXXX."""
+    out = tmp_path / "out"
+    fill(tmp_path / ".out.old.k2j4h6g8", OLD, marker=False)
+    report.recover_output(out)
+    assert contents(out) == OLD and siblings(out) == []
+
+
 def test_recovery_leaves_folders_it_did_not_make(tmp_path):
     out = fill(tmp_path / "out", OLD)
     lookalike = tmp_path / ".out.old.abcdefgh"
