@@ -152,9 +152,12 @@ def load_panel(required: tuple[str, ...] | None = None):
         print(f"warning: {warning}", file=sys.stderr)
     names = {name for source in bundle.sources.values() for frame in source.frames.values()
              if "holder" in frame for name in frame["holder"].unique()}
-    problems = holder_config().problems_against(names, config_path("holders.toml"))
+    holders, holders_path = holder_config(), config_path("holders.toml")
+    problems = holders.problems_against(names, holders_path)
     if problems:
         raise ValidationFailed(problems)
+    for warning in holders.warnings_against(names, holders_path):
+        print(f"warning: {warning}", file=sys.stderr)
     return bundle, build_panel(bundle)
 
 

@@ -396,6 +396,21 @@ class HolderConfig(StrictModel):
             problems.append(f"{path}: groups.{key}.members — none of {shown} appears in the data{hint}")
         return problems
 
+    def warnings_against(self, names: set[str], path: str | Path) -> list[str]:
+        """Members absent from the data whose spelling is very close to a holder that is there
+        (``'Luxembuorg'``): probably misspelt, silently missing from the group's sums. Members
+        merely absent (the Treasury lists Gabon among the oil exporters) are not reported."""
+        out = []
+        for key, group in self.groups.items():
+            for member in group.members:
+                if self.canonical(member) in names:
+                    continue
+                close = difflib.get_close_matches(member, sorted(names), n=1, cutoff=0.85)
+                if close:
+                    out.append(f"{path}: groups.{key}.members — '{member}' is not in the data "
+                               f"(did you mean '{close[0]}'?); the group is summed without it")
+        return out
+
     def _alias_map(self) -> dict[str, str]:
         mapping: dict[str, str] = {}
         for canonical, spellings in self.aliases.items():

@@ -93,6 +93,14 @@ def test_a_misspelt_group_member_is_refused_against_the_data(config_dir, capsys)
     assert "groups.japan.members — none of 'Japna' appears in the data (did you mean 'Japan'?)" in err
 
 
+def test_a_misspelt_member_of_a_group_with_data_is_a_warning(config_dir, capsys):
+    edit(config_dir, "holders.toml", '"Luxembourg", "Switzerland"', '"Luxembuorg", "Switzerland"')
+    assert main(["validate", "scenarios/japan_pause.toml"]) == 0
+    err = capsys.readouterr().err
+    assert ("groups.custody_centers.members — 'Luxembuorg' is not in the data (did you mean 'Luxembourg'?)" in err
+            and err.count("warning:") == 1)  # and nothing about the Treasury's absent oil exporters
+
+
 def test_episodes_are_checked_against_the_data(config_dir, panel):
     from model.episodes import episode_problems
     from model.scenarios import ScenarioContext
