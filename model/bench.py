@@ -42,10 +42,10 @@ def _run(cmd: list[str], env: dict | None = None) -> float:
 
 def bench_simulation(draws: int = 100_000) -> dict:
     """Time one 60-month scenario with ``draws`` draws (data and estimates prepared first)."""
-    from model.cli import load_context
+    from model.cli import _priced_context, load_panel
     from model.scenarios import load_scenario, simulate
 
-    context = load_context()
+    context = _priced_context(*load_panel())
     scenario = load_scenario(paths.scenarios_dir() / "japan_selldown.toml", context)
     simulate(scenario, context, draws=1000)  # warm caches
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

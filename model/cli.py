@@ -7,9 +7,13 @@ Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import math
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,14 +88,22 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
-    from model.sources.status import source_status, status_table
+    from model.needs import required_sources
+    from model.sources.bundle import no_data
+    from model.sources.status import status_report, status_table
 
     cache, snapshot = _stores()
-    rows = source_status(cache, snapshot)
+    rows, warnings = status_report(cache, snapshot)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(status_table(rows))
+    missing = {r["source"] for r in rows if r["origin"] == "missing"}
+    absent = [key for key in required_sources() if key in missing]
+    if absent:  # the table says what is there; the exit code says a run cannot start
+        raise no_data(absent, cache, snapshot)
     return EXIT_OK
 
 
@@ -116,14 +128,34 @@ def cmd_data_snapshot(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def load_panel():
-    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr."""
+def load_panel(required: tuple[str, ...] | None = None):
+    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr.
+
+    Every source the run needs (:func:`model.needs.required_sources`, or ``required``) must
+    load, and every holder group must find its members in the data, before anything is built.
+    """
+    from model.config import config_path, holder_config
+    from model.errors import DataUnavailable, ValidationFailed
+    from model.needs import required_sources
     from model.panel import build_panel
     from model.sources.bundle import load_bundle
 
     cache, snapshot = _stores()
-    bundle = load_bundle(cache, snapshot)
+    try:
+        bundle = load_bundle(cache, snapshot, required=required_sources() if required is None else required)
+    except DataUnavailable as exc:
+        for warning in exc.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        raise
     for warning in bundle.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    names = {name for source in bundle.sources.values() for frame in source.frames.values()
+             if "holder" in frame for name in frame["holder"].unique()}
+    holders, holders_path = holder_config(), config_path("holders.toml")
+    problems = holders.problems_against(names, holders_path)
+    if problems:
+        raise ValidationFailed(problems)
+    for warning in holders.warnings_against(names, holders_path):
         print(f"warning: {warning}", file=sys.stderr)
     return bundle, build_panel(bundle)
 
@@ -156,6 +188,8 @@ def estimates(bundle, panel, credibility: bool, use_cache: bool = True):
 def cmd_fit(args: argparse.Namespace) -> int:
     from model.scenarios import ScenarioContext
 
+    if args.out:
+        _check_output_file(Path(args.out))
     bundle, panel = load_panel()
     results, _ = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache)
     context = ScenarioContext.build(panel, results)
@@ -169,9 +203,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "response_model": context.response.describe()}
         text = json.dumps(payload, indent=2)
         if args.out:
+            from model.errors import OutputError
             from model.sources.store import atomic_write_text
 
-            atomic_write_text(Path(args.out), text + "\n")
+            try:
+                atomic_write_text(Path(args.out), text + "\n")
+            except OSError as exc:
+                raise OutputError(f"cannot write {args.out} ({exc.strerror or exc})") from None
             print(f"wrote {args.out}", file=sys.stderr)
         else:
             print(text)
@@ -182,24 +220,40 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_context(estimate: bool = True):
-    """Panel, estimates (cached; without the slower credibility checks) and fiscal model."""
+def _validation_context(panel):
+    """The scenario context without estimates: enough to validate scenario files."""
     from model.scenarios import ScenarioContext
 
-    bundle, panel = load_panel()
-    results = estimates(bundle, panel, credibility=False)[0] if estimate else None
-    return ScenarioContext.build(panel, results)
+    return ScenarioContext.build(panel, None)
+
+
+def _check_output_file(path: Path) -> None:
+    """Refuse an output file that cannot be written, before the work that fills it."""
+    from model.errors import InputError, OutputError
+
+    if path.is_dir():
+        raise InputError("is a folder; give a file name for --out", path)
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def _priced_context(bundle, panel):
+    """The scenario context with estimates (cached; without the slower credibility checks)
+    and the response model: enough to price scenarios."""
+    from model.scenarios import ScenarioContext
+
+    return ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from model.errors import ValidationFailed
-    from model.scenarios import validate_scenario
+    from model.scenarios import validate_scenarios
+    from model.sources.bundle import REQUIRED_SOURCES
 
-    context = load_context(estimate=False)
-    problems = []
-    for file in args.files:
-        _, found, _ = validate_scenario(file, context)
-        problems += found
+    _, panel = load_panel(required=REQUIRED_SOURCES)  # checking files needs the holdings only
+    context = _validation_context(panel)
+    checked, problems = validate_scenarios(args.files, context)
+    for file, _, found, _ in checked:
         if not found:
             print(f"{file}: ok")
     if problems:
@@ -208,10 +262,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from model.scenarios import load_scenario, simulate
+    from model.errors import ValidationFailed
+    from model.scenarios import load_scenario, memory_problem, simulate
 
-    context = load_context()
-    scenario = load_scenario(args.file, context)
+    bundle, panel = load_panel()
+    context = _validation_context(panel)
+    scenario = load_scenario(args.file, context)  # a bad file is refused before the fit
+    if args.draws:
+        problem = memory_problem(args.file, args.draws, scenario.spec.scenario.horizon_months,
+                                 context.simulation, where="--draws")
+        if problem:
+            raise ValidationFailed([problem])
+    context = _priced_context(bundle, panel)
     result = simulate(scenario, context, response=args.response, draws=args.draws)
     if args.json:
         print(result.to_json())
@@ -221,14 +283,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from model.scenarios import sweep
+    from model.errors import InputError, ValidationFailed
+    from model.scenarios import memory_problem, resolve_holder, sweep
 
-    context = load_context()
-    holder = context.resolve(args.holder)
+    bundle, panel = load_panel()
+    context = _validation_context(panel)
+    holder = resolve_holder(context, args.holder)
     if holder is None:
-        from model.errors import InputError
-
         raise InputError(f"unknown holder '{args.holder}'", field="--holder")
+    problem = memory_problem("tlrisk sweep", args.draws, 60, context.simulation, where="--draws")
+    if problem:
+        raise ValidationFailed([problem])
+    context = _priced_context(bundle, panel)
     table = sweep(context, holder=holder, sizes_bn=tuple(args.sizes), months=tuple(args.months),
                   response=args.response, draws=args.draws, progress=not args.no_progress)
     if args.json:
@@ -240,8 +306,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_episodes(args: argparse.Namespace) -> int:
     from model.episodes import episodes_table, run_all, to_json
+    from model.errors import ValidationFailed
 
-    results = run_all(load_context())
+    bundle, panel = load_panel()
+    context = _validation_context(panel)
+    problems = _episode_problems(context)
+    if problems:
+        raise ValidationFailed(problems)
+    results = run_all(_priced_context(bundle, panel))
     print(to_json(results) if args.json else episodes_table(results))
     return EXIT_OK
 
@@ -292,17 +364,29 @@ def _display_path(path: Path) -> Path:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from model.errors import InputError, ValidationFailed
-    from model.report import ReportInputs, ScenarioSet, band, git_commit, write_report
+    from model.report import (
+        ReportInputs,
+        ScenarioSet,
+        band,
+        check_output_folder,
+        figure_workers,
+        git_commit,
+        source_date,
+        write_report,
+    )
     from model.scenarios import (
         Scenario,
         ScenarioContext,
         scenario_files,
         simulate,
         sweep,
-        validate_scenario,
+        validate_scenarios,
     )
 
-    out = Path(args.out) if args.out else paths.reports_dir()
+    # everything a user can get wrong is checked before the pull and the fit
+    out = check_output_folder(Path(args.out) if args.out else paths.reports_dir())
+    source_date()
+    figure_workers()
     folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
     files = [_display_path(f) for f in scenario_files(folder)]
     if not files:
@@ -316,9 +400,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             if outcome.status != "updated" and outcome.status != "unchanged":
                 print(outcome.line(), file=sys.stderr)
     bundle, panel = load_panel()
-    context = ScenarioContext.build(panel, None)
-    checked = [(file, *validate_scenario(file, context)) for file in files]  # every problem, all files
-    problems = [p for _, _, found, _ in checked for p in found]
+    context = _validation_context(panel)
+    checked, problems = validate_scenarios(files, context)  # every problem, all files
+    problems += _episode_problems(context)
     if problems:
         raise ValidationFailed(problems)
     results, origin = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache)
@@ -344,10 +428,18 @@ def cmd_report(args: argparse.Namespace) -> int:
                                         holder_labels=labels, scenarios=priced, sweep=grid, episodes=episodes,
                                         events=event_study(bundle, panel, context.response),
                                         commit=git_commit(paths.project_root()),
-                                        scenarios_dir=str(_display_path(folder))), out)
+                                        scenarios_dir=str(_display_path(folder))), out,
+                           notify=lambda line: print(f"note: {line}", file=sys.stderr))
     for label in ("html", "pdf", "json", "figures"):
         print(f"wrote {written[label]}")
     return EXIT_OK
+
+
+def _episode_problems(context) -> list[str]:
+    """``episodes.toml`` against the data (holders, windows), before anything is priced."""
+    from model.episodes import episode_problems
+
+    return episode_problems(context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,8 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
     p.add_argument("--holder", default="japan")
-    p.add_argument("--sizes", type=float, nargs="+", default=[100, 250, 500, 750, 1000], help="$bn")
-    p.add_argument("--months", type=_positive_int, nargs="+", default=[1, 6, 12, 24, 36])
+    p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 250, 500, 750, 1000],
+                   help="sale sizes, whole $bn")
+    p.add_argument("--months", type=_whole_number(1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
+                   help=f"sale lengths, months (at most the sweep's {SWEEP_HORIZON_MONTHS}-month horizon)")
     p.add_argument("--response", choices=["posterior", "data", "literature"], default="posterior")
     p.add_argument("--draws", type=_positive_int, default=2000)
     p.add_argument("--json", action="store_true")
@@ -439,20 +533,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_events)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
-    p.add_argument("--shift-bp", type=float, required=True)
+    p.add_argument("--shift-bp", type=_finite_number, required=True, help="bp, between -10000 and 10000")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_fiscal)
     return parser
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {low}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {high}")
+        return value
+
+    return parse
+
+
+_positive_int = _whole_number(1)
+SWEEP_HORIZON_MONTHS = 60  # the horizon of every sweep scenario (model.scenarios.pricing.sweep)
+
+
+def _finite_number(text: str) -> float:
+    """An argparse type: a number of basis points (``nan``, ``inf`` and absurd sizes are refused)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value) or abs(value) > 10_000:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number between -10000 and 10000")
     return value
+
+
+@contextlib.contextmanager
+def _library_warnings(verbose: bool):
+    """Libraries' own warnings and log records (pandas-datareader's deprecations, numpy's
+    RuntimeWarning, a missing glyph, urllib3's retries) are for developers: shown with
+    ``--verbose``, otherwise kept off the terminal, where every line is the tool's own."""
+    if verbose:
+        yield
+        return
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # stops logging's last-resort printer
+    root.addHandler(quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeHandler(quiet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -463,7 +598,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
-        return args.handler(args)
+        with _library_warnings(args.verbose):
+            return args.handler(args)
     except TLRiskError as exc:
         if args.verbose:
             traceback.print_exc()
@@ -474,10 +610,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError:
+        print("error: out of memory (try fewer draws, or close other programs)", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as exc:  # a bug: one line, traceback on request
         if args.verbose:
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)",
+        text = " ".join(str(exc).split())[:300]
+        print(f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)",
               file=sys.stderr)
         return EXIT_FAILURE
 

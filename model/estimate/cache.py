@@ -192,7 +192,7 @@ def load_entry(folder: Path) -> tuple[EstimationResults, bool]:
     grid = GridResult(systems=[_system(rec, arrays) for rec in record["grid"]["systems"]],
                       weights=arrays[record["grid"]["weights"]], weights_rule=record["grid"]["weights_rule"],
                       baseline=record["grid"]["baseline"], skipped=record["grid"]["skipped"])
-    config = EstimationConfig.model_validate(record["config"])
+    config = EstimationConfig.model_validate_json(json.dumps(record["config"]))
     responses = list(config.distributed_lags.maturities)
     dls = [systems[m].equation(r) for m in systems for r in responses]
     results = EstimationResults(

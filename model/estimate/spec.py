@@ -61,7 +61,7 @@ class GridConfig(StrictModel):
     lags: list[int] = Field(min_length=1)
     timing: Literal["eom", "avg"]
     weights: Literal["equal"]
-    min_obs_per_regressor: float = Field(ge=1, le=20)
+    min_obs_per_regressor: int = Field(ge=1, le=20)
     controls: dict[str, list[str]] = Field(min_length=1)
     windows: dict[str, Window] = Field(min_length=1)
 

@@ -32,13 +32,17 @@ from model.scenarios.schema import (
     ScenarioMeta,
     SimulationConfig,
     load_scenario,
+    memory_problem,
+    resolve_holder,
     scenario_files,
     simulation_config,
     validate_scenario,
+    validate_scenarios,
 )
 
 __all__ = [
     "BANDS", "HolderPath", "HolderPlan", "Pricing", "Scenario", "ScenarioContext", "ScenarioFile",
-    "ScenarioMeta", "ScenarioResult", "SimulationConfig", "holder_path", "load_scenario", "scenario_files",
-    "simulate", "simulation_config", "sweep", "validate_scenario",
+    "ScenarioMeta", "ScenarioResult", "SimulationConfig", "holder_path", "load_scenario", "memory_problem",
+    "resolve_holder", "scenario_files", "simulate", "simulation_config", "sweep", "validate_scenario",
+    "validate_scenarios",
 ]
