@@ -51,8 +51,15 @@ Z90 = 1.6448536269514722
 
 
 def _factor(cov: np.ndarray) -> np.ndarray:
-    """``L`` with ``L L' = cov`` for a symmetric positive semi-definite matrix."""
+    """``L`` with ``L L' = cov`` for a symmetric positive semi-definite matrix.
+
+    Eigenvectors are defined up to sign; each is turned so that its largest element is
+    positive, so the same covariance always gives the same factor (and the same draws).
+    """
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+    if vecs.size:
+        rows = np.abs(vecs).argmax(axis=0)
+        vecs = vecs * np.where(vecs[rows, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
     return vecs * np.sqrt(np.clip(vals, 0.0, None))
 
 
