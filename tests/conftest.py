@@ -9,6 +9,8 @@ fresh clone. Every other test runs on the shipped snapshot or on the small fixtu
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,47 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+def pytest_configure(config):
+    """Estimate once for the whole run, before any test (and before parallel workers start,
+    which inherit the folder): every test and every command-line run then reads the
+    estimation cache. Entries are keyed by the data, the settings and the code, so tests with
+    other data or configs make their own."""
+    if hasattr(config, "workerinput") or os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
+        return  # a parallel worker: the controller has done it
+    folder = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
+    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = str(folder)
+    from model.cli import estimates
+    from model.panel import build_panel
+
+    bundle = _load_snapshot()
+    saved = os.environ.get("TLRISK_ESTIMATES_DIR")
+    os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
+    try:
+        estimates(bundle, build_panel(bundle), credibility=True)
+    finally:
+        if saved is None:
+            os.environ.pop("TLRISK_ESTIMATES_DIR", None)
+        else:
+            os.environ["TLRISK_ESTIMATES_DIR"] = saved
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
+        shutil.rmtree(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"), ignore_errors=True)
+
+
+def _load_snapshot():
+    from model.sources.bundle import load_bundle
+    from model.sources.store import DataStore
+
+    empty = DataStore(ROOT / "data" / "no-cache-in-tests", "cache")
+    return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
+
+
 @pytest.fixture(scope="session")
-def _shared_estimates(tmp_path_factory) -> Path:
-    """One estimation cache for the session: entries are keyed by the data, the settings and
-    the code, so tests with other data or configs get their own entries."""
-    return tmp_path_factory.mktemp("estimates")
+def _shared_estimates() -> Path:
+    """The run's estimation cache (see :func:`pytest_configure`)."""
+    return Path(os.environ["TLRISK_TEST_ESTIMATES_DIR"])
 
 
 @pytest.fixture(autouse=True)
@@ -51,11 +89,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch, _shared_estimates):
 @pytest.fixture(scope="session")
 def snapshot_bundle():
     """The shipped snapshot, loaded as `make report` loads it (no cache)."""
-    from model.sources.bundle import load_bundle
-    from model.sources.store import DataStore
-
-    empty = DataStore(ROOT / "data" / "no-cache-in-tests", "cache")
-    return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
+    return _load_snapshot()
 
 
 @pytest.fixture(scope="session")
