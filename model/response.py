@@ -256,6 +256,7 @@ class ResponseModel:
     prior: Prior
     persistence_mean: float
     persistence_sd: float
+    persistence_evidence: list[dict]
     half_life_months: float
     envelope: dict
     weights_rule: str
@@ -264,7 +265,8 @@ class ResponseModel:
 
     # -- construction --------------------------------------------------------------------
     @classmethod
-    def build(cls, grid: GridResult, envelope: dict, literature: LiteratureConfig, pool: list[str]) -> ResponseModel:
+    def build(cls, grid: GridResult, envelope: dict, literature: LiteratureConfig, pool: list[str],
+              persistence_evidence: list[dict] | None = None) -> ResponseModel:
         """Prepare the per-specification data and posterior moments.
 
         Parameters
@@ -278,6 +280,9 @@ class ResponseModel:
         pool : list of str
             Estimated holder groups whose effects share the common mean (the others keep an
             independent prior of the same width).
+        persistence_evidence : list of dict, optional
+            The tool's own evidence on persistence (local projections, see
+            :func:`persistence_evidence`), reported beside the share drawn.
         """
         first = grid.systems[0]
         responses = list(first.responses)
@@ -300,6 +305,7 @@ class ResponseModel:
                  for s, w in zip(grid.systems, grid.weights, strict=True)]
         return cls(responses=responses, holders=holders, pool=[h for h in holders if h in pool], specs=specs, prior=prior,
                    persistence_mean=envelope["persistence_mean"], persistence_sd=literature.persistence.sd,
+                   persistence_evidence=list(persistence_evidence or []),
                    half_life_months=envelope["half_life_months"], envelope=envelope,
                    weights_rule=grid.weights_rule, baseline=grid.baseline)
 
@@ -600,6 +606,17 @@ class ResponseModel:
         """The posterior table (see :meth:`posterior_table`)."""
         return self.posterior_table(holders)
 
+    def _lp_verdict(self) -> str:
+        usable = [e for e in self.persistence_evidence if e["late_to_early"] is not None]
+        if not self.persistence_evidence:
+            return "no local projections were run"
+        if usable:
+            ratios = ", ".join(f"{e['holder']} {e['late_to_early']:.2f}" for e in usable)
+            return f"the tool's local projections give late / early ratios of {ratios} (shown, not used)"
+        return ("the tool's local projections cannot measure it: no holder's response in the first months is "
+                "distinguishable from zero with the sign of a demand effect (90% band), so a late / early ratio "
+                "is undefined")
+
     def describe(self) -> dict:
         """What is drawn: specifications and weights, prior, persistence (JSON-ready)."""
         return {
@@ -616,8 +633,10 @@ class ResponseModel:
                       "maturity_loading": self.prior.loading, "maturity_sd_share": self.prior.maturity_sd_share,
                       "source": "literature envelope, short run: mean = central, sd = (high - low) / (2 x 1.645)"},
             "persistence": {"mean": round(self.persistence_mean, 6), "sd": self.persistence_sd,
+                            "local_projections": self.persistence_evidence,
                             "distribution": "beta", "half_life_months": self.half_life_months,
-                            "source": "literature envelope: central long-run / short-run effect"},
+                            "source": "literature envelope: central long-run / short-run effect",
+                            "why_not_local_projections": self._lp_verdict()},
             "holders_with_own_estimate": self.holders,
         }
 
@@ -648,6 +667,30 @@ class ResponseModel:
 
     def to_json(self, holders: dict[str, str] | None = None) -> str:
         return json.dumps(self.to_dict(holders), indent=2)
+
+
+def persistence_evidence(local_projections: list, early: tuple[int, int] = (0, 3),
+                         late: tuple[int, int] = (12, 24)) -> list[dict]:
+    """What the tool's own local projections say about persistence: per holder (reported
+    flows), the mean response in the first months and a year to two years on, bp per $100bn
+    sold, with the standard error of each mean (from the per-horizon errors, taken as perfectly
+    correlated: an upper bound) and the late / early ratio where the early response is
+    measured at all (its 90% band excludes zero and it has the sign of a demand effect)."""
+    out = []
+    for lp in local_projections:
+        if lp.flow_measure != "reported":
+            continue
+        frame = lp.to_frame()
+        e = frame[(frame["h"] >= early[0]) & (frame["h"] <= early[1])]
+        lt = frame[(frame["h"] >= late[0]) & (frame["h"] <= late[1])]
+        e_mean, l_mean = float(e["irf_bp_per_100bn"].mean()), float(lt["irf_bp_per_100bn"].mean())
+        e_se, l_se = float(e["se_bp_per_100bn"].mean()), float(lt["se_bp_per_100bn"].mean())
+        measured = e_mean > Z90 * e_se
+        out.append({"holder": lp.holder, "months_early": list(early), "months_late": list(late),
+                    "early_bp_per_100bn": round(e_mean, 6), "early_se": round(e_se, 6),
+                    "late_bp_per_100bn": round(l_mean, 6), "late_se": round(l_se, 6),
+                    "late_to_early": round(l_mean / e_mean, 6) if measured else None})
+    return out
 
 
 def _theta(system: SystemResult, holders: list[str], responses: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -231,7 +231,7 @@ def _planted_model(beta: np.ndarray, lags: int, persistence_sd: float = 1e-6, ha
     env = {"half_life_months": half_life, "maturity_loading": {"10y": 1.0},
            "short_run": {"low": 1.0, "central": 2.0, "high": 3.0}, "long_run": {"low": 0.5, "central": 1.0, "high": 1.5}}
     return ResponseModel(responses=responses, holders=["japan"], pool=["japan"], specs=[spec], prior=prior,
-                         persistence_mean=0.4, persistence_sd=persistence_sd, half_life_months=half_life,
+                         persistence_mean=0.4, persistence_sd=persistence_sd, persistence_evidence=[], half_life_months=half_life,
                          envelope=env, weights_rule="planted", baseline=spec.label)
 
 

@@ -40,7 +40,10 @@ class ScenarioContext:
             from model.estimate.literature import literature_config
 
             literature = literature_config()
-            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool)
+            from model.response import persistence_evidence
+
+            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
+                                           persistence_evidence(results.local_projections))
         return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
                    valuation=valuation_config(), simulation=simulation_config(), response=response)
 
