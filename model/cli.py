@@ -7,9 +7,13 @@ Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import math
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,16 +88,24 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
-    from model.sources.status import source_status, status_table
+    from model.needs import required_sources
+    from model.sources.bundle import no_data
+    from model.sources.status import status_report, status_table
 
     cache, snapshot = _stores()
-    rows = source_status(cache, snapshot)
+    rows, warnings = status_report(cache, snapshot)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         from model.schema import versioned
 
         print(json.dumps(versioned({"sources": rows}), indent=2))
     else:
         print(status_table(rows))
+    missing = {r["source"] for r in rows if r["origin"] == "missing"}
+    absent = [key for key in required_sources() if key in missing]
+    if absent:  # the table says what is there; the exit code says a run cannot start
+        raise no_data(absent, cache, snapshot)
     return EXIT_OK
 
 
@@ -118,28 +130,78 @@ def cmd_data_snapshot(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def load_panel():
-    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr."""
+def load_panel(required: tuple[str, ...] | None = None):
+    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr.
+
+    Every source the run needs (:func:`model.needs.required_sources`, or ``required``) must
+    load, and every holder group must find its members in the data, before anything is built.
+    """
+    from model.config import config_path, holder_config
+    from model.errors import DataUnavailable, ValidationFailed
+    from model.needs import required_sources
     from model.panel import build_panel
     from model.sources.bundle import load_bundle
 
     cache, snapshot = _stores()
-    bundle = load_bundle(cache, snapshot)
+    try:
+        bundle = load_bundle(cache, snapshot, required=required_sources() if required is None else required)
+    except DataUnavailable as exc:
+        for warning in exc.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        raise
     for warning in bundle.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    names = {name for source in bundle.sources.values() for frame in source.frames.values()
+             if "holder" in frame for name in frame["holder"].unique()}
+    holders, holders_path = holder_config(), config_path("holders.toml")
+    problems = holders.problems_against(names, holders_path)
+    if problems:
+        raise ValidationFailed(problems)
+    for warning in holders.warnings_against(names, holders_path):
         print(f"warning: {warning}", file=sys.stderr)
     return bundle, build_panel(bundle)
 
 
+def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress=None):
+    """Estimation results from the cache when data, settings and code are unchanged, else
+    computed (and cached). Returns the results and where they came from. ``progress`` is
+    called with the name of each estimation stage."""
+    from model.config import config_path
+    from model.estimate import cache, fit_all
+
+    digests = {f"{key}/{part}": str(info.get("sha256")) for key, src in bundle.sources.items()
+               for part, info in src.entry.parts.items()}
+    key = cache.cache_key(digests, {name: config_path(name) for name in cache.CONFIG_FILES})
+    root = paths.estimates_dir()
+    if use_cache:
+        results, warning = cache.load(root, key, credibility)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        if results is not None:
+            return results, "cache"
+    results = fit_all(panel, credibility=credibility, progress=progress)
+    try:
+        cache.save(root, key, results, credibility)
+    except OSError as exc:
+        print(f"warning: estimation cache: cannot write {root} ({exc.strerror}); results not cached",
+              file=sys.stderr)
+    return results, "computed"
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
-    from model.estimate import fit_all
     from model.progress import Stages
     from model.scenarios import ScenarioContext
 
+    if args.out:
+        _check_output_file(Path(args.out))
     stages = Stages("fit", enabled=not args.no_progress)
     stages.stage("loading the data (cache or shipped snapshot)")
-    _, panel = load_panel()
+    bundle, panel = load_panel()
     stages.stage("estimating")
-    results = fit_all(panel, credibility=not args.json or args.full, progress=stages.detail)
+    results, origin = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache,
+                                progress=stages.detail)
+    if origin == "cache":
+        stages.detail("from the estimation cache (data, settings and code unchanged)")
     stages.stage("the response model (prior, data and posterior per holder)")
     context = ScenarioContext.build(panel, results)
     labels = {k: g.label for k, g in context.holders.groups.items()}
@@ -153,9 +215,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "response_model": context.response.describe()})
         text = json.dumps(payload, indent=2)
         if args.out:
+            from model.errors import OutputError
             from model.sources.store import atomic_write_text
 
-            atomic_write_text(Path(args.out), text + "\n")
+            try:
+                atomic_write_text(Path(args.out), text + "\n")
+            except OSError as exc:
+                raise OutputError(f"cannot write {args.out} ({exc.strerror or exc})") from None
             print(f"wrote {args.out}", file=sys.stderr)
         else:
             print(text)
@@ -166,23 +232,29 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_context(estimate: bool = True):
-    """Panel, estimates (without the slower credibility checks) and fiscal model."""
-    from model.estimate import fit_all
+def _validation_context(panel):
+    """The scenario context without estimates: enough to validate scenario files."""
     from model.scenarios import ScenarioContext
 
-    _, panel = load_panel()
-    results = fit_all(panel, credibility=False) if estimate else None
-    return ScenarioContext.build(panel, results)
+    return ScenarioContext.build(panel, None)
 
 
-def with_estimates(context):
-    """The same context with the estimates and the response model (without the slower
-    credibility checks)."""
-    from model.estimate import fit_all
+def _check_output_file(path: Path) -> None:
+    """Refuse an output file that cannot be written, before the work that fills it."""
+    from model.errors import InputError, OutputError
+
+    if path.is_dir():
+        raise InputError("is a folder; give a file name for --out", path)
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def _priced_context(bundle, panel):
+    """The scenario context with estimates (cached; without the slower credibility checks)
+    and the response model: enough to price scenarios."""
     from model.scenarios import ScenarioContext
 
-    return ScenarioContext.build(context.panel, fit_all(context.panel, credibility=False))
+    return ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
 
 
 def scenario_paths(items: list[str]) -> list[Path]:
@@ -205,14 +277,14 @@ def scenario_paths(items: list[str]) -> list[Path]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from model.errors import ValidationFailed
-    from model.scenarios import validate_scenario
+    from model.scenarios import validate_scenarios
+    from model.sources.bundle import REQUIRED_SOURCES
 
     files = scenario_paths(args.files)
-    context = load_context(estimate=False)
-    problems = []
-    for file in files:
-        _, found, _ = validate_scenario(file, context)
-        problems += found
+    _, panel = load_panel(required=REQUIRED_SOURCES)  # checking files needs the holdings only
+    context = _validation_context(panel)
+    checked, problems = validate_scenarios(files, context)
+    for file, _, found, _ in checked:
         if not found:
             print(f"{file}: ok")
     if problems:
@@ -221,28 +293,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from model.errors import InputError
-    from model.scenarios import load_scenario, simulate
+    from model.errors import InputError, ValidationFailed
+    from model.scenarios import load_scenario, memory_problem, simulate
     from model.scenarios.build import one_line_scenario, scenario_from_dict
 
     one_line = [name for name, value in (("--holder", args.holder), ("--sell", args.sell), ("--buy", args.buy),
                                          ("--pause", args.pause or None)) if value is not None]
     if args.file and one_line:
         raise InputError(f"give a scenario file or {', '.join(one_line)}, not both", field="simulate")
-    if not args.file:
-        actions = [a for a, v in (("sell", args.sell), ("buy", args.buy), ("pause", args.pause or None)) if v is not None]
-        if args.holder is None or len(actions) != 1:
-            raise InputError("give a scenario file, or --holder with one of --sell BN, --buy BN or --pause "
-                             "(and --months N)", field="simulate")
-    context = load_context(estimate=False)  # a bad file or holder is refused before the fit
+    actions = [a for a, v in (("sell", args.sell), ("buy", args.buy), ("pause", args.pause or None)) if v is not None]
+    if not args.file and (args.holder is None or len(actions) != 1):
+        raise InputError("give a scenario file, or --holder with one of --sell BN, --buy BN or --pause "
+                         "(and --months N)", field="simulate")
+    bundle, panel = load_panel()
+    context = _validation_context(panel)  # a bad file or holder is refused before the fit
     if args.file:
         scenario = load_scenario(args.file, context)
+        where = args.file
     else:
         action = actions[0]
         raw = one_line_scenario(context, args.holder, action, args.months, args.sell if action == "sell" else args.buy,
                                 start=args.start, horizon=args.horizon)
         scenario = scenario_from_dict(raw, context, source="(command line)")
-    context = with_estimates(context)
+        where = "(command line)"
+    if args.draws:
+        problem = memory_problem(where, args.draws, scenario.spec.scenario.horizon_months,
+                                 context.simulation, where="--draws")
+        if problem:
+            raise ValidationFailed([problem])
+    context = _priced_context(bundle, panel)
     result = simulate(scenario, context, response=args.response, draws=args.draws)
     if args.json:
         print(result.to_json())
@@ -252,12 +331,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from model.scenarios import sweep
+    from model.errors import ValidationFailed
+    from model.scenarios import memory_problem, sweep
 
-    context = load_context(estimate=False)
-    holder = context.require_holder(args.holder, "--holder")  # before the fit
-    context = with_estimates(context)
-    result = sweep(context, holder=holder, sizes_bn=tuple(args.sizes), months=tuple(args.months),
+    bundle, panel = load_panel()
+    context = _validation_context(panel)
+    holder = context.require_holder(args.holder, "--holder")  # with a suggestion, before the fit
+    problem = memory_problem("tlrisk sweep", args.draws, 60, context.simulation, where="--draws")
+    if problem:
+        raise ValidationFailed([problem])
+    context = _priced_context(bundle, panel)
+    result = sweep(context, holder=holder, sizes_bn=tuple(float(s) for s in args.sizes), months=tuple(args.months),
                    response=args.response, draws=args.draws, progress=not args.no_progress)
     print(result.to_json() if args.json else result.table())
     return EXIT_OK
@@ -265,8 +349,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_episodes(args: argparse.Namespace) -> int:
     from model.episodes import episodes_table, run_all, to_json
+    from model.errors import ValidationFailed
 
-    results = run_all(load_context())
+    bundle, panel = load_panel()
+    context = _validation_context(panel)
+    problems = _episode_problems(context)
+    if problems:
+        raise ValidationFailed(problems)
+    results = run_all(_priced_context(bundle, panel))
     print(to_json(results) if args.json else episodes_table(results))
     return EXIT_OK
 
@@ -289,12 +379,11 @@ def event_study(bundle, panel, response, draws: int = 10_000, curated=None):
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from model.estimate import fit_all
     from model.scenarios import ScenarioContext
 
     curated = curated_events()  # a bad row stops here, before any estimation
     bundle, panel = load_panel()
-    context = ScenarioContext.build(panel, fit_all(panel, credibility=False))
+    context = ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
     study = event_study(bundle, panel, context.response, draws=args.draws, curated=curated)
     print(study.to_json() if args.json else study.table())
     return EXIT_OK
@@ -318,20 +407,32 @@ def _display_path(path: Path) -> Path:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from model.errors import InputError, ValidationFailed
-    from model.estimate import fit_all
     from model.progress import Stages
-    from model.report import ReportInputs, ScenarioSet, band, git_commit, write_report
+    from model.report import (
+        ReportInputs,
+        ScenarioSet,
+        band,
+        check_output_folder,
+        figure_workers,
+        git_commit,
+        source_date,
+        write_report,
+    )
     from model.report.content import plan_report
+    from model.report.story import check_lead_name
     from model.scenarios import (
         Scenario,
         ScenarioContext,
         scenario_files,
         simulate,
-        validate_scenario,
+        validate_scenarios,
     )
 
+    # everything a user can get wrong is checked before the pull and the fit
     stages = Stages("report", enabled=not args.no_progress)
-    out = Path(args.out) if args.out else paths.reports_dir()
+    out = check_output_folder(Path(args.out) if args.out else paths.reports_dir())
+    source_date()
+    figure_workers()
     folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
     files = [_display_path(f) for f in scenario_files(folder)]
     if not files:
@@ -348,18 +449,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     stages.stage("loading the data (cache or shipped snapshot) and building the panel")
     bundle, panel = load_panel()
     stages.stage(f"checking {len(files)} scenario file(s) in {_display_path(folder)}")
-    context = ScenarioContext.build(panel, None)
-    checked = [(file, *validate_scenario(file, context)) for file in files]  # every problem, all files
-    problems = [p for _, _, found, _ in checked for p in found]
+    context = _validation_context(panel)
+    checked, problems = validate_scenarios(files, context)  # every problem, all files
+    problems += _episode_problems(context)
     if problems:
         raise ValidationFailed(problems)
-    sweep_holder = context.require_holder(args.sweep_holder, "--sweep-holder") if args.sweep_holder else None
-    if args.headline:  # checked before the fit
-        from model.report.story import check_lead_name
-
+    if args.headline:
         check_lead_name(args.headline, [spec.scenario.name for _, spec, _, _ in checked])
+    sweep_holder = context.require_holder(args.sweep_holder, "--sweep-holder") if args.sweep_holder else None
     stages.stage("estimating")
-    results = fit_all(panel, progress=stages.detail)
+    results, origin = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache, progress=stages.detail)
+    if origin == "cache":
+        stages.detail("from the estimation cache (data, settings and code unchanged)")
     context = ScenarioContext.build(panel, results)
     stages.stage(f"pricing {len(checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = []
@@ -387,11 +488,19 @@ def cmd_report(args: argparse.Namespace) -> int:
                                         holder_labels=labels, scenarios=priced, explorer=explorer, lead=lead,
                                         lead_reason=reason, sweep_holder=holder, episodes=episodes, events=events,
                                         commit=git_commit(paths.project_root()),
-                                        scenarios_dir=str(_display_path(folder))), out, progress=stages.stage)
+                                        scenarios_dir=str(_display_path(folder))), out,
+                           notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage)
     stages.done(f"done: {_display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
         print(f"wrote {written[label]}")
     return EXIT_OK
+
+
+def _episode_problems(context) -> list[str]:
+    """``episodes.toml`` against the data (holders, windows), before anything is priced."""
+    from model.episodes import episode_problems
+
+    return episode_problems(context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,11 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_data_snapshot)
 
     p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
-    p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.add_argument("--json", action="store_true",
                    help="print models, the specification grid and the posterior per holder as JSON")
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
     p.add_argument("--out", help="with --json: write to this file instead of stdout")
+    p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
+    p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=cmd_fit)
 
     p = sub.add_parser("validate", help="check scenario files without running them (exit 2 if invalid)")
@@ -465,8 +575,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
     p.add_argument("--holder", default="japan", help="a holder group or country (default japan)")
-    p.add_argument("--sizes", type=float, nargs="+", default=[100, 250, 500, 750, 1000], help="$bn")
-    p.add_argument("--months", type=_positive_int, nargs="+", default=[1, 6, 12, 24, 36])
+    p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 250, 500, 750, 1000],
+                   help="sale sizes, whole $bn")
+    p.add_argument("--months", type=_whole_number(1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
+                   help=f"sale lengths, months (at most the sweep's {SWEEP_HORIZON_MONTHS}-month horizon)")
     p.add_argument("--response", choices=["posterior", "data", "literature"], default="posterior")
     p.add_argument("--draws", type=_positive_int, default=2000)
     p.add_argument("--json", action="store_true")
@@ -482,6 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep-holder", metavar="HOLDER", help="the holder of the sensitivity heatmaps and the "
                    "explorer's first holder; default: the lead scenario's largest seller")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
+    p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")
@@ -495,30 +608,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_events)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
-    p.add_argument("--shift-bp", type=float, required=True)
+    p.add_argument("--shift-bp", type=_finite_number, required=True, help="bp, between -10000 and 10000")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_fiscal)
     return parser
 
 
+def _whole_number(low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {low}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {high}")
+        return value
+
+    return parse
+
+
+_positive_int = _whole_number(1)
+
+
 def _positive_number(text: str) -> float:
+    """An argparse type: a positive amount of $bn."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not (value > 0 and value < 1e6):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive number of $bn")
+    if not (math.isfinite(value) and 0 < value < 1e6):
+        raise argparse.ArgumentTypeError(f"{text} must be a positive number of $bn (below 1,000,000)")
     return value
+SWEEP_HORIZON_MONTHS = 60  # the horizon of every sweep scenario (model.scenarios.pricing.sweep)
 
 
-def _positive_int(text: str) -> int:
+def _finite_number(text: str) -> float:
+    """An argparse type: a number of basis points (``nan``, ``inf`` and absurd sizes are refused)."""
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value) or abs(value) > 10_000:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number between -10000 and 10000")
     return value
+
+
+@contextlib.contextmanager
+def _library_warnings(verbose: bool):
+    """Libraries' own warnings and log records (pandas-datareader's deprecations, numpy's
+    RuntimeWarning, a missing glyph, urllib3's retries) are for developers: shown with
+    ``--verbose``, otherwise kept off the terminal, where every line is the tool's own."""
+    if verbose:
+        yield
+        return
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # stops logging's last-resort printer
+    root.addHandler(quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeHandler(quiet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -529,7 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
-        return args.handler(args)
+        with _library_warnings(args.verbose):
+            return args.handler(args)
     except TLRiskError as exc:
         if args.verbose:
             traceback.print_exc()
@@ -540,10 +696,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError:
+        print("error: out of memory (try fewer draws, or close other programs)", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as exc:  # a bug: one line, traceback on request
         if args.verbose:
             traceback.print_exc()
-        print(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)",
+        text = " ".join(str(exc).split())[:300]
+        print(f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)",
               file=sys.stderr)
         return EXIT_FAILURE
 

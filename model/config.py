@@ -11,14 +11,17 @@ folder holding edited copies of any of these files to use them instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import json
+import math
 import os
 import re
 import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
@@ -26,14 +29,64 @@ from model.errors import InputError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
+_GROUP_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 _FOOTNOTE = re.compile(r"\s+\d{1,2}/\s*$")
 _SPACES = re.compile(r"\s+")
 
 
 class StrictModel(BaseModel):
-    """Base for config models: unknown keys are errors, values are not coerced silently."""
+    """Base for every config and scenario model: unknown keys are errors, values are never
+    coerced (``"60"`` is not a number, ``true`` is not a share, ``5e7`` is not a whole number)
+    and numbers must be finite (``nan`` and ``inf`` are refused), in every field of every
+    model that derives from it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+def _packaged_config_dir() -> Path:
+    return Path(str(resources.files("model") / "config"))
+
+
+class FieldProblems(ValueError):
+    """Problems found by a model-level check, each with the location of the field it concerns.
+
+    Raise it from a ``model_validator`` so that each problem is reported at its own dotted path
+    (``holders[2].months``) rather than at the model's.
+
+    Parameters
+    ----------
+    problems : list of (tuple, str)
+        Location relative to the model (``("holders", 1, "months")``, 0-based) and the reason.
+    """
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(reason for _, reason in problems))
+
+
+def config_dir_override() -> Path | None:
+    """The folder named by ``TLRISK_CONFIG_DIR``, checked; None when the variable is unset.
+
+    Raises
+    ------
+    InputError
+        When the folder does not exist, or holds a ``.toml`` file that is not one of the
+        tool's configuration files (a misspelt name would otherwise be ignored silently).
+    """
+    override = os.environ.get("TLRISK_CONFIG_DIR")
+    if not override:
+        return None
+    folder = Path(override)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise InputError(f"environment variable TLRISK_CONFIG_DIR='{override}' {what}")
+    known = sorted(p.name for p in _packaged_config_dir().glob("*.toml"))
+    for path in sorted(folder.glob("*.toml")):
+        if path.name not in known:
+            close = difflib.get_close_matches(path.name, known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (the files are {', '.join(known)})"
+            raise InputError(f"not a configuration file of this tool{hint}", path)
+    return folder
 
 
 def config_path(name: str) -> Path:
@@ -48,11 +101,16 @@ def config_path(name: str) -> Path:
     -------
     Path
         The user's copy if ``TLRISK_CONFIG_DIR`` holds one, else the packaged file.
+
+    Raises
+    ------
+    InputError
+        When ``TLRISK_CONFIG_DIR`` is set but unusable (see :func:`config_dir_override`).
     """
-    override = os.environ.get("TLRISK_CONFIG_DIR")
-    if override and (Path(override) / name).is_file():
-        return Path(override) / name
-    return Path(str(resources.files("model") / "config" / name))
+    override = config_dir_override()
+    if override is not None and (override / name).is_file():
+        return override / name
+    return _packaged_config_dir() / name
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -114,6 +172,41 @@ def dotted_path(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def describe_value(value: Any) -> str:
+    """A TOML value as a user would recognise it in an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    if isinstance(value, float):
+        return f"the number {value:g}" if math.isfinite(value) else str(value)
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+# pydantic error types that mean "a value of the wrong kind": the message names what was given
+_TYPE_ERRORS = {"int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type",
+                "model_type", "model_attributes_type", "literal_error", "finite_number", "int_from_float",
+                "tuple_type"}
+_MONTH_PATTERN = re.compile(r"\\d\{4\}-")
+
+
+def _reason(err: dict[str, Any]) -> str:
+    reason = err["msg"]
+    if reason.startswith("Value error, "):
+        return reason[len("Value error, ") :]
+    if err["type"] == "string_pattern_mismatch" and _MONTH_PATTERN.search(str(err.get("ctx", {}).get("pattern", ""))):
+        return f"should be a month written YYYY-MM (got '{err.get('input')}')"
+    if err["type"] in _TYPE_ERRORS and "input" in err:
+        return f"{reason} (got {describe_value(err['input'])})"
+    return reason
+
+
 def format_validation_error(
     exc: ValidationError, path: str | Path, model: type[BaseModel]
 ) -> list[str]:
@@ -122,21 +215,47 @@ def format_validation_error(
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
         dotted = dotted_path(loc)
-        if err["type"] == "extra_forbidden":
+        located = err.get("ctx", {}).get("error")
+        if isinstance(located, FieldProblems):
+            lines = [f"{path}: {dotted_path(loc + where)} — {reason}" for where, reason in located.problems]
+        elif err["type"] == "extra_forbidden":
             key = str(loc[-1])
             choices = _known_fields(model, loc)
             close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            reason = f"unknown key{hint}"
+            lines = [f"{path}: {dotted} — unknown key{hint}"]
         else:
-            reason = err["msg"]
-            if reason.startswith("Value error, "):
-                reason = reason[len("Value error, ") :]
-        problems.append(f"{path}: {dotted} — {reason}")
+            lines = [f"{path}: {dotted} — {_reason(err)}"]
+        problems += [line for line in lines if line not in problems]
     return problems
 
 
-def load_model(path: str | Path, model: type[M], data: dict[str, Any] | None = None) -> M:
+def _toml_value(value: Any) -> str:
+    """TOML dates and times, for the JSON text validated below (a string field then checks them)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"unexpected {type(value).__name__} in TOML data")
+
+
+def validate_data(model: type[M], data: Any, context: dict[str, Any] | None = None) -> M:
+    """Validate parsed TOML into ``model`` exactly as the file says it.
+
+    The data go through pydantic's JSON mode, where TOML's arrays are accepted wherever a list
+    or a tuple is expected but nothing else is converted: strict types and finite numbers come
+    from :class:`StrictModel`.
+
+    Raises
+    ------
+    pydantic.ValidationError
+    """
+    text = json.dumps(data, default=_toml_value, allow_nan=True)
+    return model.model_validate_json(text, context=context)
+
+
+def load_model(
+    path: str | Path, model: type[M], data: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+) -> M:
     """Read a TOML file and validate it into ``model``.
 
     Parameters
@@ -147,6 +266,8 @@ def load_model(path: str | Path, model: type[M], data: dict[str, Any] | None = N
         A pydantic model class.
     data : dict, optional
         Already parsed TOML content (the file is then used only in messages).
+    context : dict, optional
+        Passed to the model's validators (facts from other files, e.g. the holder groups).
 
     Returns
     -------
@@ -160,7 +281,7 @@ def load_model(path: str | Path, model: type[M], data: dict[str, Any] | None = N
     if data is None:
         data = read_toml(path)
     try:
-        return model.model_validate(data)
+        return validate_data(model, data, context)
     except ValidationError as exc:
         raise ValidationFailed(format_validation_error(exc, path, model)) from None
 
@@ -174,7 +295,7 @@ class HolderGroup(StrictModel):
     """A named set of holders: summed members (with an optional published aggregate) or a
     derived group (other groups added and subtracted)."""
 
-    label: str
+    label: str = Field(min_length=1)
     members: list[str] = Field(default_factory=list)
     aggregate: str | None = None
     plus: list[str] = Field(default_factory=list)
@@ -207,20 +328,88 @@ class HolderConfig(StrictModel):
 
     aliases: dict[str, list[str]]
     memo: dict[str, str]
-    kinds: dict[str, list[str]]
+    kinds: dict[Literal["aggregate", "memo"], list[str]]
     groups: dict[str, HolderGroup]
     definitions: dict[str, Definition] = Field(default_factory=dict)
     _alias: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _groups_resolve(self) -> HolderConfig:
+        problems = []
         for key, group in self.groups.items():
-            for ref in (*group.plus, *group.minus):
-                if ref not in self.groups:
-                    close = difflib.get_close_matches(ref, list(self.groups), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    raise ValueError(f"group '{key}' refers to unknown group '{ref}'{hint}")
+            if not _GROUP_KEY.match(key):
+                problems.append((("groups", key), "a group key is lower case letters, digits and '_' "
+                                                  "(it names the panel's columns)"))
+            for field in ("plus", "minus"):
+                for ref in getattr(group, field):
+                    if ref not in self.groups:
+                        close = difflib.get_close_matches(ref, list(self.groups), n=1)
+                        hint = f" (did you mean '{close[0]}'?)" if close else ""
+                        problems.append((("groups", key, field), f"unknown group '{ref}'{hint}"))
+        if problems:
+            raise FieldProblems(problems)
+        cycle = self._cycle()
+        if cycle:
+            raise FieldProblems([(("groups", cycle[0]), "derived groups refer to each other in a circle: "
+                                                        + " -> ".join(cycle))])
         return self
+
+    def _cycle(self) -> list[str] | None:
+        """A circle of derived groups (``a -> b -> a``), if there is one."""
+        def visit(key: str, trail: list[str]) -> list[str] | None:
+            if key in trail:
+                return trail[trail.index(key):] + [key]
+            group = self.groups[key]
+            for ref in (*group.plus, *group.minus):
+                found = visit(ref, [*trail, key])
+                if found:
+                    return found
+            return None
+
+        for key in self.groups:
+            found = visit(key, [])
+            if found:
+                return found
+        return None
+
+    def problems_against(self, names: set[str], path: str | Path) -> list[str]:
+        """Member groups none of whose holders appears in the data (a misspelt member leaves a
+        group without a single number): one ``file: groups.KEY.members — reason`` line each.
+
+        Parameters
+        ----------
+        names : set of str
+            Every holder name in the loaded tables.
+        path : str or Path
+            The holders file, for the messages.
+        """
+        problems = []
+        for key, group in self.groups.items():
+            if not group.members:
+                continue
+            listed = [*group.members, *([group.aggregate] if group.aggregate else [])]
+            if any(self.canonical(m) in names for m in listed):
+                continue
+            close = difflib.get_close_matches(group.members[0], sorted(names), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            shown = ", ".join(f"'{m}'" for m in listed[:3]) + (", ..." if len(listed) > 3 else "")
+            problems.append(f"{path}: groups.{key}.members — none of {shown} appears in the data{hint}")
+        return problems
+
+    def warnings_against(self, names: set[str], path: str | Path) -> list[str]:
+        """Members absent from the data whose spelling is very close to a holder that is there
+        (``'Luxembuorg'``): probably misspelt, silently missing from the group's sums. Members
+        merely absent (the Treasury lists Gabon among the oil exporters) are not reported."""
+        out = []
+        for key, group in self.groups.items():
+            for member in group.members:
+                if self.canonical(member) in names:
+                    continue
+                close = difflib.get_close_matches(member, sorted(names), n=1, cutoff=0.85)
+                if close:
+                    out.append(f"{path}: groups.{key}.members — '{member}' is not in the data "
+                               f"(did you mean '{close[0]}'?); the group is summed without it")
+        return out
 
     def _alias_map(self) -> dict[str, str]:
         mapping: dict[str, str] = {}

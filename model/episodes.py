@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.config import StrictModel, config_path, load_model
+from model.config import FieldProblems, StrictModel, config_path, load_model
 from model.errors import InputError
 from model.labels import holder_label
 from model.numbers import number
@@ -31,11 +31,12 @@ from model.scenarios import (
 from model.schema import clean, versioned
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MAX_WINDOW_MONTHS = 120  # an episode is priced as a scenario: at most its longest horizon
 
 
 class Episode(StrictModel):
-    key: str
-    title: str
+    key: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
+    title: str = Field(min_length=1)
     start: str = Field(pattern=MONTH)
     end: str = Field(pattern=MONTH)
     holders: list[str] = Field(min_length=1)
@@ -46,6 +47,9 @@ class Episode(StrictModel):
     def _window(self) -> Episode:
         if self.end < self.start:
             raise ValueError("end is before start")
+        if len(self.months) > MAX_WINDOW_MONTHS:
+            raise FieldProblems([(("end",), f"a window of {len(self.months)} months is longer than "
+                                            f"{MAX_WINDOW_MONTHS} months")])
         return self
 
     @property
@@ -55,6 +59,47 @@ class Episode(StrictModel):
 
 class EpisodesFile(StrictModel):
     episode: list[Episode]
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> EpisodesFile:
+        seen: dict[str, int] = {}
+        problems = []
+        for i, ep in enumerate(self.episode):
+            if ep.key in seen:
+                problems.append((("episode", i, "key"), f"'{ep.key}' is also the key of episode[{seen[ep.key] + 1}]"))
+            seen.setdefault(ep.key, i)
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+
+def episode_problems(context: ScenarioContext, config: EpisodesFile | None = None) -> list[str]:
+    """``episodes.toml`` against the data: every holder known, every window inside the data.
+
+    Returns one ``file: episode[i].field — reason`` line per problem (empty when all is well).
+    """
+    import difflib
+
+    config = config or episodes_config()
+    path = config_path("episodes.toml")
+    frame = context.panel.frame
+    first = frame["total_foreign_holdings_bn"].first_valid_index() + pd.offsets.MonthBegin(1)
+    last = context.last_data_month
+    problems = []
+    for i, ep in enumerate(config.episode, start=1):
+        for j, name in enumerate(ep.holders, start=1):
+            if context.resolve(name) is None:
+                names = context.holder_names()
+                same = [n for n in names if n.casefold() == name.casefold()]
+                close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{path}: episode[{i}].holders[{j}] — unknown holder '{name}'{hint}")
+        if ep.months[0] < first:
+            problems.append(f"{path}: episode[{i}].start — {ep.start} is before the data allow "
+                            f"(the first change in holdings is {first:%Y-%m})")
+        if ep.months[-1] > last:
+            problems.append(f"{path}: episode[{i}].end — {ep.end} is after the data end ({last:%Y-%m})")
+    return problems
 
 
 @cache

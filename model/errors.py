@@ -79,6 +79,16 @@ class SourceError(TLRiskError):
 
 
 class DataUnavailable(TLRiskError):
-    """Neither a live pull, the cache nor the shipped snapshot has the data asked for."""
+    """Neither a live pull, the cache nor the shipped snapshot has the data asked for.
+
+    ``warnings`` says why copies that exist were passed over (a failed checksum, say).
+    """
+
+    exit_code = EXIT_FAILURE
+    warnings: list[str] = []
+
+
+class OutputError(TLRiskError):
+    """An output folder that cannot be written (permissions, a read-only disk)."""
 
     exit_code = EXIT_FAILURE

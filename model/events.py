@@ -100,7 +100,7 @@ def _read_rows(path: Path, model: type[StrictModel]) -> list:
         if None in row or any(v is None for v in row.values()):
             raise InputError(f"expected {len(expected)} fields", path, line)
         try:
-            rows.append(model.model_validate({k: v.strip() for k, v in row.items()}))
+            rows.append(model.model_validate_strings({k: v.strip() for k, v in row.items()}))
         except ValidationError as exc:
             err = exc.errors()[0]
             raise InputError(err["msg"].removeprefix("Value error, "), path, line,

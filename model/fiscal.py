@@ -38,23 +38,27 @@ class Bucket(StrictModel):
 
 
 class CBOCheck(StrictModel):
-    shift_bp: float
-    ten_year_cost_bn: float
-    tenth_year_cost_bn: float
-    tolerance: float
-    source: str
+    shift_bp: float = Field(gt=0, le=1000)
+    ten_year_cost_bn: float = Field(gt=0)
+    tenth_year_cost_bn: float = Field(gt=0)
+    tolerance: float = Field(gt=0, le=1)
+    source: str = Field(min_length=1)
 
 
 class FiscalConfig(StrictModel):
-    """Validated ``fiscal.toml``."""
+    """Validated ``fiscal.toml``.
 
-    start: str = Field(pattern=r"^\d{4}-\d{2}$")
-    debt_public_bn: float = Field(gt=0)
+    Every number has a domain (sign and range) and must be finite (:class:`StrictModel`), so
+    an edited file cannot turn the interest cost into null or flip its sign.
+    """
+
+    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    debt_public_bn: float = Field(gt=0, le=1e6)
     average_rate_pct: float = Field(ge=0, le=20)
     compound: bool
-    deficit_first_year_bn: float
+    deficit_first_year_bn: float = Field(ge=-1e5, le=1e5)  # $bn a year; negative = a surplus
     deficit_growth_pct: float = Field(ge=-50, le=50)
-    bucket: list[Bucket]
+    bucket: list[Bucket] = Field(min_length=1)
     cbo_check: CBOCheck
 
     @model_validator(mode="after")

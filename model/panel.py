@@ -24,14 +24,23 @@ Column families (``{g}`` is a holder group key from ``holders.toml``):
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
-from model.config import HolderConfig, StrictModel, config_path, holder_config, load_model
+from model.config import (
+    FieldProblems,
+    HolderConfig,
+    StrictModel,
+    config_path,
+    holder_config,
+    load_model,
+)
 from model.sources.bundle import DataBundle
 from model.sources.splice import FLOW_SPLICE_MONTH, splice_flows, splice_holdings
 
@@ -40,12 +49,43 @@ from model.sources.splice import FLOW_SPLICE_MONTH, splice_flows, splice_holding
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_DURATION_YEARS = 30.0  # the longest Treasury bond: no portfolio of them is longer
+
+
 class ValuationConfig(StrictModel):
     """``valuation.toml``: market-value era start, yield used, modified durations (years)."""
 
-    start: str = Field(pattern=r"^\d{4}-\d{2}$")
+    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     yield_column: str
     duration_years: dict[str, float]
+
+    @field_validator("yield_column")
+    @classmethod
+    def _panel_yield(cls, value: str) -> str:
+        allowed = [f"y{m}{timing}" for m in YIELD_SERIES for timing in ("_eom", "")]
+        if value not in allowed:
+            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (use one of {', '.join(allowed)})"
+            raise ValueError(f"'{value}' is not a yield in the panel{hint}")
+        return value
+
+    @field_validator("duration_years")
+    @classmethod
+    def _durations(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        groups = (info.context or {}).get("groups")
+        problems = []
+        if "default" not in value:
+            problems.append((("default",), "missing: the duration of holders without their own"))
+        for key, years in value.items():
+            if not 0 < years <= MAX_DURATION_YEARS:
+                problems.append(((key,), f"{years:g} years is not a duration (above 0, at most {MAX_DURATION_YEARS:g})"))
+            if groups is not None and key != "default" and key not in groups:
+                close = difflib.get_close_matches(key, list(groups), n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(((key,), f"unknown holder group{hint}; durations are set per group in holders.toml"))
+        if problems:
+            raise FieldProblems(problems)
+        return value
 
     def duration(self, group: str) -> float:
         """Modified duration (years) for a holder group; the default where none is set."""
@@ -58,11 +98,20 @@ class PanelConfig(StrictModel):
     breaks: dict[str, str]
     max_carry_months: int = Field(ge=0, le=12)
 
+    @field_validator("breaks")
+    @classmethod
+    def _months(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [((k,), "not a month written YYYY-MM") for k in value if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", k)]
+        if bad:
+            raise FieldProblems(bad)
+        return value
+
 
 @cache
 def valuation_config() -> ValuationConfig:
-    """The validated ``valuation.toml``."""
-    return load_model(config_path("valuation.toml"), ValuationConfig)
+    """The validated ``valuation.toml`` (its duration keys checked against ``holders.toml``)."""
+    return load_model(config_path("valuation.toml"), ValuationConfig,
+                      context={"groups": holder_config().groups})
 
 
 @cache

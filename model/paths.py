@@ -24,6 +24,11 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TLRISK_CACHE_DIR") or data_dir() / "cache")
 
 
+def estimates_dir() -> Path:
+    """Cached estimation results: ``TLRISK_ESTIMATES_DIR`` or ``<cache>/estimates``."""
+    return Path(os.environ.get("TLRISK_ESTIMATES_DIR") or cache_dir() / "estimates")
+
+
 def snapshot_dir() -> Path:
     """The shipped processed snapshot: ``data/snapshot``."""
     return data_dir() / "snapshot"

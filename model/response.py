@@ -51,8 +51,15 @@ Z90 = 1.6448536269514722
 
 
 def _factor(cov: np.ndarray) -> np.ndarray:
-    """``L`` with ``L L' = cov`` for a symmetric positive semi-definite matrix."""
+    """``L`` with ``L L' = cov`` for a symmetric positive semi-definite matrix.
+
+    Eigenvectors are defined up to sign; each is turned so that its largest element is
+    positive, so the same covariance always gives the same factor (and the same draws).
+    """
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+    if vecs.size:
+        rows = np.abs(vecs).argmax(axis=0)
+        vecs = vecs * np.where(vecs[rows, np.arange(vecs.shape[1])] < 0, -1.0, 1.0)
     return vecs * np.sqrt(np.clip(vals, 0.0, None))
 
 
@@ -174,18 +181,9 @@ class SpecModel:
 
 
 @dataclass
-class Draws:
-    """Drawn response kernels: per specification chunk, lag coefficients per (response,
-    holder) and the persistence share."""
-
-    source: str
-    chunks: list[tuple[SpecModel, np.ndarray, np.ndarray]]  # (spec, coefs (n, R, H, L+1), pi (n,))
-    holders: list[str]  # holders in coefs' H axis (own and pooled ones requested)
-
-
-@dataclass
 class PathDraws:
-    """Yield paths implied by drawn responses for one set of flows."""
+    """Yield paths implied by drawn responses for one set of flows (all draws kept; for tests,
+    notebooks and small draw counts; :meth:`ResponseModel.price` summarises instead)."""
 
     source: str
     responses: list[str]
@@ -193,6 +191,53 @@ class PathDraws:
     persistent: np.ndarray  # (n, R): the level that lasts once transients have decayed, bp
     cumulative: np.ndarray  # (n, R): the short-run cumulative response (before persistence), bp
     spec_index: np.ndarray  # (n,): which specification each draw used
+
+
+@dataclass
+class PriceRequest:
+    """What a scenario asks of the response model.
+
+    Attributes
+    ----------
+    flows_bn : dict
+        Holder key -> priced deviation flows, $bn a month over the horizon (purchases positive).
+    horizon : int
+        Months of the paths whose bands are wanted.
+    linear : dict
+        Name -> ``{response: (months, k) weights}``: per draw, ``sum_r path_r[:months] @ W_r``
+        (interest cost, a loss at a month, ...), computed without storing paths.
+    announcement_share : float
+        Share of the planned total priced at once.
+    zero : tuple of str
+        Responses held at zero (bills anchored to the policy rate).
+    """
+
+    flows_bn: dict[str, np.ndarray]
+    horizon: int
+    linear: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    announcement_share: float = 0.0
+    zero: tuple[str, ...] = ()
+
+
+@dataclass
+class PricedDraws:
+    """Summaries of the drawn paths: bands per month and the per-draw quantities that need
+    their joint distribution."""
+
+    source: str
+    responses: list[str]
+    quantiles: dict[str, np.ndarray]  # response -> (3, horizon): 5th, 50th and 95th percentiles
+    persistent: np.ndarray  # (n, R)
+    cumulative: np.ndarray  # (n, R)
+    linear: dict[str, np.ndarray]  # name -> (n, k)
+    spec_index: np.ndarray
+    slots: int  # (response, block of months) computed one at a time from the kept coefficients
+
+
+def _convolve(u: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``out[t, k] = sum_{s <= t} u[s] kernel[t - s, k]`` for each column of ``kernel``."""
+    months = len(kernel)
+    return np.column_stack([np.convolve(u, kernel[:, k])[:months] for k in range(kernel.shape[1])])
 
 
 @dataclass
@@ -211,6 +256,7 @@ class ResponseModel:
     prior: Prior
     persistence_mean: float
     persistence_sd: float
+    persistence_evidence: list[dict]
     half_life_months: float
     envelope: dict
     weights_rule: str
@@ -219,7 +265,8 @@ class ResponseModel:
 
     # -- construction --------------------------------------------------------------------
     @classmethod
-    def build(cls, grid: GridResult, envelope: dict, literature: LiteratureConfig, pool: list[str]) -> ResponseModel:
+    def build(cls, grid: GridResult, envelope: dict, literature: LiteratureConfig, pool: list[str],
+              persistence_evidence: list[dict] | None = None) -> ResponseModel:
         """Prepare the per-specification data and posterior moments.
 
         Parameters
@@ -233,6 +280,9 @@ class ResponseModel:
         pool : list of str
             Estimated holder groups whose effects share the common mean (the others keep an
             independent prior of the same width).
+        persistence_evidence : list of dict, optional
+            The tool's own evidence on persistence (local projections, see
+            :func:`persistence_evidence`), reported beside the share drawn.
         """
         first = grid.systems[0]
         responses = list(first.responses)
@@ -255,6 +305,7 @@ class ResponseModel:
                  for s, w in zip(grid.systems, grid.weights, strict=True)]
         return cls(responses=responses, holders=holders, pool=[h for h in holders if h in pool], specs=specs, prior=prior,
                    persistence_mean=envelope["persistence_mean"], persistence_sd=literature.persistence.sd,
+                   persistence_evidence=list(persistence_evidence or []),
                    half_life_months=envelope["half_life_months"], envelope=envelope,
                    weights_rule=grid.weights_rule, baseline=grid.baseline)
 
@@ -329,43 +380,45 @@ class ResponseModel:
         return pd.DataFrame(rows)
 
     # -- drawing -------------------------------------------------------------------------
-    def draw(self, source: str, n: int, seed: int, holders: list[str]) -> Draws:
-        """Draw lag-coefficient kernels for ``holders`` (own or pooled groups).
+    def _counts(self, n: int, seed: int) -> np.ndarray:
+        """Draws per specification, by weight (the same for every pass over the draws)."""
+        return np.random.default_rng(seed).multinomial(n, self.weights)
 
-        Draws are allocated to specifications by their weights; within a specification every
-        response and holder is drawn jointly.
+    def _chunks(self, source: str, counts: np.ndarray, seed: int, holders: list[str], chunk: int):
+        """Yield ``(spec index, coefs (n, R, H, L+1), pi (n,))`` chunk by chunk.
+
+        Each specification has its own random stream (``seed``, index), so a later pass over the
+        draws regenerates exactly the same numbers. Within a specification every response and
+        holder is drawn jointly; groups without an estimate of their own get the pooled effect
+        plus a holder's own deviation.
         """
         if source not in ("posterior", "data"):
             raise ValueError(f"unknown response source '{source}'")
-        rng = np.random.default_rng(seed)
-        counts = rng.multinomial(n, self.weights)
         a, b = beta_parameters(self.persistence_mean, self.persistence_sd)
         R, G = len(self.responses), len(self.holders)
         Bfac = _factor(self.prior.between_cov(self.responses))
-        chunks = []
-        for spec, count in zip(self.specs, counts, strict=True):
-            if count == 0:
-                continue
+        for i, (spec, count) in enumerate(zip(self.specs, counts, strict=True)):
+            rng = np.random.default_rng([seed, i])
             L1 = spec.lags + 1
-            if source == "posterior":
-                theta = spec.z_post + rng.standard_normal((count, len(spec.z_post))) @ spec.z_factor.T
-                beta = (spec.beta_hat + (theta - spec.theta_hat) @ spec.gain.T
-                        + rng.standard_normal((count, spec.cond_factor.shape[1])) @ spec.cond_factor.T)
-                mu = theta @ spec.pool_post.T
-            else:
-                beta = spec.beta_hat + rng.standard_normal((count, spec.beta_factor.shape[1])) @ spec.beta_factor.T
-                theta = beta.reshape(count, R, G, L1).sum(axis=3).reshape(count, R * G)
-                mu = theta @ spec.pool_data.T
-            own = beta.reshape(count, R, G, L1)
-            coefs = np.zeros((count, R, len(holders), L1))
-            for h, key in enumerate(holders):
-                if self.is_own(key):
-                    coefs[:, :, h, :] = own[:, :, self.holders.index(key), :]
-                else:  # pooled: the pooled groups' average plus a holder's own deviation, all at once
-                    coefs[:, :, h, 0] = mu + rng.standard_normal((count, R)) @ Bfac.T
-            pi = rng.beta(a, b, size=count)
-            chunks.append((spec, coefs, pi))
-        return Draws(source=source, chunks=chunks, holders=list(holders))
+            for lo in range(0, int(count), chunk):
+                m = min(chunk, int(count) - lo)
+                if source == "posterior":
+                    theta = spec.z_post + rng.standard_normal((m, len(spec.z_post))) @ spec.z_factor.T
+                    beta = (spec.beta_hat + (theta - spec.theta_hat) @ spec.gain.T
+                            + rng.standard_normal((m, spec.cond_factor.shape[1])) @ spec.cond_factor.T)
+                    mu = theta @ spec.pool_post.T
+                else:
+                    beta = spec.beta_hat + rng.standard_normal((m, spec.beta_factor.shape[1])) @ spec.beta_factor.T
+                    theta = beta.reshape(m, R, G, L1).sum(axis=3).reshape(m, R * G)
+                    mu = theta @ spec.pool_data.T
+                own = beta.reshape(m, R, G, L1)
+                coefs = np.zeros((m, R, len(holders), L1))
+                for h, key in enumerate(holders):
+                    if self.is_own(key):
+                        coefs[:, :, h, :] = own[:, :, self.holders.index(key), :]
+                    else:  # pooled: the pooled groups' average plus a holder's own deviation
+                        coefs[:, :, h, 0] = mu + rng.standard_normal((m, R)) @ Bfac.T
+                yield i, coefs, rng.beta(a, b, size=m)
 
     def kernel_design(self, flows_100bn: np.ndarray, lags: int, months: int, announcement_share: float
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -386,57 +439,116 @@ class ResponseModel:
         d2 = np.where(h[:, None] <= lags, 0.0, (1 - decay ** tail)[:, None] * np.ones((1, L1)))
         u = np.zeros(months)
         u[: min(len(flows_100bn), months)] = flows_100bn[:months]
-        # convolution: G[t, k] = sum_s u[s] d[t - s, k]
-        lower = np.tril(np.ones((months, months)))
-        idx = (h[:, None] - h[None, :]).clip(0)
-        G1 = ((lower * u[None, :])[:, :, None] * d1[idx]).sum(axis=1) * (1 - announcement_share)
-        G2 = ((lower * u[None, :])[:, :, None] * d2[idx]).sum(axis=1) * (1 - announcement_share)
-        G2 += announcement_share * u.sum() * np.ones((months, L1))
+        G1 = _convolve(u, d1) * (1 - announcement_share)
+        G2 = _convolve(u, d2) * (1 - announcement_share) + announcement_share * u.sum()
         return G1, G2
 
-    def draw_paths(self, flows_bn: dict[str, np.ndarray], months: int, source: str, n: int, seed: int,
-                   announcement_share: float = 0.0) -> PathDraws:
-        """Yield paths for purchase deviations by holder ($bn a month; negative = sales).
+    def _designs(self, holders: list[str], flows_bn: dict[str, np.ndarray], months: int, share: float
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per specification, the stacked kernel designs of every holder."""
+        out = []
+        for spec in self.specs:
+            parts = [self.kernel_design(flows_bn[g] / 100.0, spec.lags, months, share) for g in holders]
+            out.append((np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)))
+        return out
 
-        Parameters
-        ----------
-        flows_bn : dict
-            Holder group key -> deviation path (purchases positive).
-        months : int
-            Length of the paths (flows end with their arrays; the response goes on).
-        source : {"posterior", "data"}
-        n, seed : int
-            Draws and seed (same seed, same numbers).
-        announcement_share : float
-            Share of the planned total priced at once.
+    def draw_paths(self, flows_bn: dict[str, np.ndarray], months: int, source: str, n: int, seed: int,
+                   announcement_share: float = 0.0, chunk: int = 20_000) -> PathDraws:
+        """Every drawn path for purchase deviations by holder ($bn a month; negative = sales).
+
+        The same draws as :meth:`price` (same seed, same chunk size), kept whole: meant for
+        small ``n`` (tests, notebooks).
         """
         holders = list(flows_bn)
         R = len(self.responses)
+        paths = {r: np.zeros((n, months)) for r in self.responses}
+        persistent, cumulative = np.zeros((n, R)), np.zeros((n, R))
+        spec_index = np.zeros(n, dtype=int)
         if not holders:
-            zero = np.zeros((n, R))
-            return PathDraws(source, list(self.responses), {r: np.zeros((n, months)) for r in self.responses},
-                             zero, zero.copy(), np.zeros(n, dtype=int))
-        draws = self.draw(source, n, seed, holders)
-        paths = {r: np.empty((n, months)) for r in self.responses}
-        persistent = np.empty((n, R))
-        cumulative = np.empty((n, R))
-        spec_index = np.empty(n, dtype=int)
+            return PathDraws(source, list(self.responses), paths, persistent, cumulative, spec_index)
+        designs = self._designs(holders, flows_bn, months, announcement_share)
         totals = np.array([flows_bn[g].sum() / 100.0 for g in holders])
         row = 0
-        for spec, coefs, pi in draws.chunks:
-            count = len(pi)
-            designs = [self.kernel_design(flows_bn[g] / 100.0, spec.lags, months, announcement_share) for g in holders]
-            G1 = np.concatenate([d[0] for d in designs], axis=1)  # (months, H (L+1))
-            G2 = np.concatenate([d[1] for d in designs], axis=1)
+        for i, coefs, pi in self._chunks(source, self._counts(n, seed), seed, holders, chunk):
+            m = len(pi)
+            G1, G2 = designs[i]
             for j, r in enumerate(self.responses):
-                b = coefs[:, j].reshape(count, -1)
-                paths[r][row : row + count] = b @ G1.T + pi[:, None] * (b @ G2.T)
-            cum = (coefs.sum(axis=3) * totals[None, None, :]).sum(axis=2)  # (n, R)
-            cumulative[row : row + count] = cum
-            persistent[row : row + count] = pi[:, None] * cum
-            spec_index[row : row + count] = self.specs.index(spec)
-            row += count
+                b = coefs[:, j].reshape(m, -1)
+                paths[r][row : row + m] = b @ G1.T + pi[:, None] * (b @ G2.T)
+            cum = (coefs.sum(axis=3) * totals[None, None, :]).sum(axis=2)
+            cumulative[row : row + m], persistent[row : row + m] = cum, pi[:, None] * cum
+            spec_index[row : row + m] = i
+            row += m
         return PathDraws(source, list(self.responses), paths, persistent, cumulative, spec_index)
+
+    def price(self, request: PriceRequest, source: str, n: int, seed: int, chunk: int = 20_000,
+              budget_bytes: int = 256 * 2**20) -> PricedDraws:
+        """Bands and per-draw summaries for a set of flows, within a memory budget.
+
+        One pass draws everything (chunk by chunk, each specification from its own random
+        stream): the per-draw quantities (persistent and short-run levels, the ``linear``
+        functionals such as interest cost) in float64, and the drawn lag coefficients of the
+        banded responses, kept in float32. Paths are then computed from the kept coefficients,
+        month-major (each month's draws contiguous, so percentiles are fast), in slots of
+        (response, block of months) of at most ``budget_bytes``. Memory is the kept
+        coefficients (a few dozen numbers a draw) plus the budget; time grows with draws x months.
+        """
+        holders = list(request.flows_bn)
+        R, H = len(self.responses), request.horizon
+        banded = [j for j, r in enumerate(self.responses) if r not in request.zero]
+        persistent, cumulative = np.zeros((n, R)), np.zeros((n, R))
+        linear = {name: np.zeros((n, next(iter(w.values())).shape[1])) for name, w in request.linear.items()}
+        spec_index = np.zeros(n, dtype=int)
+        quantiles = {r: np.zeros((3, H)) for r in self.responses}
+        if not holders or n == 0:
+            return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, 0)
+        months = max([H, *(w.shape[0] for ws in request.linear.values() for w in ws.values())])
+        designs = self._designs(holders, request.flows_bn, months, request.announcement_share)
+        # linear functionals of the paths, folded into the designs: path @ W = b @ (G1' W) + pi b @ (G2' W)
+        folded = [{name: {self.responses.index(r): (G1[: w.shape[0]].T @ w, G2[: w.shape[0]].T @ w)
+                          for r, w in ws.items() if r not in request.zero}
+                   for name, ws in request.linear.items()} for G1, G2 in designs]
+        totals = np.array([request.flows_bn[g].sum() / 100.0 for g in holders])
+        counts = self._counts(n, seed)
+        zero = [self.responses.index(r) for r in request.zero if r in self.responses]
+        kept = [np.empty((int(c), len(banded), len(holders) * (s.lags + 1)), dtype=np.float32)
+                for s, c in zip(self.specs, counts, strict=True)]
+        kept_pi = [np.empty(int(c), dtype=np.float32) for c in counts]
+        filled = np.zeros(len(self.specs), dtype=int)
+        row = 0
+        for i, coefs, pi in self._chunks(source, counts, seed, holders, chunk):
+            m = len(pi)
+            flat = coefs.reshape(m, R, -1)
+            for name, ws in folded[i].items():
+                for j, (F1, F2) in ws.items():
+                    linear[name][row : row + m] += flat[:, j] @ F1 + pi[:, None] * (flat[:, j] @ F2)
+            cum = (coefs.sum(axis=3) * totals[None, None, :]).sum(axis=2)
+            cum[:, zero] = 0.0
+            cumulative[row : row + m], persistent[row : row + m] = cum, pi[:, None] * cum
+            spec_index[row : row + m] = i
+            kept[i][filled[i] : filled[i] + m] = flat[:, banded]
+            kept_pi[i][filled[i] : filled[i] + m] = pi
+            filled[i] += m
+            row += m
+        # paths from the kept coefficients, month-major, a block of months at a time:
+        # path = [G1 | G2] @ [b, pi b]' in one product per specification
+        block = max(1, min(H, int(budget_bytes // max(n * 4, 1))))
+        stacked = [np.concatenate([G1[:H], G2[:H]], axis=1) for G1, G2 in designs]
+        slots = 0
+        for k, j in enumerate(banded):
+            both = [np.concatenate([kept[i][:, k], kept[i][:, k] * kept_pi[i][:, None]], axis=1).astype(float)
+                    for i in range(len(designs))]
+            for t0 in range(0, H, block):
+                t1 = min(H, t0 + block)
+                buf = np.empty((t1 - t0, n), dtype=np.float32)
+                start = 0
+                for i, design in enumerate(stacked):
+                    buf[:, start : start + len(both[i])] = design[t0:t1] @ both[i].T
+                    start += len(both[i])
+                quantiles[self.responses[j]][:, t0:t1] = np.percentile(buf, (5, 50, 95), axis=1, overwrite_input=True)
+                slots += 1
+            del both
+        return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, slots)
 
     def literature_paths(self, flows_bn: dict[str, np.ndarray], months: int, announcement_share: float = 0.0
                          ) -> dict[str, dict[str, np.ndarray]]:
@@ -494,6 +606,17 @@ class ResponseModel:
         """The posterior table (see :meth:`posterior_table`)."""
         return self.posterior_table(holders)
 
+    def _lp_verdict(self) -> str:
+        usable = [e for e in self.persistence_evidence if e["late_to_early"] is not None]
+        if not self.persistence_evidence:
+            return "no local projections were run"
+        if usable:
+            ratios = ", ".join(f"{e['holder']} {e['late_to_early']:.2f}" for e in usable)
+            return f"the tool's local projections give late / early ratios of {ratios} (shown, not used)"
+        return ("the tool's local projections cannot measure it: no holder's response in the first months is "
+                "distinguishable from zero with the sign of a demand effect (90% band), so a late / early ratio "
+                "is undefined")
+
     def describe(self) -> dict:
         """What is drawn: specifications and weights, prior, persistence (JSON-ready)."""
         return {
@@ -510,8 +633,10 @@ class ResponseModel:
                       "maturity_loading": self.prior.loading, "maturity_sd_share": self.prior.maturity_sd_share,
                       "source": "literature envelope, short run: mean = central, sd = (high - low) / (2 x 1.645)"},
             "persistence": {"mean": round(self.persistence_mean, 6), "sd": self.persistence_sd,
+                            "local_projections": self.persistence_evidence,
                             "distribution": "beta", "half_life_months": self.half_life_months,
-                            "source": "literature envelope: central long-run / short-run effect"},
+                            "source": "literature envelope: central long-run / short-run effect",
+                            "why_not_local_projections": self._lp_verdict()},
             "holders_with_own_estimate": self.holders,
         }
 
@@ -542,6 +667,30 @@ class ResponseModel:
 
     def to_json(self, holders: dict[str, str] | None = None) -> str:
         return json.dumps(self.to_dict(holders), indent=2)
+
+
+def persistence_evidence(local_projections: list, early: tuple[int, int] = (0, 3),
+                         late: tuple[int, int] = (12, 24)) -> list[dict]:
+    """What the tool's own local projections say about persistence: per holder (reported
+    flows), the mean response in the first months and a year to two years on, bp per $100bn
+    sold, with the standard error of each mean (from the per-horizon errors, taken as perfectly
+    correlated: an upper bound) and the late / early ratio where the early response is
+    measured at all (its 90% band excludes zero and it has the sign of a demand effect)."""
+    out = []
+    for lp in local_projections:
+        if lp.flow_measure != "reported":
+            continue
+        frame = lp.to_frame()
+        e = frame[(frame["h"] >= early[0]) & (frame["h"] <= early[1])]
+        lt = frame[(frame["h"] >= late[0]) & (frame["h"] <= late[1])]
+        e_mean, l_mean = float(e["irf_bp_per_100bn"].mean()), float(lt["irf_bp_per_100bn"].mean())
+        e_se, l_se = float(e["se_bp_per_100bn"].mean()), float(lt["se_bp_per_100bn"].mean())
+        measured = e_mean > Z90 * e_se
+        out.append({"holder": lp.holder, "months_early": list(early), "months_late": list(late),
+                    "early_bp_per_100bn": round(e_mean, 6), "early_se": round(e_se, 6),
+                    "late_bp_per_100bn": round(l_mean, 6), "late_se": round(l_se, 6),
+                    "late_to_early": round(l_mean / e_mean, 6) if measured else None})
+    return out
 
 
 def _theta(system: SystemResult, holders: list[str], responses: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,10 +36,54 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+def pytest_configure(config):
+    """Estimate once for the whole run, before any test (and before parallel workers start,
+    which inherit the folder): every test and every command-line run then reads the
+    estimation cache. Entries are keyed by the data, the settings and the code, so tests with
+    other data or configs make their own."""
+    if hasattr(config, "workerinput") or os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
+        return  # a parallel worker: the controller has done it
+    folder = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
+    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = str(folder)
+    from model.cli import estimates
+    from model.panel import build_panel
+
+    bundle = _load_snapshot()
+    saved = os.environ.get("TLRISK_ESTIMATES_DIR")
+    os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
+    try:
+        estimates(bundle, build_panel(bundle), credibility=True)
+    finally:
+        if saved is None:
+            os.environ.pop("TLRISK_ESTIMATES_DIR", None)
+        else:
+            os.environ["TLRISK_ESTIMATES_DIR"] = saved
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
+        shutil.rmtree(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"), ignore_errors=True)
+
+
+def _load_snapshot():
+    from model.sources.bundle import load_bundle
+    from model.sources.store import DataStore
+
+    empty = DataStore(ROOT / "data" / "no-cache-in-tests", "cache")
+    return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
+
+
+@pytest.fixture(scope="session")
+def _shared_estimates() -> Path:
+    """The run's estimation cache (see :func:`pytest_configure`)."""
+    return Path(os.environ["TLRISK_TEST_ESTIMATES_DIR"])
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
+def _isolated_cache(tmp_path_factory, monkeypatch, _shared_estimates):
     """Never let a test write into the project's own data/cache."""
     monkeypatch.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
     monkeypatch.delenv("TLRISK_TIC_BASE_URL", raising=False)
     monkeypatch.delenv("TLRISK_FRED_URL", raising=False)
 
@@ -45,11 +91,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def snapshot_bundle():
     """The shipped snapshot, loaded as `make report` loads it (no cache)."""
-    from model.sources.bundle import load_bundle
-    from model.sources.store import DataStore
-
-    empty = DataStore(ROOT / "data" / "no-cache-in-tests", "cache")
-    return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
+    return _load_snapshot()
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +102,17 @@ def panel(snapshot_bundle):
 
 
 @pytest.fixture(scope="session")
-def fitted(panel):
-    """Estimates without the credibility checks (what scenarios need)."""
-    from model.estimate import fit_all
+def fitted(snapshot_bundle, panel, _shared_estimates):
+    """The estimates on the shipped snapshot, with the credibility checks, through the
+    session's estimation cache (computed once; the CLI tests then find them there)."""
+    from model.cli import estimates
 
-    return fit_all(panel, credibility=False)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
+    try:
+        return estimates(snapshot_bundle, panel, credibility=True)[0]
+    finally:
+        mp.undo()
 
 
 @pytest.fixture(scope="session")

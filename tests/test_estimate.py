@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.estimate import fit_all
 from model.estimate.regress import dl_design, fit_distributed_lags, local_projection
 from model.estimate.spec import estimation_config, latest_debt_bn, newey_west_lags
 from model.panel import valuation_adjusted
 
 
 @pytest.fixture(scope="module")
-def results(panel):
-    return fit_all(panel)
+def results(fitted):
+    return fitted
 
 
 def newey_west_by_hand(X: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
@@ -220,3 +219,15 @@ def test_fit_cli_json(capsys):
     japan = [m for m in models if m["name"] == "distributed_lags/10y/reported/japan"]
     assert len(japan) == 1 and japan[0]["sample_start"] == "2003-02"
     assert isinstance(japan[0]["effect_bp_per_100bn"], float)
+
+
+def test_rolling_windows_are_the_distributed_lag_regression_on_each_window(results, panel):
+    """The fast rolling loop against fit_distributed_lags (statsmodels) on two of its windows."""
+    config = estimation_config()
+    rolling = results.rolling
+    for _, row in rolling.iloc[[0, len(rolling) // 2]].iterrows():
+        res = fit_distributed_lags(panel, "10y", row["flow_measure"], config, results.today.debt_bn,
+                                   start=row["window_start"], end=row["window_end"])
+        assert res.nobs == row["nobs"]
+        assert res.effects["japan"].effect_bp_per_100bn == pytest.approx(row["effect_bp_per_100bn"], rel=1e-9)
+        assert res.effects["japan"].se_bp_per_100bn == pytest.approx(row["se_bp_per_100bn"], rel=1e-9)

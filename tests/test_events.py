@@ -5,6 +5,7 @@ recovering a planted effect and finding none in pure noise."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -195,7 +196,7 @@ def synthetic(seed: int, jump_bp: float = 0.0) -> tuple[list[InterventionDay], D
     yen = 140.0 * np.exp(np.cumsum(steps[2]) / 100)
     frame = pd.concat([pd.DataFrame({"date": dates, "series_id": sid, "value": v})
                        for sid, v in (("DGS10", y10), ("THREEFYTP10", tp), ("DEXJPUS", yen))])
-    days = [InterventionDay(date=d, direction="sell_usd", amount_jpy_bn=3500.0, amount_note="synthetic",
+    days = [InterventionDay(date=dt.date.fromisoformat(d), direction="sell_usd", amount_jpy_bn=3500.0, amount_note="synthetic",
                             timing_note="synthetic", source_url="https://example.org/x") for d in sell]
     return days, DailyData.from_long(frame)
 

@@ -282,7 +282,7 @@ def test_misspelt_holders_get_suggestions_before_any_estimation(no_fit, capsys):
 
 
 def test_fit_names_its_stages_and_prints_rounded_numbers(fitted_once, capsys):
-    assert main(["fit"]) == 0
+    assert main(["fit", "--no-cache"]) == 0  # estimated (by the patched fit), not read from the cache
     captured = capsys.readouterr()
     stages = [line for line in captured.err.splitlines() if line.startswith("fit [")]
     assert any("loading the data" in s for s in stages) and any("specification grid" in s for s in stages)
@@ -291,6 +291,8 @@ def test_fit_names_its_stages_and_prints_rounded_numbers(fitted_once, capsys):
     assert not re.search(r"\d\.\d{5,}", captured.out)
     assert main(["fit", "--json", "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
+    assert main(["fit", "--json"]) == 0  # from the estimation cache: it says so
+    assert "from the estimation cache" in capsys.readouterr().err
 
 
 def test_text_tables_and_verdicts_read_as_numbers():

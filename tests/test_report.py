@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -413,3 +414,15 @@ def test_intervention_days_section(html, payload):
         assert f'id="fig-intervention_{ep["key"]}"' in html
         assert ep["verdict"].replace("'", "&#39;") in html
     assert fmt(events["iv"]["tsls"]["effect_bp_per_100bn"]) in html
+
+
+def test_no_scenario_is_named_in_the_report_code():
+    """The report knows scenarios only through the files it is given."""
+    names = [p.stem for p in scenario_files("scenarios")]
+    root = Path(__file__).resolve().parents[1] / "model"
+    code = [*(root / "report_templates").iterdir(), *(root / "report").glob("*.py")]
+    for path in code:
+        text = path.read_text("utf-8")
+        for name in names:  # as a name: quoted, or a file ("baseline" is also a word)
+            assert not re.search(rf"[\"']{name}[\"']|{name}\.toml", text), (path.name, name)
+        assert "a fifth" not in text

@@ -231,7 +231,7 @@ def _planted_model(beta: np.ndarray, lags: int, persistence_sd: float = 1e-6, ha
     env = {"half_life_months": half_life, "maturity_loading": {"10y": 1.0},
            "short_run": {"low": 1.0, "central": 2.0, "high": 3.0}, "long_run": {"low": 0.5, "central": 1.0, "high": 1.5}}
     return ResponseModel(responses=responses, holders=["japan"], pool=["japan"], specs=[spec], prior=prior,
-                         persistence_mean=0.4, persistence_sd=persistence_sd, half_life_months=half_life,
+                         persistence_mean=0.4, persistence_sd=persistence_sd, persistence_evidence=[], half_life_months=half_life,
                          envelope=env, weights_rule="planted", baseline=spec.label)
 
 
@@ -329,3 +329,32 @@ def test_fit_json_object(capsys):
     ten = {m["holder"]: m for m in out["models"] if m["name"].startswith("distributed_lags/10y/reported/")}
     grid_base = next(r for r in japan10 if r["specification"] == "reported/avg/lags0-3/all/full")
     assert ten["japan"]["effect_bp_per_100bn"] == pytest.approx(grid_base["effect_bp_per_100bn"], rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Monte Carlo layout: bounded memory, the same bands in one pass or several
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bands_do_not_depend_on_the_memory_budget(context):
+    from model.response import PriceRequest
+
+    model = context.response
+    flows = {"japan": np.r_[np.full(12, -20.0), np.zeros(24)], "united_kingdom": np.full(36, -2.0)}
+    weights = context.fiscal.weights(context.fiscal.months)
+    request = PriceRequest(flows_bn=flows, horizon=36, linear={"cost": {m: weights[m] for m in ("2y", "5y", "10y", "30y")}},
+                           zero=("3m",))
+    one = model.price(request, "posterior", 3000, seed=4)
+    many = model.price(request, "posterior", 3000, seed=4, budget_bytes=3000 * 4 * 7)  # 7 months at a time
+    assert one.slots == 5 and many.slots == 5 * 6
+    for r in model.responses:
+        np.testing.assert_allclose(many.quantiles[r], one.quantiles[r], rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(many.linear["cost"], one.linear["cost"])
+    # the same numbers as keeping every path whole (float32 storage aside), and the interest
+    # cost is the fiscal weights applied to each whole 120-month path
+    paths = model.draw_paths(flows, context.fiscal.months, "posterior", 3000, seed=4)
+    np.testing.assert_allclose(one.quantiles["10y"], np.percentile(paths.paths["10y"][:, :36], (5, 50, 95), axis=0),
+                               atol=1e-4)
+    cost = sum(paths.paths[m] @ weights[m] for m in ("2y", "5y", "10y", "30y"))
+    np.testing.assert_allclose(one.linear["cost"], cost, rtol=1e-9, atol=1e-9)
+    assert (one.quantiles["3m"] == 0).all()

@@ -237,7 +237,6 @@ BAD = [
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "slowdown"\nshare = 1.5\n'), "holders[1].share — Input should be less than or equal to 1"),
     (scenario(holders=SELL.format(holder="japan", bn=5000, months=12)), "holders[1].bn — a sale of $5,000bn is larger than"),
     (scenario(draws=50_000_000), "pricing.draws — 50,000,000 draws is above the limit"),
-    (scenario(horizon=120, draws=900_000), "need about"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "sell"\nmonths = 3\n'), "a sell needs exactly one of 'bn'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause', 'sell' or 'path'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "path"\nmonths = 3\n'), "'flows_bn' (monthly purchases, $bn) goes with action 'path'"),
@@ -334,9 +333,10 @@ def test_explorer_grid_scales_one_priced_sale_exactly(context):
     grid = explorer_grid(context, ["japan", "oil_exporters"], sizes_bn=(100.0, 500.0), months=(6,), draws=400)
     post = grid.frames["posterior"].set_index(["holder", "sale_bn", "sale_months"])
     direct = simulate(sale_scenario("japan", 500.0, 6, grid.start, "posterior", 400, seed=grid.seed), context)
-    assert post.loc[("japan", 500.0, 6), "cost_10yr_mid_bn"] == pytest.approx(direct.interest_cost_bn["10yr"][1], rel=1e-9)
-    assert post.loc[("japan", 500.0, 6), "y10_lasting_high_bp"] == pytest.approx(direct.lasting_bp["10y"][2], rel=1e-9)
-    assert post.loc[("japan", 500.0, 6), "y10_24m_low_bp"] == pytest.approx(direct.triple("10y", 24)[0], rel=1e-9)
+    # the draws are kept in float32: equal to its precision
+    assert post.loc[("japan", 500.0, 6), "cost_10yr_mid_bn"] == pytest.approx(direct.interest_cost_bn["10yr"][1], rel=1e-6)
+    assert post.loc[("japan", 500.0, 6), "y10_lasting_high_bp"] == pytest.approx(direct.lasting_bp["10y"][2], rel=1e-6)
+    assert post.loc[("japan", 500.0, 6), "y10_24m_low_bp"] == pytest.approx(direct.triple("10y", 24)[0], rel=1e-6)
     lit = grid.frames["literature"].set_index(["holder", "sale_bn", "sale_months"])
     direct_lit = simulate(sale_scenario("japan", 500.0, 6, grid.start, "literature", 400), context)
     assert lit.loc[("japan", 500.0, 6), "cost_10yr_high_bn"] == pytest.approx(direct_lit.interest_cost_bn["10yr"][2])
@@ -373,7 +373,7 @@ def test_scenario_from_a_dictionary_and_one_line(context):
     with pytest.raises(ValidationFailed) as err:
         scenario_from_dict({"scenario": {"name": "x", "title": "x", "start": "2026-05", "horizon_months": 12},
                             "holders": [{"holder": "Japna", "action": "pause", "months": 3},
-                                        {"holder": "japan", "action": "sell", "bn": 1e6, "months": 3}]}, context)
+                                        {"holder": "japan", "action": "sell", "bn": 5000.0, "months": 3}]}, context)
     text = str(err.value)
     assert "holders[1].holder — unknown holder 'Japna' (did you mean 'Japan'?)" in text
-    assert "holders[2].bn — a sale of $1,000,000bn is larger than Japan's holdings" in text
+    assert "holders[2].bn — a sale of $5,000bn is larger than Japan's holdings" in text

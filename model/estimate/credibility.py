@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from model.estimate.regress import dl_design, fit_distributed_lags, ols_hac
-from model.estimate.spec import FLOW_COLUMN, FLOW_MEASURES, EstimationConfig, newey_west_lags
+from model.estimate.spec import (
+    FLOW_COLUMN,
+    FLOW_MEASURES,
+    EstimationConfig,
+    newey_west_lags,
+    per_100bn_factor,
+)
 from model.panel import Panel
 
 
@@ -34,27 +40,54 @@ def subsample_table(panel: Panel, config: EstimationConfig, debt_today_bn: float
 
 def rolling_table(panel: Panel, config: EstimationConfig, debt_today_bn: float, holder: str = "japan",
                   maturity: str = "10y") -> pd.DataFrame:
-    """A holder's distributed-lag effect in rolling windows, by flow measure."""
+    """A holder's distributed-lag effect in rolling windows, by flow measure.
+
+    Each window is the regression :func:`~model.estimate.regress.fit_distributed_lags` runs on
+    that window (same design, same HAC rule), solved directly on the arrays.
+    """
     stab = config.stability
     months = panel.frame.loc[pd.Timestamp(config.sample_start + "-01"):].index
     last = panel.frame["total_foreign_holdings_bn"].last_valid_index()
     months = months[months <= last]
+    factor = per_100bn_factor(config.units, debt_today_bn)
+    designs = {}
+    for measure in FLOW_MEASURES:
+        y, X, terms, _ = dl_design(panel, maturity, measure, config)
+        if holder not in terms:
+            continue
+        data = pd.concat([y, X], axis=1).dropna()
+        A = np.column_stack([np.ones(len(data)), data.drop(columns="y").to_numpy(float)])
+        cols = [1 + list(X.columns).index(t) for t in terms[holder]]
+        designs[measure] = (data.index, data["y"].to_numpy(float), A, cols)
     rows = []
     for i in range(0, len(months) - stab.rolling_window_months + 1, stab.rolling_step_months):
         start, end = months[i], months[i + stab.rolling_window_months - 1]
-        for measure in FLOW_MEASURES:
-            try:
-                res = fit_distributed_lags(panel, maturity, measure, config, debt_today_bn,
-                                           start=f"{start:%Y-%m}", end=f"{end:%Y-%m}")
-            except ValueError:
+        for measure, (index, y, A, cols) in designs.items():
+            keep = (index >= start) & (index <= end)
+            n, k = int(keep.sum()), A.shape[1]
+            if n < (k - 1) + 10:  # as fit_distributed_lags: too few observations for the regressors
                 continue
-            if holder not in res.effects:
-                continue
-            eff = res.effects[holder]
+            B, U, xtx_inv = _ols(A[keep], y[keep])
+            V = _hac(A[keep], U, xtx_inv, newey_west_lags(n))
+            ones = np.zeros(k)
+            ones[cols] = 1.0
             rows.append({"window_end": f"{end:%Y-%m}", "window_start": f"{start:%Y-%m}", "flow_measure": measure,
-                         "holder": holder, "nobs": res.nobs, "effect_bp_per_100bn": eff.effect_bp_per_100bn,
-                         "se_bp_per_100bn": eff.se_bp_per_100bn})
+                         "holder": holder, "nobs": n, "effect_bp_per_100bn": float(-B[cols].sum() * factor),
+                         "se_bp_per_100bn": float(np.sqrt(ones @ V @ ones) * factor)})
     return pd.DataFrame(rows)
+
+
+def _ols(A: np.ndarray, y: np.ndarray):
+    from model.estimate.system import ols_multi
+
+    B, U, xtx_inv = ols_multi(A, y[:, None])
+    return B[:, 0], U, xtx_inv
+
+
+def _hac(A: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int) -> np.ndarray:
+    from model.estimate.system import joint_hac
+
+    return joint_hac(A, U, xtx_inv, lags)
 
 
 def out_of_sample(panel: Panel, config: EstimationConfig) -> pd.DataFrame:
@@ -78,16 +111,16 @@ def out_of_sample(panel: Panel, config: EstimationConfig) -> pd.DataFrame:
         flow_cols = sum(terms.values(), [])
         control_cols = [c for c in X.columns if c not in flow_cols]
         errors = {"no_change": [], "controls_only": [], "with_flows": []}
-        for t in data.index[data.index >= first]:
-            train = data.loc[: t - pd.offsets.MonthBegin(1)]
-            if len(train) < 48:
+        y_all = data["y"].to_numpy(float)
+        designs = {label: np.column_stack([np.ones(len(data)), data[cols].to_numpy(float)])
+                   for label, cols in (("controls_only", control_cols), ("with_flows", control_cols + flow_cols))}
+        for pos in np.flatnonzero(data.index >= first):
+            if pos < 48:  # the training sample: every earlier month
                 continue
-            actual = data.at[t, "y"]
-            for label, cols in (("controls_only", control_cols), ("with_flows", control_cols + flow_cols)):
-                A = np.column_stack([np.ones(len(train)), train[cols].to_numpy()])
-                beta, *_ = np.linalg.lstsq(A, train["y"].to_numpy(), rcond=None)
-                forecast = float(np.r_[1.0, data.loc[t, cols].to_numpy()] @ beta)
-                errors[label].append(actual - forecast)
+            actual = y_all[pos]
+            for label, A in designs.items():
+                beta, *_ = np.linalg.lstsq(A[:pos], y_all[:pos], rcond=None)
+                errors[label].append(actual - float(A[pos] @ beta))
             errors["no_change"].append(actual)
         rmse = {k: float(np.sqrt(np.mean(np.square(v)))) if v else np.nan for k, v in errors.items()}
         n = len(errors["no_change"])

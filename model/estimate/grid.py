@@ -122,12 +122,14 @@ def fit_grid(panel: Panel, config: EstimationConfig, responses: list[str], debt_
     """
     dl = config.distributed_lags
     systems, skipped = [], {}
+    prebuilt: dict = {}  # lagged flows, controls and responses, built once per measure and controls
     for i, spec in enumerate(grid_specs(config)):
         try:
             systems.append(fit_system(panel, spec, config, responses, debt_today_bn,
                                       bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
                                       seed=dl.bootstrap_seed + i,
-                                      min_obs_per_regressor=config.grid.min_obs_per_regressor))
+                                      min_obs_per_regressor=config.grid.min_obs_per_regressor,
+                                      prebuilt=prebuilt))
         except ValueError as exc:
             skipped[spec.label] = str(exc)
     if not systems:

@@ -9,15 +9,16 @@ default, GDP as a sensitivity); other maturities to the 10-year by the maturity 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from model.config import StrictModel, config_path, load_model
+from model.config import FieldProblems, StrictModel, config_path, holder_config, load_model
 from model.panel import RESPONSES, Panel
 
 Horizon = Literal["impact", "short_run", "long_run"]
@@ -58,22 +59,38 @@ class Envelope(StrictModel):
     half_life_months: float = Field(gt=0, le=120)
     maturity_loading: dict[str, float]
 
-    @model_validator(mode="after")
-    def _maturities(self) -> Envelope:
-        missing = [m for m in RESPONSES if m not in self.maturity_loading]
+    @field_validator("maturity_loading")
+    @classmethod
+    def _maturities(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [m for m in RESPONSES if m not in value]
         if missing:
-            raise ValueError(f"maturity_loading lacks {', '.join(missing)}")
-        extra = [m for m in self.maturity_loading if m not in RESPONSES]
+            raise ValueError(f"lacks {', '.join(missing)}")
+        extra = [m for m in value if m not in RESPONSES]
         if extra:
-            raise ValueError(f"maturity_loading has unknown maturity '{extra[0]}'")
-        if any(v <= 0 or not np.isfinite(v) for v in self.maturity_loading.values()):
+            raise ValueError(f"unknown maturity '{extra[0]}'")
+        if any(v <= 0 for v in value.values()):
             raise ValueError("maturity loadings must be positive")
-        return self
+        return value
 
 
 class PriorConfig(StrictModel):
     maturity_sd_share: float = Field(ge=0, le=2)
     pool: list[str] = Field(min_length=1)
+
+    @field_validator("pool")
+    @classmethod
+    def _groups(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        groups = (info.context or {}).get("groups")
+        if groups is not None:
+            problems = []
+            for i, name in enumerate(value):
+                if name not in groups:
+                    close = difflib.get_close_matches(name, list(groups), n=1, cutoff=0.6)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    problems.append(((i,), f"unknown holder group '{name}'{hint}"))
+            if problems:
+                raise FieldProblems(problems)
+        return value
     min_between_holder_sd_bp: float = Field(ge=0, le=100)
     max_between_holder_sd_bp: float = Field(ge=0, le=100)
 
@@ -113,7 +130,7 @@ class LiteratureConfig(StrictModel):
 @cache
 def literature_config() -> LiteratureConfig:
     """The validated ``literature.toml``."""
-    return load_model(config_path("literature.toml"), LiteratureConfig)
+    return load_model(config_path("literature.toml"), LiteratureConfig, context={"groups": holder_config().groups})
 
 
 @dataclass(frozen=True)

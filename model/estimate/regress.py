@@ -30,6 +30,32 @@ def ols_hac(y: pd.Series, X: pd.DataFrame, lags: int):
     )
 
 
+def ols_hac_arrays(y: np.ndarray, X: np.ndarray, lags: int | list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """OLS of each column of ``y`` on ``X`` (which holds its own constant) with Newey-West HAC
+    standard errors, statsmodels' small-sample factor included: the same numbers as
+    :func:`ols_hac`, for the loops that fit hundreds of small regressions.
+
+    Parameters
+    ----------
+    y : ndarray (T,) or (T, m)
+    X : ndarray (T, k)
+    lags : int or list of int
+        HAC lags, one for all columns or one per column.
+
+    Returns
+    -------
+    params, se : ndarray (k, m)
+    """
+    from model.estimate.system import joint_hac, ols_multi
+
+    Y = y[:, None] if y.ndim == 1 else y
+    B, U, xtx_inv = ols_multi(X, Y)
+    lag_list = [lags] * Y.shape[1] if isinstance(lags, int) else list(lags)
+    se = np.column_stack([np.sqrt(np.diag(joint_hac(X, U[:, [j]], xtx_inv, lag_list[j])))
+                          for j in range(Y.shape[1])])
+    return B, se
+
+
 def _month(ts: pd.Timestamp) -> str:
     return f"{ts:%Y-%m}"
 
@@ -230,13 +256,11 @@ def local_projection(
     if keep is not None:
         valid &= keep.reindex(valid.index).fillna(False).astype(bool)
     X, leads = X[valid], leads[valid]
-    irf, se, used = np.zeros(horizons + 1), np.zeros(horizons + 1), []
-    for h in range(horizons + 1):
-        nlags = nw_lags if nw_lags is not None else lp_hac_lags(h, len(X))
-        fit = ols_hac(leads[h], X, nlags)
-        irf[h], se[h] = fit.params["shock"], fit.bse["shock"]
-        used.append(nlags)
-    return irf, se, used, X.index
+    used = [nw_lags if nw_lags is not None else lp_hac_lags(h, len(X)) for h in range(horizons + 1)]
+    # one design for every horizon: a multi-column least squares, HAC lags per horizon
+    A = np.column_stack([np.ones(len(X)), X.to_numpy(float)])
+    params, se = ols_hac_arrays(leads.to_numpy(float), A, used)
+    return params[1], se[1], used, X.index
 
 
 def fit_local_projections(

@@ -14,6 +14,7 @@ from model.config import StrictModel, config_path, load_model
 from model.panel import RESPONSES, Panel
 
 FlowMeasure = Literal["reported", "naive", "adjusted"]
+MAX_LAGS = 12  # the longest lag of a flow in any distributed-lag specification
 FLOW_MEASURES: tuple[FlowMeasure, ...] = ("reported", "naive", "adjusted")
 FLOW_COLUMN = {"reported": "net_purchases_bn", "naive": "dholdings_bn", "adjusted": "adj_purchases_bn"}
 MEASURE_TEXT = {
@@ -30,7 +31,7 @@ class HoldersByMeasure(StrictModel):
 
 
 class DLConfig(StrictModel):
-    lags: int = Field(ge=0, le=12)
+    lags: int = Field(ge=0, le=MAX_LAGS)
     maturities: list[str]
     yield_timing: Literal["eom", "avg"]
     controls: list[str]
@@ -61,15 +62,15 @@ class GridConfig(StrictModel):
     lags: list[int] = Field(min_length=1)
     timing: Literal["eom", "avg"]
     weights: Literal["equal"]
-    min_obs_per_regressor: float = Field(ge=1, le=20)
+    min_obs_per_regressor: int = Field(ge=1, le=20)
     controls: dict[str, list[str]] = Field(min_length=1)
     windows: dict[str, Window] = Field(min_length=1)
 
     @field_validator("lags")
     @classmethod
     def _lags(cls, value: list[int]) -> list[int]:
-        if any(k < 0 or k > 12 for k in value):
-            raise ValueError("lags must be between 0 and 12")
+        if any(k < 0 or k > MAX_LAGS for k in value):
+            raise ValueError(f"lags must be between 0 and {MAX_LAGS}")
         return value
 
 

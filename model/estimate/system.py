@@ -27,6 +27,7 @@ import pandas as pd
 
 from model.estimate.results import HolderEffect, RegressionResult
 from model.estimate.spec import (
+    MAX_LAGS,
     MEASURE_TEXT,
     EstimationConfig,
     FlowMeasure,
@@ -108,32 +109,41 @@ class SystemData:
     notes: list[str]
 
 
-def system_data(panel: Panel, spec: SystemSpec, config: EstimationConfig, responses: list[str]) -> SystemData:
+def system_data(panel: Panel, spec: SystemSpec, config: EstimationConfig, responses: list[str],
+                prebuilt: dict | None = None) -> SystemData:
     """Build the system's design on one sample common to every equation.
 
     A month is kept when every response and every regressor is observed, it lies in the
     window and (with ``exclude_breaks``) neither it nor a lagged flow straddles a series break.
+
+    ``prebuilt`` (a dict the caller keeps between calls) reuses the lagged flows, controls and
+    responses of earlier calls with the same flow measure, controls and timing: the
+    specification grid builds them once per combination, not once per lag length and window.
     """
     frame = panel.frame
-    columns, terms = {}, {}
-    for holder in spec.holders:
-        flow = flow_series(panel, holder, spec.measure, config.units)
-        terms[holder] = []
-        for k in range(spec.lags + 1):
-            name = f"{holder}_L{k}"
-            columns[name] = flow.shift(k)
-            terms[holder].append(name)
-    controls, notes = control_frame(panel, list(spec.controls), config.units)
-    X = pd.concat([pd.Series(1.0, index=frame.index, name="const"),
-                   pd.DataFrame(columns, index=frame.index), controls], axis=1)
-    Y = pd.DataFrame({m: yield_change(panel, m, spec.timing) for m in responses}, index=frame.index)
+    store = prebuilt if prebuilt is not None else {}
+    base_key = (spec.measure, spec.timing, tuple(spec.holders), tuple(spec.controls), tuple(responses))
+    if base_key not in store:
+        columns = {}
+        for holder in spec.holders:
+            flow = flow_series(panel, holder, spec.measure, config.units)
+            for k in range(MAX_LAGS + 1):
+                columns[f"{holder}_L{k}"] = flow.shift(k)
+        controls, notes = control_frame(panel, list(spec.controls), config.units)
+        X = pd.concat([pd.Series(1.0, index=frame.index, name="const"),
+                       pd.DataFrame(columns, index=frame.index), controls], axis=1)
+        Y = pd.DataFrame({m: yield_change(panel, m, spec.timing) for m in responses}, index=frame.index)
+        store[base_key] = (X, Y, list(controls.columns), notes, break_mask(panel, spec.measure))
+    X_all, Y, control_names, notes, breaks = store[base_key]
+    terms = {h: [f"{h}_L{k}" for k in range(spec.lags + 1)] for h in spec.holders}
+    X = X_all[["const", *(t for names in terms.values() for t in names), *control_names]]
     keep = X.notna().all(axis=1) & Y.notna().all(axis=1)
     keep &= frame.index >= pd.Timestamp(spec.start + "-01")
     if spec.end:
         keep &= frame.index <= pd.Timestamp(spec.end + "-01")
     if config.exclude_breaks:
-        keep &= clean_months(break_mask(panel, spec.measure), spec.lags)
-    return SystemData(Y=Y[keep], X=X[keep], terms=terms, notes=notes)
+        keep &= clean_months(breaks, spec.lags)
+    return SystemData(Y=Y[keep], X=X[keep], terms=terms, notes=list(notes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,6 +420,7 @@ class SystemResult:
 def fit_system(
     panel: Panel, spec: SystemSpec, config: EstimationConfig, responses: list[str], debt_today_bn: float,
     bootstrap_reps: int = 0, bootstrap_block: int = 12, seed: int = 0, min_obs_per_regressor: float = 1.0,
+    prebuilt: dict | None = None,
 ) -> SystemResult:
     """Estimate a joint distributed-lag system on its common sample.
 
@@ -443,7 +454,7 @@ def fit_system(
     ValueError
         When the common sample is too short for the number of regressors.
     """
-    data = system_data(panel, spec, config, responses)
+    data = system_data(panel, spec, config, responses, prebuilt)
     X, Y = data.X.to_numpy(float), data.Y.to_numpy(float)
     T, k = X.shape
     if max(k + 10, min_obs_per_regressor * k) > T:

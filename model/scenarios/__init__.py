@@ -32,15 +32,18 @@ from model.scenarios.schema import (
     ScenarioMeta,
     SimulationConfig,
     load_scenario,
+    memory_problem,
+    resolve_holder,
     scenario_files,
     simulation_config,
     validate_scenario,
+    validate_scenarios,
 )
 from model.scenarios.sweep import ExplorerGrid, SweepResult, explorer_grid, sweep
 
 __all__ = [
     "BANDS", "ExplorerGrid", "HolderPath", "HolderPlan", "Pricing", "Scenario", "ScenarioContext", "ScenarioFile",
-    "ScenarioMeta", "ScenarioResult", "SimulationConfig", "holder_path", "load_scenario", "scenario_files",
-    "SweepResult", "explorer_grid", "simulate", "simulation_config", "sweep",
-    "validate_scenario",
+    "ScenarioMeta", "ScenarioResult", "SimulationConfig", "SweepResult", "explorer_grid", "holder_path",
+    "load_scenario", "memory_problem", "resolve_holder", "scenario_files", "simulate", "simulation_config", "sweep",
+    "validate_scenario", "validate_scenarios",
 ]

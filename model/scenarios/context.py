@@ -43,7 +43,10 @@ class ScenarioContext:
             from model.estimate.literature import literature_config
 
             literature = literature_config()
-            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool)
+            from model.response import persistence_evidence
+
+            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
+                                           persistence_evidence(results.local_projections))
         return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
                    valuation=valuation_config(), simulation=simulation_config(), response=response)
 
@@ -78,11 +81,9 @@ class ScenarioContext:
         InputError
             ``unknown holder 'Japna' (did you mean 'Japan'?)``, naming ``field``.
         """
-        key = self.resolve(name)
-        if key is None:  # "cayman islands", "JAPAN"
-            by_folded = {n.casefold(): n for n in self.holder_names()}
-            spelled = by_folded.get(" ".join(name.split()).casefold())
-            key = self.resolve(spelled) if spelled else None
+        from model.scenarios.schema import resolve_holder
+
+        key = resolve_holder(self, name)  # any case: "cayman islands", "JAPAN"
         if key is None:
             close = self.suggest_holder(name)
             hint = f" (did you mean '{close}'?)" if close else ""

@@ -18,7 +18,7 @@ from model.fiscal import COST_YEARS
 from model.labels import maturity_label
 from model.numbers import money, number
 from model.panel import MATURITIES, RESPONSES
-from model.response import PathDraws
+from model.response import PricedDraws, PriceRequest
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
 from model.scenarios.schema import Scenario
@@ -320,7 +320,7 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     months = [f"{d:%Y-%m}" for d in pd.date_range(start, periods=horizon, freq="MS")]
     flows = pd.DataFrame({p.key: p.deviation_bn for p in paths}, index=months)
     share = pricing.announcement_share if pricing.mode == "announcement" else 0.0
-    extended = max(horizon, context.fiscal.months)  # the response goes on after the flows end
+    extended = max(horizon, context.fiscal.months)  # the response goes on after the flows end (literature)
     priced_flows = _priced_flows(paths, horizon, sim.bill_sale_effect)
     weights = _cost_weights(context)
     loss_month = min(sim.loss_month, horizon)
@@ -360,15 +360,17 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
                                                                                    "half_life_months", "basis")}}
     else:
         kind, n_draws = "draws", draws
-        drawn = model.draw_paths(priced_flows, extended, response, draws, pricing.seed, share)
-        if anchored:
-            drawn.paths["3m"][:] = 0.0
-            drawn.persistent[:, 0] = drawn.cumulative[:, 0] = 0.0
-        quantiles = {m: tuple(np.percentile(drawn.paths[m][:, :horizon], BANDS, axis=0)) for m in RESPONSES}
+        loss_weight = np.zeros((loss_month, 1))
+        loss_weight[loss_month - 1, 0] = 1.0
+        request = PriceRequest(
+            flows_bn=priced_flows, horizon=horizon, announcement_share=share, zero=("3m",) if anchored else (),
+            linear={"cost": {m: weights[m] for m in MATURITIES}, "loss": {sim.loss_maturity: loss_weight}})
+        budget = int(sim.memory_budget_mb * 2**20 * sim.path_budget_share)  # paths kept at once
+        drawn = model.price(request, response, draws, pricing.seed, chunk=sim.chunk_draws, budget_bytes=budget)
+        quantiles = {m: tuple(drawn.quantiles[m]) for m in RESPONSES}
         lasting = {m: tuple(np.percentile(drawn.persistent[:, j], BANDS)) for j, m in enumerate(RESPONSES)}
-        cost_draws = _cost_draws(drawn, weights, context.fiscal.months)
-        costs = [tuple(np.percentile(cost_draws[:, j], BANDS)) for j in range(len(COST_YEARS))]
-        loss_m = drawn.paths[sim.loss_maturity][:, loss_month - 1]
+        costs = [tuple(np.percentile(drawn.linear["cost"][:, j], BANDS)) for j in range(len(COST_YEARS))]
+        loss_m = drawn.linear["loss"][:, 0]
         losses = [tuple(np.percentile(loss_m * s / 10_000, BANDS)) for s in stakes]
         total_loss = tuple(np.percentile(loss_m * stakes.sum() / 10_000, BANDS)) if len(stakes) else None
         source = (f"{RESPONSE_TEXT[response]}; {len(model.specs)} specification(s) of the joint distributed-lag "
@@ -412,15 +414,6 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     )
 
 
-def _cost_draws(drawn: PathDraws, weights: dict[str, np.ndarray], months: int) -> np.ndarray:
-    """Cumulative extra interest ($bn) per draw over 1, 5 and 10 years."""
-    n = len(drawn.spec_index)
-    cost = np.zeros((n, len(COST_YEARS)))
-    for m in MATURITIES:  # the term premium is not a borrowing rate
-        cost += drawn.paths[m][:, :months] @ weights[m]
-    return cost
-
-
 def _bound_costs(bounds, weights, stakes, loss_month, loss_maturity, anchored):
     """Cost and loss of each literature bound, as (min, central, max) triples."""
     per_bound = {}
@@ -436,7 +429,7 @@ def _bound_costs(bounds, weights, stakes, loss_month, loss_maturity, anchored):
     return costs, losses[:-1], (losses[-1] if len(stakes) else None)
 
 
-def _correlation(model, response: str, totals: dict[str, float], drawn: PathDraws) -> dict:
+def _correlation(model, response: str, totals: dict[str, float], drawn: PricedDraws) -> dict:
     """Correlation across maturities of the short-run cumulative response: in the draws, and
     implied by the joint estimate (mixed over specifications)."""
     responses = [m for m in model.responses]

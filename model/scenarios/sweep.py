@@ -5,7 +5,8 @@ Both price plain ``sell`` scenarios with :func:`~model.scenarios.pricing.simulat
 every scenario file goes through. The sweep prices every cell. The explorer prices one $100bn
 sale per holder and length and scales it to the other sizes: with the same seed the draws do
 not depend on the amount, and every quantity (paths, percentiles, interest cost) is
-proportional to it, so the scaled cells are the ones a direct run gives (to rounding; tested).
+proportional to it, so the scaled cells are the ones a direct run gives (to the float32 precision of
+the draws; tested).
 """
 
 from __future__ import annotations

@@ -57,10 +57,20 @@ def load_bundle(
 
     A cache file that fails its checksum is bypassed with a warning (the snapshot is used).
 
+    Parameters
+    ----------
+    cache, snapshot : DataStore
+        Where to look, newest last observation first.
+    specs : list of SourceSpec, optional
+        Sources to load (default: the catalogue).
+    required : tuple of str
+        Sources the caller cannot do without (the commands pass
+        :func:`model.needs.required_sources`; the default is what the panel's holdings need).
+
     Raises
     ------
     DataUnavailable
-        When a required source is in neither store.
+        When a required source is in neither store, or only in a damaged state.
     """
     specs = specs or source_catalog()
     manifests, warnings = read_manifests([cache, snapshot])
@@ -79,8 +89,15 @@ def load_bundle(
             missing.append(spec.key)
     absent = [k for k in required if k in missing]
     if absent:
-        raise DataUnavailable(
-            f"no data for {', '.join(absent)} in the cache ({cache.root}) or the snapshot "
-            f"({snapshot.root}); run 'tlrisk data pull' with network access"
-        )
+        error = no_data(absent, cache, snapshot)
+        error.warnings = warnings  # why a copy was passed over (corrupted, missing part)
+        raise error
     return DataBundle(sources=sources, missing=missing, warnings=warnings)
+
+
+def no_data(keys: list[str], cache: DataStore, snapshot: DataStore) -> DataUnavailable:
+    """The error for required sources that neither store holds in a usable state."""
+    return DataUnavailable(
+        f"no data for {', '.join(keys)} in the cache ({cache.root}) or the snapshot "
+        f"({snapshot.root}); run 'tlrisk data pull' with network access"
+    )

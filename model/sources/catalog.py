@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from model.config import StrictModel, config_path, load_model
+from model.errors import InputError
 
 LEGACY_FROZEN_FILES = {"mfh.txt"}
 
@@ -19,18 +23,21 @@ class Described(StrictModel):
     title: str
     publisher: str
     units: str
-    stale_after_days: int | None = None
+    stale_after_days: int | None = Field(default=None, ge=1)
 
 
 class TicFile(Described):
-    key: str
+    key: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     file: str
-    format: str
+    format: Literal["mfhhis", "slt_table5", "s1_globl", "slt_table3", "slt3d"]
     frozen: bool = False
 
     @field_validator("file")
     @classmethod
     def _not_legacy(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", value):
+            raise ValueError(f"'{value}' is not a plain file name (it is appended to the base URL and "
+                             "names the raw copy in the cache)")
         if value.lower() in LEGACY_FROZEN_FILES:
             raise ValueError(
                 "mfh.txt was frozen by the Treasury in early 2023 and must not be a current "
@@ -40,11 +47,17 @@ class TicFile(Described):
 
 
 class HttpSettings(StrictModel):
-    """Timeout, retries and exponential backoff for one family of sources."""
+    """Timeouts, retries and exponential backoff for one family of sources.
 
-    timeout_s: float = Field(gt=0)
+    ``timeout_s`` bounds each wait for data; ``deadline_s`` bounds one whole download, retries
+    and waits included; a server's ``Retry-After`` is honoured up to ``max_retry_after_s``.
+    """
+
+    timeout_s: float = Field(gt=0, le=600)
     retries: int = Field(ge=0, le=10)
-    backoff_s: float = Field(ge=0)
+    backoff_s: float = Field(ge=0, le=60)
+    deadline_s: float = Field(gt=0, le=3600)
+    max_retry_after_s: float = Field(ge=0, le=600)
 
 
 class TicSection(HttpSettings):
@@ -53,7 +66,7 @@ class TicSection(HttpSettings):
 
 
 class FredSeries(Described):
-    id: str
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     snapshot: bool = True
     # also keep the daily observations from this date (the intervention event study)
     daily_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -69,6 +82,14 @@ class FredSection(HttpSettings):
 class SourcesConfig(StrictModel):
     tic: TicSection
     fred: FredSection
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> SourcesConfig:
+        keys = [f.key for f in self.tic.files] + [f"fred_{s.id}" for s in self.fred.series]
+        dup = next((k for k in keys if keys.count(k) > 1), None)
+        if dup:
+            raise ValueError(f"source '{dup}' is listed twice")
+        return self
 
 
 @dataclass(frozen=True)
@@ -101,8 +122,8 @@ def source_catalog(config: SourcesConfig | None = None) -> list[SourceSpec]:
     """All sources, with live URLs. ``TLRISK_TIC_BASE_URL`` and ``TLRISK_FRED_URL`` point the
     pull at a mirror (the tests use a local server)."""
     config = config or sources_config()
-    tic_base = os.environ.get("TLRISK_TIC_BASE_URL", config.tic.base_url)
-    fred_url = os.environ.get("TLRISK_FRED_URL", config.fred.url)
+    tic_base = _url_setting("TLRISK_TIC_BASE_URL", config.tic.base_url)
+    fred_url = _url_setting("TLRISK_FRED_URL", config.fred.url)
     if not tic_base.endswith("/"):
         tic_base += "/"
     specs = [
@@ -125,3 +146,17 @@ def source_catalog(config: SourcesConfig | None = None) -> list[SourceSpec]:
     ]
     return specs
 
+
+
+def _url_setting(variable: str, default: str) -> str:
+    """An http(s) URL from the environment (a mirror), else the configured one."""
+    value = os.environ.get(variable) or default
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        where = f"environment variable {variable}='{value}'" if value != default else f"'{value}'"
+        raise InputError(f"{where} is not an http(s) URL")
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,13 +84,18 @@ def parse_source(src: TextSource, holders: HolderConfig | None = None, expect: s
     expect : str, optional
         The format the caller expects (a live download of a known URL); anything else is an error.
     """
-    kind = detect_format(src)
+    try:
+        kind = detect_format(src)
+    except csv.Error as exc:  # the csv module's own limits
+        raise src.error(f"unreadable as a table ({exc})") from None
     if expect is not None and kind != expect:
         raise src.error(f"expected the {expect} layout, found {kind}", 1)
     try:
         if kind == "fred_csv":
             return parse_fred_csv(src)
         return _PARSERS[kind](src, holders)
+    except csv.Error as exc:  # the csv module's own limits, whatever line tripped them
+        raise src.error(f"unreadable as a table ({exc})") from None
     except InputError as exc:
         # A problem on the file's very last line is what an interrupted download looks like.
         last = max((i + 1 for i, line in enumerate(src.lines) if line.strip()), default=0)

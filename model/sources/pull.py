@@ -16,8 +16,13 @@ A source that fails leaves the cache untouched; the outcome says what will be us
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import http.client
+import math
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +31,22 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from tqdm import tqdm
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    IncompleteRead,
+    InvalidHeader,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+)
 from urllib3.util.retry import Retry
 
 from model.errors import InputError, SourceError
@@ -65,7 +84,7 @@ class PullOutcome:
 
     def line(self) -> str:
         """One line for the terminal."""
-        text = f"{self.key}: {self.status} - {self.message}"
+        text = f"{self.key}: {self.status} - {' '.join(self.message.split())}"
         if self.status in ("failed", "refused"):
             text += f"; using the {self.fallback}" if self.fallback else "; no cached copy exists"
         return text
@@ -79,73 +98,277 @@ class PullOutcome:
 CONNECT_RETRIES = 1  # a host that does not answer (no network, no DNS) rarely comes back in seconds
 
 
-def http_session(retries: int, backoff_s: float) -> requests.Session:
+class Unreachable(SourceError):
+    """The host did not accept a connection (no network, no DNS, refused): the other files on
+    the same host are not tried in this run."""
+
+
+class DeadlineExceeded(SourceError):
+    """A download (with its retries) took longer than its total deadline."""
+
+
+# -- the total deadline of one download --------------------------------------------------------
+
+_ACTIVE = threading.local()  # the deadline of the download running in this thread
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class Deadline:
+    """The total time one download may take, retries and waits included.
+
+    A socket timeout bounds each wait for a byte, not the whole download: a server that
+    trickles a byte every half second, or asks for a retry in an hour, would hold the pull
+    indefinitely. Inside ``with Deadline(s):`` every connection the session opens is
+    registered; when the time is up a timer shuts them down (a blocked read returns at once),
+    retries stop, and waits between retries are cut to the time left.
+
+    Parameters
+    ----------
+    seconds : float
+        The budget, from entering the block.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def remaining(self) -> float:
+        return max(self.until - time.monotonic(), 0.0)
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Register a socket of this download (shut at once if the time is already up)."""
+        with self._lock:
+            if self.expired:
+                _shut(sock)
+            elif sock is not None:
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> Deadline:
+        self.until = time.monotonic() + self.seconds
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        _ACTIVE.deadline = self
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        _ACTIVE.deadline = None
+
+    @property
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.until
+
+
+def active_deadline() -> Deadline | None:
+    """The deadline of the download running in this thread, if any."""
+    return getattr(_ACTIVE, "deadline", None)
+
+
+def _watch(sock) -> None:
+    deadline = active_deadline()
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def getresponse(self, *args, **kwargs):
+        _watch(self.sock)  # a kept-alive connection is reused without connect()
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def getresponse(self, *args, **kwargs):
+        _watch(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter, with connections that a :class:`Deadline` can shut down."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+
+class BoundedRetry(Retry):
+    """urllib3's retry policy within a download's :class:`Deadline`: ``Retry-After`` is capped
+    (``retry_after_max``; a malformed one counts as absent), every wait is cut to the time
+    left, and no retry starts once the time is up."""
+
+    def get_retry_after(self, response) -> float | None:
+        try:
+            value = super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+        deadline = active_deadline()
+        return value if value is None or deadline is None else min(value, deadline.remaining())
+
+    def get_backoff_time(self) -> float:
+        value = super().get_backoff_time()
+        deadline = active_deadline()
+        return value if deadline is None else min(value, deadline.remaining())
+
+    def increment(self, *args, **kwargs):
+        deadline = active_deadline()
+        if deadline is not None and deadline.passed:
+            raise MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "",
+                                ProtocolError(f"the download deadline of {deadline.seconds:g}s has passed"))
+        return super().increment(*args, **kwargs)
+
+
+def http_session(retries: int, backoff_s: float, max_retry_after_s: float = 30.0) -> requests.Session:
     """A session that retries read timeouts, 429 and 5xx with exponential backoff
-    (``backoff_s * 2**n``), honouring ``Retry-After``, retries a failed connection once, and
-    follows redirects. TIC downloads and pandas-datareader's FRED reader both use it."""
-    retry = Retry(
+    (``backoff_s * 2**n``), honouring ``Retry-After`` up to ``max_retry_after_s``, retries a
+    failed connection once, and follows redirects. Used inside a :class:`Deadline`, its
+    connections, retries and waits stop when the download's time is up. TIC downloads and
+    pandas-datareader's FRED reader both use it."""
+    retry = BoundedRetry(
         total=retries + CONNECT_RETRIES,
         connect=min(retries, CONNECT_RETRIES),
         read=retries,
         status=retries,
         backoff_factor=backoff_s,
+        backoff_max=max(max_retry_after_s, backoff_s),
+        retry_after_max=max_retry_after_s,  # type: ignore[arg-type]  # compared as seconds
         status_forcelist=RETRY_STATUS,
         allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True,
         raise_on_status=False,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = _DeadlineAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
     return session
 
 
+# -- what went wrong, in one line -----------------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes, and the reasons urllib3 and requests wrap inside one another."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(current)
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+        todo += [getattr(current, "reason", None), current.__cause__, current.__context__]
+    return seen
+
+
+def failure(label: str, exc: BaseException, timeout_s: float, deadline: Deadline | None, url: str = "") -> SourceError:
+    """One line saying why a download failed, as the right kind of :class:`SourceError`.
+
+    Only a connection that could not be made is :class:`Unreachable`; a read that timed out
+    or a body that was cut off concerns that one file.
+    """
+    where = f" ({url})" if url else ""
+    if deadline is not None and deadline.passed:
+        return DeadlineExceeded(f"{label}: gave up after {deadline.seconds:g}s, the deadline for one download "
+                                f"(a server that stalls or sends the file very slowly){where}")
+    chain = _chain(exc)
+    if any(isinstance(e, NewConnectionError | NameResolutionError | ConnectTimeoutError
+                      | requests.exceptions.ConnectTimeout) for e in chain):
+        return Unreachable(f"{label}: cannot connect ({_reason(exc)})")
+    if any(isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout | TimeoutError) for e in chain):
+        return SourceError(f"{label}: timed out after {timeout_s:g}s waiting for data{where}")
+    if any(isinstance(e, ProtocolError | IncompleteRead | requests.exceptions.ChunkedEncodingError
+                      | http.client.HTTPException) for e in chain):
+        return SourceError(f"{label}: download cut off before the end{where}")
+    if any(isinstance(e, requests.exceptions.RetryError | ResponseError) for e in chain):
+        return SourceError(f"{label}: gave up after retries ({_reason(exc)})")
+    if any(isinstance(e, requests.exceptions.ConnectionError) for e in chain):
+        return Unreachable(f"{label}: cannot connect ({_reason(exc)})")
+    return SourceError(f"{label}: request failed ({_reason(exc)})")
+
+
 def fetch_bytes(
-    session: requests.Session, url: str, timeout_s: float, label: str, progress: bool = True
+    session: requests.Session, url: str, timeout_s: float, label: str, progress: bool = True,
+    deadline_s: float = 300.0,
 ) -> bytes:
-    """GET ``url`` and return its body, with a progress bar on a terminal.
+    """GET ``url`` and return its body, with a progress bar on a terminal, within a total
+    deadline of ``deadline_s`` (retries and waits included).
 
     Raises
     ------
     SourceError
-        For connection failures, timeouts, HTTP errors after retries, and truncated bodies
-        (fewer bytes than ``Content-Length``).
+        For connection failures (:class:`Unreachable`), timeouts, the deadline
+        (:class:`DeadlineExceeded`), HTTP errors after retries, and truncated bodies (fewer
+        bytes than ``Content-Length``).
     """
-    try:
-        with session.get(url, timeout=timeout_s, stream=True) as response:
-            if response.status_code >= 400:
-                raise SourceError(f"{label}: HTTP {response.status_code} from {url}")
-            total = int(response.headers.get("Content-Length") or 0) or None
-            chunks = []
-            with tqdm(total=total, unit="B", unit_scale=True, desc=label, leave=False,
-                      disable=None if progress else True) as bar:
-                for chunk in response.iter_content(chunk_size=65536):
-                    chunks.append(chunk)
-                    bar.update(len(chunk))
-            body = b"".join(chunks)
-    except SourceError:
-        raise
-    except requests.exceptions.Timeout:
-        raise SourceError(f"{label}: timed out after {timeout_s:g}s ({url})") from None
-    except requests.exceptions.RetryError as exc:
-        raise SourceError(f"{label}: gave up after retries ({_reason(exc)})") from None
-    except requests.exceptions.ConnectionError as exc:
-        if "IncompleteRead" in str(exc) or "Connection broken" in str(exc):
-            raise SourceError(f"{label}: download cut off before the end ({url})") from None
-        raise SourceError(f"{label}: cannot connect ({_reason(exc)})") from None
-    except requests.exceptions.ChunkedEncodingError:
-        raise SourceError(f"{label}: download cut off before the end ({url})") from None
-    except requests.exceptions.RequestException as exc:
-        raise SourceError(f"{label}: request failed ({_reason(exc)})") from None
+    total = None
+    with Deadline(deadline_s) as deadline:
+        try:
+            with session.get(url, timeout=timeout_s, stream=True) as response:
+                if response.status_code >= 400:
+                    raise SourceError(f"{label}: HTTP {response.status_code} from {url}")
+                total = int(response.headers.get("Content-Length") or 0) or None
+                chunks = []
+                with tqdm(total=total, unit="B", unit_scale=True, desc=label, leave=False,
+                          disable=None if progress else True) as bar:
+                    for chunk in response.iter_content(chunk_size=65536):
+                        chunks.append(chunk)
+                        bar.update(len(chunk))
+                body = b"".join(chunks)
+        except SourceError:
+            raise
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
+                http.client.HTTPException, ValueError) as exc:
+            raise failure(label, exc, timeout_s, deadline, url) from None
+        if deadline.passed:  # the timer shut the socket: what arrived is not the whole file
+            raise failure(label, TimeoutError(), timeout_s, deadline, url)
     if total is not None and len(body) < total:
         raise SourceError(f"{label}: download cut off ({len(body)} of {total} bytes)")
     return body
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc.args[0] if exc.args else exc)
+    text = " ".join(str(exc.args[0] if exc.args else exc).split())  # one line
     for marker in ("Connection refused", "Name or service not known", "timed out",
                    "Max retries exceeded", "too many 429", "too many 5"):
         if marker.lower() in text.lower():
@@ -176,36 +399,50 @@ def read_fred(series_id: str, url: str, session: requests.Session, timeout_s: fl
     return reader.read()
 
 
-def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: float) -> bytes:
-    """Download one FRED series with pandas-datareader and return the raw CSV it received.
+def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: float,
+               deadline_s: float = 120.0, max_retry_after_s: float = 30.0) -> bytes:
+    """Download one FRED series with pandas-datareader and return the raw CSV it received,
+    within a total deadline of ``deadline_s``.
 
     The reader's own result is checked against the raw CSV (same last date), so what is
     stored is exactly what the reader saw.
     """
     base_url = spec.url.split("?", 1)[0]
     captured: list[requests.Response] = []
-    session = http_session(retries, backoff_s)
+    errors: list[BaseException] = []  # datareader folds these into a multi-line text: keep them
+    session = http_session(retries, backoff_s, max_retry_after_s)
     session.hooks["response"].append(lambda r, *args, **kwargs: captured.append(r))
-    try:
-        frame = read_fred(spec.series_id or "", base_url, session, timeout_s)
-    except Exception as exc:  # datareader raises many kinds; all mean "unusable answer"
-        status = next((r.status_code for r in reversed(captured) if r.status_code != 200), None)
-        if status is not None:
-            raise SourceError(f"{spec.key}: HTTP {status} from FRED after {retries} retries") from None
-        name, text = type(exc).__name__, str(exc)
-        if "IncompleteRead" in text or "Connection broken" in text:
-            raise SourceError(f"{spec.key}: download cut off before the end") from None
-        if "Timeout" in name or "timed out" in text or "Read timed out" in text:
-            raise SourceError(f"{spec.key}: timed out after {timeout_s:g}s") from None
-        if "Connection" in name or "Unable to read URL" in text:
-            raise SourceError(f"{spec.key}: cannot reach FRED ({_reason(exc)})") from None
-        raise SourceError(f"{spec.key}: malformed answer from FRED ({name})") from None
+    send = session.request
+
+    def request(*args, **kwargs):
+        try:
+            return send(*args, **kwargs)
+        except Exception as exc:
+            errors.append(exc)
+            raise
+
+    session.request = request  # type: ignore[method-assign]
+    with Deadline(deadline_s) as deadline:
+        try:
+            frame = read_fred(spec.series_id or "", base_url, session, timeout_s)
+        except Exception as exc:  # datareader raises many kinds; all mean "unusable answer"
+            status = next((r.status_code for r in reversed(captured) if r.status_code != 200), None)
+            if status is not None and not deadline.passed:
+                raise SourceError(f"{spec.key}: HTTP {status} from FRED after {retries} retries") from None
+            network = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
+                       http.client.HTTPException)
+            cause = errors[-1] if errors else exc
+            if deadline.passed or any(isinstance(e, network) for e in _chain(cause)):
+                raise failure(spec.key, cause, timeout_s, deadline) from None
+            raise SourceError(f"{spec.key}: malformed answer from FRED ({type(exc).__name__})") from None
+        if deadline.passed:
+            raise failure(spec.key, TimeoutError(), timeout_s, deadline)
     ok = [r for r in captured if r.status_code == 200]
     if not ok:
         raise SourceError(f"{spec.key}: no answer from FRED")
     body = ok[-1].content
     expected = ok[-1].headers.get("Content-Length")
-    if expected and len(body) < int(expected):
+    if expected and expected.isdigit() and len(body) < int(expected):
         raise SourceError(f"{spec.key}: download cut off ({len(body)} of {expected} bytes)")
     if frame is None or frame.empty:
         raise SourceError(f"{spec.key}: FRED returned no observations")
@@ -306,14 +543,14 @@ def store_source(
     """Check and store one parsed source in the cache."""
     entry, frames = process(spec, parsed, raw, retrieved, obtained)
     check_not_older(spec, entry, [cache, *others])
-    current = cache.manifest().get(spec.key)
+    current = cache.manifest_or_empty().get(spec.key)
     # the same file, already stored with every part this version of the tool makes
     if current is not None and current.raw_sha256 == entry.raw_sha256 and set(current.parts) == set(frames):
         return PullOutcome(spec.key, "unchanged", f"same file as cached (through {entry.last_observation})")
     if "holdings" in frames and spec.format == "mfhhis":
         previous = None
         for store in (cache, *others):
-            if spec.key in store.manifest():
+            if spec.key in store.manifest_or_empty():
                 try:
                     previous = store.read(spec.key).get("holdings")
                     break
@@ -341,6 +578,7 @@ def pull_sources(
     timeout_s: float | None = None,
     retries: int | None = None,
     backoff_s: float | None = None,
+    deadline_s: float | None = None,
     report: Callable[[PullOutcome], None] | None = None,
 ) -> list[PullOutcome]:
     """Pull every source in ``specs`` from its live URL into ``cache``.
@@ -353,8 +591,9 @@ def pull_sources(
         Where results go, and the shipped data used for the staleness check and fallback.
     progress : bool
         Show progress bars on a terminal.
-    fred_min_interval_s, timeout_s, retries, backoff_s : optional
-        Override ``sources.toml`` (tests use small values).
+    fred_min_interval_s, timeout_s, retries, backoff_s, deadline_s : optional
+        Override ``sources.toml`` (tests use small values). ``timeout_s`` bounds each wait
+        for data, ``deadline_s`` a whole download with its retries.
     report : callable, optional
         Called with each outcome as it happens.
 
@@ -364,20 +603,23 @@ def pull_sources(
     """
     config = sources_config()
     # environment knobs (a slow mirror, tests): TLRISK_HTTP_TIMEOUT_S, TLRISK_HTTP_RETRIES,
-    # TLRISK_HTTP_BACKOFF_S, TLRISK_FRED_MIN_INTERVAL_S
-    timeout_s = _env_number("TLRISK_HTTP_TIMEOUT_S", timeout_s)
+    # TLRISK_HTTP_BACKOFF_S, TLRISK_HTTP_DEADLINE_S, TLRISK_FRED_MIN_INTERVAL_S
+    timeout_s = _env_number("TLRISK_HTTP_TIMEOUT_S", timeout_s, positive=True)
     retries = _env_number("TLRISK_HTTP_RETRIES", retries, int)
     backoff_s = _env_number("TLRISK_HTTP_BACKOFF_S", backoff_s)
+    deadline_s = _env_number("TLRISK_HTTP_DEADLINE_S", deadline_s, positive=True)
     fred_min_interval_s = _env_number("TLRISK_FRED_MIN_INTERVAL_S", fred_min_interval_s)
     outcomes = []
     last_fred = 0.0
     interval = config.fred.min_interval_s if fred_min_interval_s is None else fred_min_interval_s
+    tic, fred = config.tic, config.fred
     tic_session = http_session(
-        config.tic.retries if retries is None else retries,
-        config.tic.backoff_s if backoff_s is None else backoff_s,
+        tic.retries if retries is None else retries,
+        tic.backoff_s if backoff_s is None else backoff_s,
+        tic.max_retry_after_s,
     )
     bar = tqdm(specs, desc="sources", unit="src", disable=None if progress else True, leave=False)
-    unreachable: dict[str, str] = {}  # host -> why; no point retrying every file on a dead host
+    unreachable: dict[str, str] = {}  # host -> why; no point trying every file on a host that refuses
     for spec in bar:
         bar.set_postfix_str(spec.key)
         host = urlsplit(spec.url).netloc
@@ -390,14 +632,15 @@ def pull_sources(
                     time.sleep(wait)
                 last_fred = time.monotonic()
                 raw = fetch_fred(
-                    spec, config.fred.timeout_s if timeout_s is None else timeout_s,
-                    config.fred.retries if retries is None else retries,
-                    config.fred.backoff_s if backoff_s is None else backoff_s,
+                    spec, fred.timeout_s if timeout_s is None else timeout_s,
+                    fred.retries if retries is None else retries,
+                    fred.backoff_s if backoff_s is None else backoff_s,
+                    fred.deadline_s if deadline_s is None else deadline_s, fred.max_retry_after_s,
                 )
             else:
                 raw = fetch_bytes(
-                    tic_session, spec.url, config.tic.timeout_s if timeout_s is None else timeout_s,
-                    spec.key, progress,
+                    tic_session, spec.url, tic.timeout_s if timeout_s is None else timeout_s,
+                    spec.key, progress, tic.deadline_s if deadline_s is None else deadline_s,
                 )
             retrieved = utc_now_iso()
             try:
@@ -412,7 +655,7 @@ def pull_sources(
         except SourceError as exc:
             status = "refused" if isinstance(exc, RefusedDownload) else "failed"
             message = str(exc).removeprefix(f"{spec.key}: ")
-            if message.startswith(("cannot connect", "cannot reach")):
+            if isinstance(exc, Unreachable):
                 unreachable[host] = message
             outcome = PullOutcome(spec.key, status, message, _fallback(spec.key, [cache, snapshot]))
         outcomes.append(outcome)
@@ -421,7 +664,7 @@ def pull_sources(
     return outcomes
 
 
-def _env_number(name: str, default, kind=float):
+def _env_number(name: str, default, kind=float, positive: bool = False):
     """A number from the environment, else ``default``; a bad value is an input error."""
     text = os.environ.get(name)
     if text is None or text == "":
@@ -430,8 +673,10 @@ def _env_number(name: str, default, kind=float):
         value = kind(text)
     except ValueError:
         raise InputError(f"environment variable {name}='{text}' is not a number") from None
-    if value < 0:
-        raise InputError(f"environment variable {name}={text} must not be negative")
+    if not math.isfinite(value):
+        raise InputError(f"environment variable {name}='{text}' is not a finite number")
+    if value < 0 or (positive and value == 0):
+        raise InputError(f"environment variable {name}={text} must be {'above' if positive else 'at least'} 0")
     return value
 
 
@@ -441,18 +686,24 @@ def import_local(
     """Process the publishers' files from a local folder (e.g. a copy made elsewhere) into
     ``cache``, exactly as a live pull would. Sub-folders hold other vintages of the same file;
     they are imported oldest first so that the newest vintage wins."""
+    if not Path(raw_dir).is_dir():
+        raise InputError("not a folder" if Path(raw_dir).exists() else "folder not found", raw_dir, field="--from-dir")
     outcomes = []
     for spec in specs:
-        paths = sorted(Path(raw_dir).rglob(spec.file))
+        paths = sorted(p for p in Path(raw_dir).rglob(spec.file) if p.is_file())
         if not paths:
             outcomes.append(PullOutcome(spec.key, "failed", f"no {spec.file} under {raw_dir}",
                                         _fallback(spec.key, [cache, snapshot])))
             continue
         parsed_files = []
         for path in paths:
-            raw = path.read_bytes()
             try:
+                raw = path.read_bytes()
                 parsed = parse_source(TextSource.from_bytes(raw, str(path)), expect=spec.format)
+            except OSError as exc:
+                outcomes.append(PullOutcome(spec.key, "failed", f"{path}: cannot read file ({exc.strerror})",
+                                            _fallback(spec.key, [cache, snapshot])))
+                break
             except InputError as exc:
                 outcomes.append(PullOutcome(spec.key, "failed", str(exc), _fallback(spec.key, [cache, snapshot])))
                 break
@@ -462,7 +713,8 @@ def import_local(
                 try:
                     outcome = store_source(spec, parsed, raw, cache, [snapshot], None,
                                            f"local copy of {path.name}")
-                except RefusedDownload as exc:
-                    outcome = PullOutcome(spec.key, "refused", str(exc), _fallback(spec.key, [cache, snapshot]))
+                except SourceError as exc:
+                    status = "refused" if isinstance(exc, RefusedDownload) else "failed"
+                    outcome = PullOutcome(spec.key, status, str(exc), _fallback(spec.key, [cache, snapshot]))
             outcomes.append(outcome)
     return outcomes

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from model.errors import SourceError
 from model.sources.catalog import source_catalog
 from model.sources.store import DataStore, ranked, read_manifests
 
@@ -17,17 +18,32 @@ def _last_date(last_observation: str) -> dt.date:
 
 
 def source_status(cache: DataStore, snapshot: DataStore, today: dt.date | None = None) -> list[dict]:
-    """One row per configured source: origin, last observation, retrieval, staleness.
+    """One row per configured source (see :func:`status_report`)."""
+    return status_report(cache, snapshot, today)[0]
 
-    The origin is the store :func:`~model.sources.bundle.load_bundle` would use (the newer of
-    cache and snapshot); ``stale`` is true when the last observation is older than the
+
+def status_report(cache: DataStore, snapshot: DataStore, today: dt.date | None = None
+                  ) -> tuple[list[dict], list[str]]:
+    """One row per configured source: origin, last observation, retrieval, staleness; and
+    warnings about damaged stores and files.
+
+    The origin is the store :func:`~model.sources.bundle.load_bundle` would use: the newer
+    of cache and snapshot whose files match their checksums and read as tables (a damaged
+    copy is passed over, as loading passes over it); ``stale`` is true when the last observation is older than the
     source's ``stale_after_days`` (frozen, discontinued files are never stale).
     """
     today = today or dt.date.today()
-    manifests, _ = read_manifests([cache, snapshot])
+    manifests, warnings = read_manifests([cache, snapshot])
     rows = []
     for spec in source_catalog():
-        options = ranked(spec.key, [cache, snapshot], manifests)
+        options = []
+        for store, entry in ranked(spec.key, [cache, snapshot], manifests):
+            try:
+                store.read(spec.key, entry)  # exactly what loading does: checksums, then the tables
+            except SourceError as exc:
+                warnings.append(f"{exc}; bypassing it")
+                continue
+            options.append((store, entry))
         if not options:
             rows.append({"source": spec.key, "origin": "missing", "last_observation": None,
                          "retrieved": None, "age_days": None, "stale": None, "title": spec.title,
@@ -45,7 +61,7 @@ def source_status(cache: DataStore, snapshot: DataStore, today: dt.date | None =
             "age_days": age, "stale": stale, "title": spec.title, "note": note,
             "raw_sha256": entry.raw_sha256,
         })
-    return rows
+    return rows, warnings
 
 
 def status_table(rows: list[dict]) -> str:
@@ -56,6 +72,6 @@ def status_table(rows: list[dict]) -> str:
         age = "" if r["age_days"] is None else str(r["age_days"])
         lines.append(
             f"{r['source']:<24} {r['origin']:<9} {r['last_observation'] or '-':<11} "
-            f"{(r['retrieved'] or 'local copy'):<21} {age:>10}  {r['note']}"
+            f"{(r['retrieved'] or ('-' if r['origin'] == 'missing' else 'local copy')):<21} {age:>10}  {r['note']}"
         )
     return "\n".join(lines)

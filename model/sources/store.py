@@ -20,15 +20,18 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from filelock import FileLock
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.errors import SourceError
+from model.sources.tables import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 MANIFEST = "manifest.json"
 _UMASK = os.umask(0)
@@ -118,8 +121,126 @@ class ManifestEntry:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+# What every processed part holds (the tidy tables of model.sources.tables, the FRED months).
+PART_COLUMNS = {
+    "holdings": HOLDINGS_COLUMNS,
+    "flows": FLOWS_COLUMNS,
+    "monthly": ["series_id", "month", "freq", "mean", "last", "n_obs", "complete"],
+    "daily": ["date", "series_id", "value"],  # FRED series kept day by day (the event study)
+}
+_NUMERIC = {"holdings_bn", "old_series_bn", "long_term_bn", "net_purchases_bn", "valuation_change_bn",
+            "mean", "last", "n_obs", "value"}
+
+
+def _frame_problem(part: str, frame: pd.DataFrame) -> str | None:
+    """Why a part read from a store is not what the pipeline expects, or None."""
+    missing = [c for c in PART_COLUMNS.get(part, []) if c not in frame]
+    if missing:
+        return f"no column {missing[0]}"
+    for col in frame.columns:
+        if col in _NUMERIC and not pd.api.types.is_numeric_dtype(frame[col]):
+            return f"column {col} is not numeric"
+    if part == "monthly" and not pd.api.types.is_bool_dtype(frame["complete"]):
+        return "column complete is not true/false"
+    return None
+
+
 class CorruptStoreFile(SourceError):
-    """A processed file whose checksum does not match the manifest."""
+    """A processed file whose checksum does not match the manifest, or a manifest that cannot
+    be trusted."""
+
+
+# -- the manifest's shape: validated like a config before a single path in it is used ----------
+
+_SHA256 = r"^[0-9a-f]{64}$"
+_PART_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"  # a bare file name inside the store, nothing else
+_KEY = r"^[A-Za-z0-9_]+$"
+PARTS = tuple(PART_COLUMNS)
+
+
+def _observation(value: str | None) -> str | None:
+    """``YYYY-MM`` or ``YYYY-MM-DD``, a real month or day."""
+    if value is None:
+        return value
+    try:
+        if len(value) == 7:
+            dt.date.fromisoformat(value + "-01")
+        elif len(value) == 10:
+            dt.date.fromisoformat(value)
+        else:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"'{value[:20]}' is not a YYYY-MM month or YYYY-MM-DD date") from None
+    return value
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(strict=True, allow_inf_nan=False, extra="ignore")
+
+
+class _PartRecord(_Record):
+    file: str
+    sha256: str = Field(pattern=_SHA256)
+    rows: int = Field(ge=0)
+
+    @field_validator("file")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if len(value) > 200 or not re.match(_PART_FILE, value):
+            raise ValueError(f"'{value[:60]}' is not a plain file name inside the store")
+        return value
+
+
+class _EntryRecord(_Record):
+    key: str = Field(pattern=_KEY)
+    format: str
+    url: str
+    page_url: str
+    title: str
+    retrieved: str | None
+    obtained: str
+    vintage: str | None
+    as_of: str | None
+    as_of_basis: str
+    last_observation: str | None
+    raw_sha256: str = Field(pattern=_SHA256)
+    raw_bytes: int = Field(ge=0)
+    parts: dict[str, _PartRecord]
+    warnings: list[str] = Field(default_factory=list)
+    first_observation: str | None = None
+
+    @field_validator("last_observation", "first_observation")
+    @classmethod
+    def _dates(cls, value: str | None) -> str | None:
+        return _observation(value)
+
+    @field_validator("parts")
+    @classmethod
+    def _part_names(cls, value: dict[str, _PartRecord]) -> dict[str, _PartRecord]:
+        unknown = [k for k in value if k not in PARTS]
+        if unknown:
+            raise ValueError(f"unknown part '{unknown[0]}' (parts are {', '.join(PARTS)})")
+        if not value:
+            raise ValueError("no parts")
+        return value
+
+
+class _ManifestRecord(_Record):
+    sources: dict[str, _EntryRecord]
+
+    @model_validator(mode="after")
+    def _keys_match(self) -> _ManifestRecord:
+        for key, entry in self.sources.items():
+            if entry.key != key:
+                raise ValueError(f"sources.{key[:40]} carries the key '{entry.key}'")
+        return self
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}{more}"
 
 
 class DataStore:
@@ -143,15 +264,45 @@ class DataStore:
         return self.root / MANIFEST
 
     def manifest(self) -> dict[str, ManifestEntry]:
-        """Entries by source key (empty when the store does not exist or is unreadable)."""
+        """Entries by source key (empty when the store does not exist).
+
+        The manifest is validated like a config: its shape, every field's type, the dates,
+        the checksums, and every part file's name, which must be a plain file name resolving
+        inside the store (a tampered manifest must not make the store read or delete anything
+        elsewhere).
+
+        Raises
+        ------
+        CorruptStoreFile
+            When the manifest cannot be read or fails validation; callers ignore the store.
+        """
         try:
-            data = json.loads(self.manifest_path.read_text("utf-8"))
+            text = self.manifest_path.read_text("utf-8")
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
             raise CorruptStoreFile(f"{self.manifest_path}: unreadable manifest ({exc})") from None
-        sources = data.get("sources", {}) if isinstance(data, dict) else {}
-        return {k: ManifestEntry.from_dict(v) for k, v in sources.items()}
+        try:
+            record = _ManifestRecord.model_validate_json(text)
+        except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise CorruptStoreFile(f"{self.manifest_path}: unreadable manifest (not JSON)") from None
+            raise CorruptStoreFile(f"{self.manifest_path}: invalid manifest ({_first_problem(exc)})") from None
+        root = self.root.resolve()
+        for key, entry in record.sources.items():
+            for part, meta in entry.parts.items():
+                if (root / meta.file).resolve().parent != root:
+                    raise CorruptStoreFile(f"{self.manifest_path}: invalid manifest (sources.{key}.parts.{part}."
+                                           f"file: '{meta.file}' is not a file inside {self.root})")
+        return {k: ManifestEntry.from_dict(v.model_dump()) for k, v in record.sources.items()}
+
+    def manifest_or_empty(self) -> dict[str, ManifestEntry]:
+        """:meth:`manifest`, with an untrustworthy manifest counted as empty (for writers, which
+        then replace it: the files it names are neither read nor deleted)."""
+        try:
+            return self.manifest()
+        except CorruptStoreFile:
+            return {}
 
     def _write_manifest(self, entries: dict[str, ManifestEntry]) -> None:
         body = {
@@ -167,9 +318,19 @@ class DataStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Serialise writers (two pulls at once) with a lock file beside the manifest."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.root / ".lock"), timeout=120):
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.root / ".lock"), timeout=120)
+            lock.acquire()
+        except OSError as exc:
+            raise SourceError(f"{self.name}: cannot write to {self.root} ({exc.strerror or exc})") from None
+        except Timeout:
+            raise SourceError(f"{self.name}: another run has held {self.root / '.lock'} for two minutes; "
+                              "try again when it has finished") from None
+        try:
             yield
+        finally:
+            lock.release()
 
     # -- processed parts --------------------------------------------------------------------
     def read(self, key: str, entry: ManifestEntry | None = None) -> dict[str, pd.DataFrame]:
@@ -184,6 +345,19 @@ class DataStore:
         if entry is None:
             raise CorruptStoreFile(f"{self.name}: no entry for {key}")
         frames = {}
+        for part, data in self._verified_parts(entry).items():
+            name = entry.parts[part]["file"]
+            try:
+                frames[part] = gzip_csv_to_frame(data)
+            except (OSError, ValueError, EOFError, KeyError) as exc:
+                raise CorruptStoreFile(f"{self.name}: {name} cannot be read ({' '.join(str(exc).split())[:120]})") from None
+            problem = _frame_problem(part, frames[part])
+            if problem:
+                raise CorruptStoreFile(f"{self.name}: {name} is not a processed {part} table ({problem})")
+        return frames
+
+    def _verified_parts(self, entry: ManifestEntry) -> dict[str, bytes]:
+        out = {}
         for part, meta in entry.parts.items():
             path = self.root / str(meta["file"])
             try:
@@ -194,11 +368,8 @@ class DataStore:
                 raise CorruptStoreFile(
                     f"{self.name}: {path.name} does not match its checksum in {MANIFEST} (corrupted)"
                 )
-            try:
-                frames[part] = gzip_csv_to_frame(data)
-            except (OSError, ValueError, EOFError) as exc:
-                raise CorruptStoreFile(f"{self.name}: {path.name} cannot be read ({exc})") from None
-        return frames
+            out[part] = data
+        return out
 
     def write(self, entry: ManifestEntry, frames: dict[str, pd.DataFrame]) -> None:
         """Write the parts of one source, then its manifest entry, each atomically.
@@ -206,8 +377,8 @@ class DataStore:
         Parts are written first under new content; the manifest switches to them last, so a
         crash in between leaves the previous manifest pointing at intact previous files.
         """
-        with self.locked():
-            entries = self.manifest()
+        with self.locked(), self._writing():
+            entries = self.manifest_or_empty()
             entry.parts = {}
             for part, frame in frames.items():
                 data = frame_to_gzip_csv(frame)
@@ -235,9 +406,19 @@ class DataStore:
         folder = self.raw_dir(key)
         stamp = meta["retrieved"].replace(":", "").replace("-", "")[:15]
         path = folder / f"{stamp}-{meta['sha256'][:12]}-{filename}"
-        atomic_write_bytes(path, data)
-        atomic_write_text(path.with_name(path.name + ".meta.json"), json.dumps(meta, indent=2) + "\n")
+        with self._writing():
+            atomic_write_bytes(path, data)
+            atomic_write_text(path.with_name(path.name + ".meta.json"), json.dumps(meta, indent=2) + "\n")
         return path
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write that fails (a full disk, a read-only folder) is a failed source, not a crash;
+        the atomic writes have left the previous files in place."""
+        try:
+            yield
+        except OSError as exc:
+            raise SourceError(f"{self.name}: cannot write to {self.root} ({exc.strerror or exc})") from None
 
     def copy_to(self, other: DataStore, keys: list[str]) -> list[str]:
         """Copy the named sources (parts and manifest entries) into ``other``; returns keys copied."""

@@ -19,6 +19,9 @@ MONTHS = {m: i for i, m in enumerate(
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
 MISSING_MARKERS = {"n.a.": "n.a.", "na": "n.a.", "n/a": "n.a."}
 BELOW_HALF_UNIT = "*"  # TIC: "Less than $50 million"
+# The publishers' lines are a few hundred characters; one of more than this is not a table row
+# (and would overflow the csv module's field limit, 131,072 characters).
+MAX_LINE_CHARS = 65_536
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,12 @@ class TextSource:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = _shift_jis(raw) or raw.decode("cp1252", errors="replace")
-        return cls(name=name, lines=text.splitlines(), ends_with_newline=text.endswith(("\n", "\r")))
+        lines = text.splitlines()
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]), default=None)
+        if longest is not None and len(lines[longest]) > MAX_LINE_CHARS:
+            raise InputError(f"line {longest + 1} is {len(lines[longest]):,} characters long; no published table "
+                             f"has lines over {MAX_LINE_CHARS:,} (not a data table?)", name, longest + 1)
+        return cls(name=name, lines=lines, ends_with_newline=text.endswith(("\n", "\r")))
 
     @classmethod
     def from_path(cls, path: str | Path) -> TextSource:

@@ -12,6 +12,14 @@ import datetime as dt
 import pandas as pd
 from hypothesis import strategies as st
 
+EXAMPLES_TRIED = [0]  # generated or corrupted files put through the parsers (reported by conftest)
+
+
+def tried() -> None:
+    """Count one generated or corrupted file put through a parser."""
+    EXAMPLES_TRIED[0] += 1
+
+
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 # (as written in the history file, canonical name): quotes, inner and trailing spaces, markers

@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from model.cli import main
-
-CONFIG = Path(__file__).resolve().parents[2] / "model" / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path, monkeypatch):
-    """An editable copy of the packaged configuration, used through TLRISK_CONFIG_DIR."""
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG, folder)
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
-    from model import config as cfg
-    from model.estimate import literature, spec
-    from model.fiscal import fiscal_config
-    from model.panel import panel_config, valuation_config
-    from model.scenarios import simulation_config
-    from model.sources.catalog import sources_config
-
-    caches = [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config,
-              panel_config, valuation_config, simulation_config, sources_config]
-    for c in caches:
-        c.cache_clear()
-    yield folder
-    for c in caches:
-        c.cache_clear()
 
 
 def edit(folder: Path, name: str, old: str, new: str) -> None:
@@ -72,6 +47,91 @@ def test_bad_config(config_dir, capsys, name, old, new, argv, message):
     assert message in err and name in err, err
 
 
+# Every value has a domain (sign, range, allowed keys, other files' names), checked where the
+# file is loaded; the command line turns the same error into one line (the cases above).
+DOMAIN_CASES = [
+    ("valuation.toml", "japan = 5.0", "japan = -5.0", "duration_years.japan — -5 years is not a duration (above 0, at most 30)"),
+    ("valuation.toml", "japan = 5.0", "japn = 5.0", "duration_years.japn — unknown holder group (did you mean 'japan'?)"),
+    ("valuation.toml", 'yield_column = "y10y_eom"', 'yield_column = "y7y_eom"', "yield_column — 'y7y_eom' is not a yield in the panel"),
+    ("simulation.toml", 'loss_maturity = "5y"', 'loss_maturity = "7y"', "loss_maturity — '7y' is not a maturity the scenarios price"),
+    ("simulation.toml", "bill_sale_effect = 0.1", "bill_sale_effect = 1.5", "bill_sale_effect — Input should be less than or equal to 1"),
+    ("literature.toml", 'pool = ["japan", "china"]', 'pool = ["japan", "chnia"]',
+     "prior.pool[2] — unknown holder group 'chnia' (did you mean 'china'?)"),
+    ("literature.toml", "3m = 0.1", "3m = -0.1", "envelope.maturity_loading — maturity loadings must be positive"),
+    ("literature.toml", "low = 40.0", "low = -40.0", "effect[2].low — Input should be greater than or equal to 0"),
+    ("fiscal.toml", "average_rate_pct = 3.3", "average_rate_pct = nan", "average_rate_pct — Input should be a finite number (got nan)"),
+    ("fiscal.toml", "debt_public_bn = 31455.0", "debt_public_bn = inf", "debt_public_bn — Input should be a finite number (got inf)"),
+    ("fiscal.toml", "compound = true", 'compound = "yes"', "compound — Input should be a valid boolean (got the text 'yes')"),
+    ("fiscal.toml", "tolerance = 0.25", "tolerance = -0.25", "cbo_check.tolerance — Input should be greater than 0"),
+    ("holders.toml", 'plus = ["total_foreign"]\nminus = ["foreign_official"]', 'plus = ["foreign_private"]\nminus = ["foreign_official"]',
+     "groups.foreign_private — derived groups refer to each other in a circle: foreign_private -> foreign_private"),
+    ("sources.toml", 'file = "slt_table5.txt"', 'file = "../slt_table5.txt"', "tic.files[2].file — '../slt_table5.txt' is not a plain file name"),
+    ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", "tic.deadline_s — Input should be greater than 0"),
+    ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', "episode[3].key — String should match pattern"),
+    ("episodes.toml", 'end = "2016-11"', 'end = "2036-11"', "episode[3].end — a window of 245 months is longer than 120 months"),
+]
+
+
+def _loader(name: str):
+    from model import config, episodes, fiscal, panel, scenarios
+    from model.estimate import literature
+    from model.sources import catalog
+
+    return {"valuation.toml": panel.valuation_config, "simulation.toml": scenarios.simulation_config,
+            "literature.toml": literature.literature_config,
+            "fiscal.toml": fiscal.fiscal_config, "holders.toml": config.holder_config,
+            "sources.toml": catalog.sources_config, "episodes.toml": episodes.episodes_config}[name]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), DOMAIN_CASES, ids=[c[0] + ":" + c[3][:30] for c in DOMAIN_CASES])
+def test_config_domain(config_dir, name, old, new, message):
+    from model.errors import ValidationFailed
+
+    edit(config_dir, name, old, new)
+    with pytest.raises(ValidationFailed) as err:
+        _loader(name)()
+    assert f"{config_dir / name}: {message}" in str(err.value), str(err.value)
+
+
+def test_a_misspelt_group_member_is_refused_against_the_data(config_dir, capsys):
+    edit(config_dir, "holders.toml", 'members = ["Japan"]', 'members = ["Japna"]')
+    err = one_line_error(capsys, 2, ["validate", "scenarios/japan_pause.toml"])
+    assert "groups.japan.members — none of 'Japna' appears in the data (did you mean 'Japan'?)" in err
+
+
+def test_a_misspelt_member_of_a_group_with_data_is_a_warning(config_dir, capsys):
+    edit(config_dir, "holders.toml", '"Luxembourg", "Switzerland"', '"Luxembuorg", "Switzerland"')
+    assert main(["validate", "scenarios/japan_pause.toml"]) == 0
+    err = capsys.readouterr().err
+    assert ("groups.custody_centers.members — 'Luxembuorg' is not in the data (did you mean 'Luxembourg'?)" in err
+            and err.count("warning:") == 1)  # and nothing about the Treasury's absent oil exporters
+
+
+def test_episodes_are_checked_against_the_data(config_dir, panel):
+    from model.episodes import episode_problems
+    from model.scenarios import ScenarioContext
+
+    edit(config_dir, "episodes.toml", 'end = "2025-04"', 'end = "2026-12"')
+    edit(config_dir, "episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]')
+    problems = episode_problems(ScenarioContext.build(panel, None))
+    assert problems == [
+        f"{config_dir / 'episodes.toml'}: episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)",
+        f"{config_dir / 'episodes.toml'}: episode[5].end — 2026-12 is after the data end (2026-04)",
+    ]
+
+
+def test_config_dir_that_does_not_exist(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(tmp_path / "nowhere"))
+    err = one_line_error(capsys, 2, ["fiscal", "--shift-bp", "10"])
+    assert f"TLRISK_CONFIG_DIR='{tmp_path / 'nowhere'}' does not exist" in err
+
+
+def test_config_file_with_a_misspelt_name(capsys, config_dir):
+    (config_dir / "holders.toml").rename(config_dir / "holder.toml")
+    err = one_line_error(capsys, 2, ["fiscal", "--shift-bp", "10"])
+    assert "holder.toml: not a configuration file of this tool (did you mean 'holders.toml'?)" in err
+
+
 def test_holder_missing_from_the_data(capsys, tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('[scenario]\nname = "x"\ntitle = "x"\nstart = "2026-05"\nhorizon_months = 12\n'
@@ -80,7 +140,9 @@ def test_holder_missing_from_the_data(capsys, tmp_path):
     assert f"{path}: holders[1].holder — unknown holder 'Narnia'" in err
 
 
-def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path):
+def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path, config_dir):
+    # a small memory budget (an edited simulation.toml) refuses what would not fit
+    edit(config_dir, "simulation.toml", "memory_budget_mb = 2048", "memory_budget_mb = 64")
     path = tmp_path / "s.toml"
     path.write_text('[scenario]\nname = "x"\ntitle = "x"\nstart = "2026-05"\nhorizon_months = 120\n'
                     '[pricing]\ndraws = 999999\n')
@@ -89,9 +151,9 @@ def test_very_large_draw_count_is_refused_with_a_limit(capsys, tmp_path):
 
 
 USER_ERRORS = [
-    (["simulate"], 2, "the following arguments are required: file"),
+    (["simulate"], 2, "give a scenario file, or --holder with one of --sell BN, --buy BN or --pause"),
     (["bogus"], 2, "invalid choice: 'bogus'"),
-    (["fiscal", "--shift-bp", "ten"], 2, "invalid float value: 'ten'"),
+    (["fiscal", "--shift-bp", "ten"], 2, "argument --shift-bp: 'ten' is not a number"),
     (["sweep", "--draws", "0"], 2, "0 must be at least 1"),
     (["simulate", "nope.toml"], 2, "nope.toml: file not found"),
     (["data", "parse", "/"], 2, "is a directory"),

@@ -20,6 +20,8 @@ from model.errors import InputError
 from model.sources.detect import parse_source
 from model.sources.text import TextSource
 
+from .generators import tried
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FILES = ["mfhhis_mini.txt", "slt_table5_mini.txt", "mfh_legacy.txt", "s1_globl_mini.txt",
          "slt_table3_mini.txt", "slt3d_mini.csv", "fred_GS10_mini.csv", "fred_MTSDS133FMS_mini.csv"]
@@ -71,6 +73,7 @@ def same(a: float, b: float) -> bool:
 
 
 def run_case(name: str, raw: bytes, edits) -> None:
+    tried()
     source = TextSource.from_bytes(raw, name)
     original = records(parse_source(source))
     damaged = apply(raw, edits)

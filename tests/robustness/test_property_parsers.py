@@ -9,10 +9,19 @@ from hypothesis import given
 from model.sources.detect import parse_source
 from model.sources.text import TextSource
 
-from .generators import fred_file, legacy_file, mfhhis_file, s1_file, table3_file, table5_file
+from .generators import (
+    fred_file,
+    legacy_file,
+    mfhhis_file,
+    s1_file,
+    table3_file,
+    table5_file,
+    tried,
+)
 
 
 def check_holdings(raw: bytes, expected: dict, kind: str) -> None:
+    tried()
     parsed = parse_source(TextSource.from_bytes(raw, f"generated.{kind}"))
     assert parsed.kind == kind
     got = {(r.month, r.holder): (r.holdings_bn, r.flag) for r in parsed.holdings.itertuples()}
@@ -44,6 +53,7 @@ def test_legacy_space_aligned_round_trip(case):
 @given(s1_file())
 def test_form_s_round_trip(case):
     raw, expected = case
+    tried()
     flows = parse_source(TextSource.from_bytes(raw, "s1_globl.txt")).flows
     got = {(r.month, r.holder): r.net_purchases_bn for r in flows.itertuples()}
     assert set(got) == set(expected)
@@ -54,6 +64,7 @@ def test_form_s_round_trip(case):
 @given(table3_file())
 def test_table3_round_trip(case):
     raw, expected = case
+    tried()
     flows = parse_source(TextSource.from_bytes(raw, "slt_table3.txt")).flows
     bonds = flows[flows["instrument"] == "bonds_notes"]
     got = {(r.month, r.holder): r.net_purchases_bn for r in bonds.itertuples()}
@@ -68,6 +79,7 @@ def test_table3_round_trip(case):
 @given(fred_file())
 def test_fred_round_trip(case):
     raw, expected = case
+    tried()
     series = parse_source(TextSource.from_bytes(raw, "series.csv")).series
     got = dict(zip(series["date"], series["value"], strict=True))
     assert set(got) == set(expected)

@@ -1,0 +1,261 @@
+"""A cache of the estimation results, so a run that changed only scenarios skips estimation.
+
+The results depend on the data, the estimation settings and the code. The cache key is the
+sha256 of: the package version and the source of every module of the package (a code change
+invalidates), the content of every configuration file the estimation reads, and the sha256 of
+every processed data part in use (a new pull or an edited snapshot invalidates). An entry is a
+folder named by its key holding ``results.json`` (metadata, scalars, small records) and
+``arrays.parquet`` (every array and table, float64 kept exactly); nothing is pickled. Entries
+are written to a temporary folder and renamed into place, so a crash leaves no half entry. A
+damaged entry is ignored with a warning and recomputed. Outputs are identical with and
+without the cache (tests check this).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.estimate import EstimationResults
+from model.estimate.grid import GridResult
+from model.estimate.literature import ScaleToday
+from model.estimate.results import HolderEffect, LPResult, RegressionResult
+from model.estimate.spec import EstimationConfig
+from model.estimate.system import SystemResult, SystemSpec
+
+FORMAT = 1
+CONFIG_FILES = ("estimation.toml", "literature.toml", "holders.toml", "panel.toml", "valuation.toml")
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def code_digest() -> str:
+    """sha256 of the package version and every module's source."""
+    h = hashlib.sha256()
+    try:
+        h.update(metadata.version("treasury-leverage").encode())
+    except metadata.PackageNotFoundError:
+        h.update(b"unknown")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        h.update(str(path.relative_to(PACKAGE)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(data_digests: dict[str, str], config_paths: dict[str, Path]) -> str:
+    """The key of an estimation run.
+
+    Parameters
+    ----------
+    data_digests : dict
+        ``source/part`` -> sha256 of each processed data part in use.
+    config_paths : dict
+        Config file name -> the file in effect (``TLRISK_CONFIG_DIR`` honoured by the caller).
+    """
+    h = hashlib.sha256(f"format {FORMAT}\n".encode())
+    h.update(code_digest().encode())
+    for name in sorted(config_paths):
+        h.update(name.encode())
+        h.update(config_paths[name].read_bytes())
+    for part in sorted(data_digests):
+        h.update(f"{part}={data_digests[part]}\n".encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialisation: records for JSON, arrays for parquet
+# ---------------------------------------------------------------------------------------------
+
+
+class _Arrays:
+    """Named float64 arrays collected for one parquet table."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, np.ndarray] = {}
+
+    def put(self, name: str, value: np.ndarray | None) -> str | None:
+        if value is None:
+            return None
+        self.items[name] = np.asarray(value, dtype=float)
+        return name
+
+
+def _system_record(s: SystemResult, name: str, arrays: _Arrays) -> dict:
+    return {
+        "spec": {**asdict(s.spec), "controls": list(s.spec.controls), "holders": list(s.spec.holders)},
+        "responses": s.responses, "terms": s.terms, "holder_terms": s.holder_terms,
+        "params": arrays.put(f"{name}/params", s.params), "cov_hac": arrays.put(f"{name}/cov_hac", s.cov_hac),
+        "cov_bootstrap": arrays.put(f"{name}/cov_bootstrap", s.cov_bootstrap),
+        "nobs": s.nobs, "hac_lags": s.hac_lags, "r2": s.r2, "sample_start": s.sample_start,
+        "sample_end": s.sample_end, "factor_per_100bn": s.factor_per_100bn, "units": s.units,
+        "bootstrap_reps": s.bootstrap_reps, "bootstrap_block": s.bootstrap_block, "notes": s.notes,
+    }
+
+
+def _system(rec: dict, arrays: dict[str, np.ndarray]) -> SystemResult:
+    spec = rec["spec"]
+    spec = SystemSpec(**{**spec, "controls": tuple(spec["controls"]), "holders": tuple(spec["holders"])})
+    return SystemResult(
+        spec=spec, responses=rec["responses"], terms=rec["terms"], holder_terms=rec["holder_terms"],
+        params=arrays[rec["params"]], cov_hac=arrays[rec["cov_hac"]],
+        cov_bootstrap=arrays[rec["cov_bootstrap"]] if rec["cov_bootstrap"] else None,
+        nobs=rec["nobs"], hac_lags=rec["hac_lags"], r2=rec["r2"], sample_start=rec["sample_start"],
+        sample_end=rec["sample_end"], factor_per_100bn=rec["factor_per_100bn"], units=rec["units"],
+        bootstrap_reps=rec["bootstrap_reps"], bootstrap_block=rec["bootstrap_block"], notes=rec["notes"],
+    )
+
+
+def _regression_record(r: RegressionResult, name: str, arrays: _Arrays) -> dict:
+    fields = {k: v for k, v in r.__dict__.items() if k not in ("params", "bse", "cov", "effects")}
+    return {**fields, "terms": list(r.params.index), "params": arrays.put(f"{name}/params", r.params.to_numpy()),
+            "bse": arrays.put(f"{name}/bse", r.bse.to_numpy()), "cov": arrays.put(f"{name}/cov", r.cov.to_numpy()),
+            "effects": [asdict(e) for e in r.effects.values()]}
+
+
+def _regression(rec: dict, arrays: dict[str, np.ndarray]) -> RegressionResult:
+    terms = rec["terms"]
+    fields = {k: v for k, v in rec.items() if k not in ("terms", "params", "bse", "cov", "effects")}
+    return RegressionResult(
+        **fields, params=pd.Series(arrays[rec["params"]], index=terms), bse=pd.Series(arrays[rec["bse"]], index=terms),
+        cov=pd.DataFrame(arrays[rec["cov"]], index=terms, columns=terms),
+        effects={e["holder"]: HolderEffect(**e) for e in rec["effects"]},
+    )
+
+
+def _lp_record(lp: LPResult, name: str, arrays: _Arrays) -> dict:
+    fields = {k: v for k, v in lp.__dict__.items() if k not in ("irf", "se")}
+    return {**fields, "irf": arrays.put(f"{name}/irf", lp.irf), "se": arrays.put(f"{name}/se", lp.se)}
+
+
+def _lp(rec: dict, arrays: dict[str, np.ndarray]) -> LPResult:
+    return LPResult(**{**rec, "irf": arrays[rec["irf"]], "se": arrays[rec["se"]]})
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+TABLES = ("subsamples", "rolling", "out_of_sample", "valuation", "trap", "literature")
+
+
+def dump(results: EstimationResults, credibility: bool) -> tuple[dict, dict[str, bytes]]:
+    """The JSON record and the parquet files of a results object."""
+    arrays = _Arrays()
+    record = {
+        "format": FORMAT, "credibility": credibility,
+        "systems": {m: _system_record(s, f"system/{m}", arrays) for m, s in results.systems.items()},
+        "grid": {"systems": [_system_record(s, f"grid/{i}", arrays) for i, s in enumerate(results.grid.systems)],
+                 "weights": arrays.put("grid/weights", results.grid.weights), "weights_rule": results.grid.weights_rule,
+                 "baseline": results.grid.baseline, "skipped": results.grid.skipped},
+        "levels": [_regression_record(r, f"levels/{i}", arrays) for i, r in enumerate(results.levels)],
+        "local_projections": [_lp_record(lp, f"lp/{i}", arrays) for i, lp in enumerate(results.local_projections)],
+        "oos_verdict": results.oos_verdict, "envelope": results.envelope, "today": asdict(results.today),
+        "config": results.config.model_dump(mode="json"), "caveats": results.caveats,
+    }
+    # every array, flattened one after another into one float64 column; the index (name, shape,
+    # offset) goes into the JSON record
+    names = sorted(arrays.items)
+    offsets = np.cumsum([0] + [arrays.items[n].size for n in names])
+    record["arrays"] = [{"name": n, "shape": list(arrays.items[n].shape), "offset": int(o)}
+                        for n, o in zip(names, offsets[:-1], strict=True)]
+    flat = np.concatenate([arrays.items[n].ravel() for n in names]) if names else np.zeros(0)
+    files = {"arrays.parquet": _frame_bytes(pd.DataFrame({"value": flat}))}
+    for name in TABLES:
+        files[f"{name}.parquet"] = _frame_bytes(getattr(results, name))
+    return record, files
+
+
+def load_entry(folder: Path) -> tuple[EstimationResults, bool]:
+    """Read an entry written by :func:`save` (raises on any damage)."""
+    record = json.loads((folder / "results.json").read_text("utf-8"))
+    if record.get("format") != FORMAT:
+        raise ValueError("cache entry of another format")
+    flat = pd.read_parquet(folder / "arrays.parquet")["value"].to_numpy(dtype=float)
+    arrays = {}
+    for item in record["arrays"]:
+        size = int(np.prod(item["shape"], dtype=int))
+        arrays[item["name"]] = flat[item["offset"] : item["offset"] + size].reshape(item["shape"]).copy()
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    systems = {m: _system(rec, arrays) for m, rec in record["systems"].items()}
+    grid = GridResult(systems=[_system(rec, arrays) for rec in record["grid"]["systems"]],
+                      weights=arrays[record["grid"]["weights"]], weights_rule=record["grid"]["weights_rule"],
+                      baseline=record["grid"]["baseline"], skipped=record["grid"]["skipped"])
+    config = EstimationConfig.model_validate_json(json.dumps(record["config"]))
+    responses = list(config.distributed_lags.maturities)
+    dls = [systems[m].equation(r) for m in systems for r in responses]
+    results = EstimationResults(
+        systems=systems, grid=grid, distributed_lags=dls,
+        levels=[_regression(r, arrays) for r in record["levels"]],
+        local_projections=[_lp(r, arrays) for r in record["local_projections"]],
+        **frames, oos_verdict=record["oos_verdict"], envelope=record["envelope"],
+        today=ScaleToday(**record["today"]), config=config, caveats=record["caveats"],
+    )
+    return results, bool(record["credibility"])
+
+
+def load(root: Path, key: str, credibility: bool) -> tuple[EstimationResults | None, str | None]:
+    """The cached results for ``key`` if present, intact and complete enough.
+
+    Returns
+    -------
+    results : EstimationResults or None
+    warning : str or None
+        Why a present entry was ignored.
+    """
+    folder = Path(root) / key
+    if not folder.is_dir():
+        return None, None
+    try:
+        results, complete = load_entry(folder)
+    except Exception as exc:  # any damage: ignore the entry, recompute, overwrite
+        return None, f"estimation cache: entry {key[:12]} is unreadable ({type(exc).__name__}); recomputing"
+    if credibility and not complete:
+        return None, None
+    return results, None
+
+
+def _complete(folder: Path) -> bool:
+    try:
+        return bool(json.loads((folder / "results.json").read_text("utf-8")).get("credibility"))
+    except (OSError, ValueError):
+        return False
+
+
+def save(root: Path, key: str, results: EstimationResults, credibility: bool, keep: int = 3) -> Path:
+    """Write an entry atomically (temporary folder, then rename) and keep the newest ``keep``."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    record, files = dump(results, credibility)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=root))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        (tmp / "results.json").write_text(json.dumps(record, indent=1), "utf-8")
+        target = root / key
+        if target.exists() and (_complete(target) or not credibility):
+            shutil.rmtree(tmp, ignore_errors=True)  # already there (a concurrent run): same key, same content
+        else:
+            if target.exists():  # a partial entry (no credibility checks) gives way to a complete one
+                shutil.rmtree(target, ignore_errors=True)
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    entries = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)
+    return root / key

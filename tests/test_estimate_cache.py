@@ -1,0 +1,79 @@
+"""The estimation cache: every input invalidates it, damage is ignored, outputs do not change."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from model.estimate import cache
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "estimates"))
+    return tmp_path / "estimates"
+
+
+def test_the_key_depends_on_data_config_and_code(tmp_path, monkeypatch):
+    config = tmp_path / "estimation.toml"
+    config.write_text("lags = 3\n")
+    data = {"fred_GS10/monthly": "a" * 64, "tic_table5/holdings": "b" * 64}
+    key = cache.cache_key(data, {"estimation.toml": config})
+    assert key == cache.cache_key(dict(data), {"estimation.toml": config})
+    assert key != cache.cache_key({**data, "fred_GS10/monthly": "c" * 64}, {"estimation.toml": config})  # new data
+    assert key != cache.cache_key({**data, "fred_GS5/monthly": "d" * 64}, {"estimation.toml": config})  # a new source
+    config.write_text("lags = 4\n")
+    assert key != cache.cache_key(data, {"estimation.toml": config})  # an edited setting
+    config.write_text("lags = 3\n")
+    monkeypatch.setattr(cache.metadata, "version", lambda name: "9.9.9")
+    assert key != cache.cache_key(data, {"estimation.toml": config})  # another package version
+
+
+def test_cached_results_are_the_computed_ones(fitted, tmp_path):
+    cache.save(tmp_path, "k", fitted, credibility=False)
+    loaded, warning = cache.load(tmp_path, "k", credibility=False)
+    assert warning is None
+    assert json.dumps(loaded.to_dict(), sort_keys=True) == json.dumps(fitted.to_dict(), sort_keys=True)
+    assert loaded.summary() == fitted.summary()
+    for a, b in zip(loaded.grid.systems, fitted.grid.systems, strict=True):
+        np.testing.assert_array_equal(a.cov, b.cov)
+    # an entry without the credibility checks does not serve a run that needs them
+    assert cache.load(tmp_path, "k", credibility=True) == (None, None)
+
+
+def test_a_damaged_entry_is_ignored_with_a_warning(fitted, tmp_path):
+    folder = cache.save(tmp_path, "k", fitted, credibility=False)
+    (folder / "arrays.parquet").write_bytes(b"not parquet")
+    results, warning = cache.load(tmp_path, "k", credibility=False)
+    assert results is None and "unreadable" in warning and "recomputing" in warning
+    (folder / "results.json").write_text("{")
+    assert cache.load(tmp_path, "k", credibility=False)[0] is None
+
+
+def test_outputs_are_identical_with_and_without_the_cache(cache_dir, capsys, snapshot_bundle):
+    from model.cli import estimates, main
+    from model.panel import build_panel
+
+    panel = build_panel(snapshot_bundle)
+    first, origin = estimates(snapshot_bundle, panel, credibility=False)
+    assert origin == "computed" and len(list(cache_dir.iterdir())) == 1
+    second, origin = estimates(snapshot_bundle, panel, credibility=False)
+    assert origin == "cache"
+    assert json.dumps(first.to_dict(), sort_keys=True) == json.dumps(second.to_dict(), sort_keys=True)
+    # the command line: the same bytes from the cache as from a fresh estimate
+    assert main(["simulate", "scenarios/japan_pause.toml", "--json", "--draws", "3000"]) == 0
+    cached = capsys.readouterr().out
+    for entry in cache_dir.iterdir():
+        for f in entry.iterdir():
+            f.unlink()
+        entry.rmdir()
+    assert main(["simulate", "scenarios/japan_pause.toml", "--json", "--draws", "3000"]) == 0
+    assert capsys.readouterr().out == cached
+    # a damaged entry: a one-line warning, then the same output again
+    entry = next(cache_dir.iterdir())
+    (entry / "results.json").write_text("{")
+    assert main(["simulate", "scenarios/japan_pause.toml", "--json", "--draws", "3000"]) == 0
+    out = capsys.readouterr()
+    assert out.out == cached and "estimation cache: entry" in out.err
