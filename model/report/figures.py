@@ -214,9 +214,10 @@ def inline_svg(text: str, prefix: str, label: str) -> str:
     body = re.sub(r"<metadata>.*?</metadata>\s*", "", body, flags=re.S)
     body = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', body)
     body = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
+    # never wider than drawn (a small chart is not blown up on a wide screen)
     body = re.sub(r'<svg ([^>]*?)width="([\d.]+)pt" height="([\d.]+)pt"',
                   lambda m: (f'<svg {m.group(1)}class="chart" role="img" aria-label={quoteattr(label)} '
-                             f'data-width="{m.group(2)}"'), body, count=1)
+                             f'style="max-width: {float(m.group(2)) * 4 / 3:.0f}px"'), body, count=1)
     return body
 
 
