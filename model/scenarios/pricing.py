@@ -201,7 +201,8 @@ class ScenarioResult:
             lines.append(f"  {maturity_label(m):<22}" + "".join(f"{c:>24}" for c in cells))
         lines.append(f"  extra federal net interest ({kind}):")
         for k, v in self.interest_cost_bn.items():
-            lines.append(f"    over {k[:-2]} {'year' if k == '1yr' else 'years':<6} {_fmt_band(v, as_money=True)}")
+            span = f"{k[:-2]} {'year' if k == '1yr' else 'years'}"
+            lines.append(f"    over {span:<9} {_fmt_band(v, as_money=True)}")
         if self.holder_loss_bn:
             labels = {p.key: p.label for p in self.holder_paths}
             lines.append(f"  sellers' own mark-to-market loss ({kind}):")
