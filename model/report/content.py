@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from model.episodes import episodes_payload
-from model.labels import holder_label, maturity_label, measure_label
+from model.labels import holder_label, measure_label
 from model.report import story
 from model.scenarios import ExplorerGrid, ScenarioContext, ScenarioResult, explorer_grid
 from model.scenarios.pricing import band_dict
-from model.schema import SCHEMA_VERSION, clean, versioned
+from model.schema import versioned
 from model.sources.bundle import DataBundle
 
 if TYPE_CHECKING:
@@ -357,5 +357,5 @@ def write_tables(inputs: ReportInputs, payload: dict, folder: Path) -> list[dict
     return index
 
 
-__all__ = ["SCHEMA_VERSION", "changes", "clean", "data_vintage", "document_date", "headline_rows", "largest_holders",
-           "maturity_label", "plan_report", "provenance", "results_payload", "tables", "write_tables"]
+__all__ = ["changes", "data_vintage", "document_date", "headline_rows", "largest_holders", "plan_report", "provenance",
+           "results_payload", "tables", "vintage_date", "write_tables"]
