@@ -33,6 +33,7 @@ import pandas as pd
 from model.errors import InputError, OutputError
 from model.estimate import EstimationResults
 from model.events import EventStudy
+from model.numbers import MINUS, number
 from model.panel import Panel
 from model.report import figures as F
 from model.report.content import changes, data_vintage, results_payload, write_tables
@@ -75,13 +76,9 @@ class ReportInputs:
 
 
 def fmt(value: float | None, digits: int = 1, sign: bool = True) -> str:
-    """A number for the report: thousands separators, a true minus sign, no '-0.0'."""
-    if value is None or pd.isna(value):
-        return "n/a"
-    if abs(value) < 0.5 * 10 ** -digits:
-        value = 0.0
-    text = f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
-    return text.replace("-", "\u2212")
+    """A number for the report: thousands separators, a true minus sign, no '-0.0' (and no
+    sign on zero)."""
+    return number(None if value is None or pd.isna(value) else float(value), digits, sign=sign, minus=MINUS)
 
 
 def band(d: dict | None, digits: int = 1) -> str:
