@@ -462,11 +462,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     if origin == "cache":
         stages.detail("from the estimation cache (data, settings and code unchanged)")
     context = ScenarioContext.build(panel, results)
+    from model.memo import digest, memo, prune
+    from model.report import report_base_digest
+    from model.scenarios import ExplorerGrid, ScenarioResult, explorer_grid
+
+    # results that are pure functions of their inputs: read back when nothing they depend on changed
+    results_cache = None if args.no_cache else paths.cache_dir() / "results"
+    base = report_base_digest(bundle)
+    reused = []
+
+    def remembered(key: str, compute, dump, load):
+        value, hit = memo(results_cache, key, compute, dump, load)
+        reused.append(hit)
+        return value
+
     stages.stage(f"pricing {len(checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = []
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
-        sset = ScenarioSet(*(simulate(scenario, context, response=r) for r in ("posterior", "data", "literature")),
+        key = digest(base, "scenario", str(file), spec.model_dump(mode="json"), holders)
+        sset = ScenarioSet(*(remembered(digest(key, r), lambda r=r, scenario=scenario: simulate(scenario, context, response=r),
+                                        ScenarioResult.to_record, ScenarioResult.from_record)
+                             for r in ("posterior", "data", "literature")),
                            headline=spec.scenario.headline)
         priced.append(sset)
         post, lit = sset.posterior, sset.literature
@@ -475,21 +492,33 @@ def cmd_report(args: argparse.Namespace) -> int:
               f"interest over 10 years {band(post.cost('10yr'), 0)} / {band(lit.cost('10yr'), 0)} $bn"
               + (f"; {len(post.warnings) + len(sset.data.warnings)} warning(s)" if post.warnings or sset.data.warnings else ""))
     stages.stage("the scenario explorer: sales by holder, size and length")
-    lead, reason, holder, explorer = plan_report(context, priced, args.headline, sweep_holder)
+    from model.report.content import EXPLORER_DRAWS
+
+    lead, reason, holder, explorer = plan_report(
+        context, priced, args.headline, sweep_holder,
+        price_explorer=lambda keys: remembered(digest(base, "explorer", keys, EXPLORER_DRAWS),
+                                               lambda: explorer_grid(context, keys, draws=EXPLORER_DRAWS),
+                                               ExplorerGrid.to_record, ExplorerGrid.from_record))
     stages.detail(f"lead scenario: {lead} ({reason}); sensitivity holder: {context.label(holder)}; "
                   f"{len(explorer.holders)} holders x {len(explorer.sizes_bn)} sizes x {len(explorer.months)} lengths")
     stages.stage("historical episodes and Japan's intervention days")
-    from model.episodes import run_all
+    from model.episodes import EpisodeResult, run_all
 
-    episodes = run_all(context)
+    episodes = remembered(digest(base, "episodes"), lambda: run_all(context),
+                          lambda eps: [e.to_record() for e in eps],
+                          lambda records: [EpisodeResult.from_record(r) for r in records])
     events = event_study(bundle, panel, context.response)
+    if results_cache is not None:
+        stages.detail(f"{sum(reused)} of {len(reused)} priced results unchanged since an earlier run (from the results cache)")
+        prune(results_cache, keep=200)
     labels = {k: g.label for k, g in context.holders.groups.items()}
     written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, response=context.response,
                                         holder_labels=labels, scenarios=priced, explorer=explorer, lead=lead,
                                         lead_reason=reason, sweep_holder=holder, episodes=episodes, events=events,
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out,
-                           notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage)
+                           notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage,
+                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures")
     stages.done(f"done: {_display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
         print(f"wrote {written[label]}")

@@ -148,6 +148,18 @@ class EpisodeResult:
     verdict_tp: str
     notes: list[str] = field(default_factory=list)
 
+    def to_record(self) -> dict:
+        """Every field, exactly (for the results cache)."""
+        fields = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("episode", "posterior", "literature")}
+        return {**fields, "episode": self.episode.model_dump(mode="json"), "posterior": self.posterior.to_record(),
+                "literature": self.literature.to_record()}
+
+    @classmethod
+    def from_record(cls, record: dict) -> EpisodeResult:
+        return cls(**{**record, "episode": Episode.model_validate_json(json.dumps(record["episode"])),
+                      "posterior": ScenarioResult.from_record(record["posterior"]),
+                      "literature": ScenarioResult.from_record(record["literature"])})
+
     def predicted(self, response: str = "10y", source: str = "posterior") -> dict[str, float]:
         """The model's band for the window's end: ``{median, p05, p95}`` (posterior) or
         ``{central, low, high}`` (literature)."""

@@ -9,6 +9,7 @@ specification uncertainty as well as sampling uncertainty.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ class GridResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per (specification, response, holder): effect and standard errors, bp per
         $100bn sold today (positive = sales raise yields), with the inference the draws use."""
+        return self._frame.copy()
+
+    @functools.cached_property
+    def _frame(self) -> pd.DataFrame:
         rows = []
         for system, weight in zip(self.systems, self.weights, strict=True):
             for m in system.responses:

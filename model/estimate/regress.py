@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from model.estimate.results import HolderEffect, LPResult, RegressionResult
 from model.estimate.spec import (
@@ -25,6 +24,8 @@ from model.panel import Panel
 def ols_hac(y: pd.Series, X: pd.DataFrame, lags: int):
     """OLS with a constant and Newey-West (Bartlett) HAC covariance, statsmodels' small-sample
     correction included."""
+    import statsmodels.api as sm  # imported here: a run that reads cached estimates never needs it
+
     return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(
         cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}
     )

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from model.estimate.spec import nan_to_none
 
@@ -79,7 +78,9 @@ class RegressionResult:
         """Tidy coefficient table: one row per term."""
         t = self.params / self.bse
         df = max(self.nobs - len(self.params), 1)
-        p = 2 * stats.t.sf(np.abs(t), df)
+        from scipy.special import stdtr  # the t distribution without importing scipy.stats
+
+        p = 2 * stdtr(df, -np.abs(t))
         return pd.DataFrame({
             "model": self.name, "term": self.params.index, "coef": self.params.to_numpy(),
             "se_hac": self.bse.to_numpy(), "t": t.to_numpy(), "p": p,

@@ -19,6 +19,7 @@ correlation is kept) in overlapping blocks of consecutive months (Kunsch 1989).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -285,7 +286,7 @@ class SystemResult:
         """All coefficients, equation-major (matching the covariance)."""
         return self.params.T.reshape(-1)
 
-    @property
+    @functools.cached_property
     def inference(self) -> str:
         """Which covariance the draws use: the wider of HAC and the bootstrap for the cumulative
         effects (``hac`` or ``bootstrap``)."""

@@ -26,10 +26,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from model import paths
 from model.errors import InputError, OutputError
 from model.estimate import EstimationResults
 from model.events import EventStudy
@@ -130,18 +132,82 @@ def source_date() -> dt.datetime:
 # ---------------------------------------------------------------------------------------------
 
 
-_JOBS: list[Callable[[], F.Figure]] = []  # handed to forked workers
+_JOBS: list = []  # FigureJob, handed to forked workers
+_FIGURE_CACHE: list[Path | None] = [None]  # the figure cache folder of this run (None: no cache)
 
 
 def _draw(index: int, folder: str) -> dict:
-    figure = _JOBS[index]()
-    files = F.save(figure, Path(folder))
-    png = (Path(folder) / files["png"]).read_bytes()
-    svg = (Path(folder) / files["svg"]).read_text("utf-8")
-    return {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
+    """Draw one figure (or take it from the figure cache when its inputs are unchanged) and
+    return what the templates need."""
+    job, cache = _JOBS[index], _FIGURE_CACHE[0]
+    entry = cache / job.digest if cache is not None else None
+    meta = None
+    if entry is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            meta = json.loads((entry / "meta.json").read_text("utf-8"))
+            for name in (meta["png"], meta["svg"]):
+                shutil.copyfile(entry / name, Path(folder) / name)
+            os.utime(entry)  # recently used: kept by the pruning
+    if meta is None:
+        figure = job.draw()
+        files = F.save(figure, Path(folder))
+        meta = {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
+                "png": files["png"], "svg": files["svg"], "cached": False}
+        if entry is not None:
+            with contextlib.suppress(OSError):
+                _store_figure(entry, Path(folder), meta)
+    else:
+        meta["cached"] = True
+    png = (Path(folder) / meta["png"]).read_bytes()
+    svg = (Path(folder) / meta["svg"]).read_text("utf-8")
+    return {"key": meta["key"], "title": meta["title"], "caption": meta["caption"], "source": meta["source"],
             "pdf_src": "data:image/png;base64," + base64.b64encode(png).decode(),
-            "svg_inline": F.inline_svg(svg, f"f-{figure.key}", figure.title),
-            "png": f"figures/{files['png']}", "svg": f"figures/{files['svg']}"}
+            "svg_inline": F.inline_svg(svg, f"f-{meta['key']}", meta["title"]),
+            "png": f"figures/{meta['png']}", "svg": f"figures/{meta['svg']}", "cached": meta["cached"]}
+
+
+def _store_figure(entry: Path, folder: Path, meta: dict) -> None:
+    """Put a drawn figure into the cache: a temporary folder renamed into place, so a reader
+    sees a whole entry or none."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}.", dir=entry.parent))
+    try:
+        for name in (meta["png"], meta["svg"]):
+            shutil.copyfile(folder / name, tmp / name)
+        (tmp / "meta.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "cached"}), "utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another run stored the same figure meanwhile
+
+
+def report_base_digest(bundle: DataBundle) -> str:
+    """What every figure depends on: the code, every settings file in effect, the curated data
+    and every processed data part in use."""
+    from model.config import config_path
+    from model.estimate.cache import code_digest
+
+    h = hashlib.sha256(code_digest().encode())
+    for path in sorted(Path(str(resources.files("model") / "config")).glob("*.toml")):
+        h.update(path.name.encode())
+        h.update(config_path(path.name).read_bytes())
+    curated = paths.curated_dir()
+    for path in sorted(curated.glob("*")) if curated.is_dir() else []:
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    for key, src in sorted(bundle.sources.items()):
+        for part, info in sorted(src.entry.parts.items()):
+            h.update(f"{key}/{part}={info.get('sha256')}".encode())
+    return h.hexdigest()
+
+
+def _prune_figure_cache(cache: Path, keep: int) -> None:
+    """Keep the ``keep`` most recently used figure entries."""
+    with contextlib.suppress(OSError):
+        entries = sorted((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                         key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[keep:]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -191,20 +257,29 @@ def figure_workers() -> int:
     return value
 
 
-def draw_figures(inputs: ReportInputs, folder: Path) -> list[dict]:
+def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None) -> list[dict]:
     """Draw and save every figure (PNG and SVG), in worker processes where the system forks
-    cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4)."""
+    cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4). With a ``cache``
+    folder, a figure whose inputs did not change since an earlier run is copied from there
+    instead of drawn again (the files are identical: drawing is deterministic)."""
     global _JOBS
-    _JOBS = figure_jobs(inputs)
+    _JOBS = figure_jobs(inputs, report_base_digest(inputs.bundle) if cache is not None else "")
+    _FIGURE_CACHE[0] = cache
     folder.mkdir(parents=True, exist_ok=True)
     workers = figure_workers()
+    to_draw = sum(1 for job in _JOBS if cache is None or not (cache / job.digest / "meta.json").exists())
     try:
-        if workers > 1 and sys.platform.startswith("linux"):
-            with figure_pool(workers) as pool:
-                return list(pool.map(_draw, range(len(_JOBS)), [str(folder)] * len(_JOBS)))
-        return [_draw(i, str(folder)) for i in range(len(_JOBS))]
+        if workers > 1 and to_draw > 1 and sys.platform.startswith("linux"):
+            with figure_pool(min(workers, to_draw)) as pool:
+                meta = list(pool.map(_draw, range(len(_JOBS)), [str(folder)] * len(_JOBS)))
+        else:
+            meta = [_draw(i, str(folder)) for i in range(len(_JOBS))]
+        if cache is not None:
+            _prune_figure_cache(cache, keep=3 * len(_JOBS))
+        return meta
     finally:
         _JOBS = []
+        _FIGURE_CACHE[0] = None
 
 
 def write_pdf(html: str, base: Path, target: Path) -> None:
@@ -443,7 +518,7 @@ def _write_marker(folder: Path, complete: bool) -> None:
 
 
 def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+                 progress: Callable[[str], None] | None = None, figure_cache: Path | None = None) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
 
     ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
@@ -460,6 +535,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         Called with a line for each repair made after an interrupted run.
     progress : callable, optional
         Called with the name of each stage (figures, HTML and PDF).
+    figure_cache : Path, optional
+        A folder of figures drawn by earlier runs, keyed by their inputs (:func:`draw_figures`).
 
     Returns
     -------
@@ -485,7 +562,10 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         payload["changes"] = change = changes(inputs, previous, payload)
         say = progress or (lambda stage: None)
         say("drawing the figures (PNG for the PDF, SVG with hover values for the HTML)")
-        meta = draw_figures(inputs, tmp / "figures")
+        meta = draw_figures(inputs, tmp / "figures", figure_cache)
+        reused = sum(m["cached"] for m in meta)
+        if figure_cache is not None:
+            say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
         payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
         payload["tables"] = write_tables(inputs, payload, tmp / "tables")
         say("writing the HTML and the PDF")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,8 @@ def largest_holders(context: ScenarioContext, n: int = 10) -> list[str]:
 
 
 def plan_report(context: ScenarioContext, sets: list[story.ScenarioSet], headline: str | None = None,
-                sweep_holder: str | None = None) -> tuple[str, str, str, ExplorerGrid]:
+                sweep_holder: str | None = None,
+                price_explorer: Callable[[list[str]], ExplorerGrid] | None = None) -> tuple[str, str, str, ExplorerGrid]:
     """Choose the lead scenario and the sensitivity holder, and price the explorer's grid.
 
     Parameters
@@ -111,6 +113,9 @@ def plan_report(context: ScenarioContext, sets: list[story.ScenarioSet], headlin
         ``--headline``: the scenario that leads (by its ``[scenario] name``).
     sweep_holder : str, optional
         ``--sweep-holder``: a holder key (already resolved).
+    price_explorer : callable, optional
+        Prices the grid for a list of holders (default: :func:`explorer_grid` with the
+        report's draws; the command line passes one that reads the results cache).
 
     Returns
     -------
@@ -120,8 +125,8 @@ def plan_report(context: ScenarioContext, sets: list[story.ScenarioSet], headlin
     largest = largest_holders(context)
     holder = sweep_holder or story.sweep_holder(lead, sets, largest[0] if largest else "japan")
     holders = story.explorer_holders(holder, sets, largest, EXPLORER_HOLDERS)
-    return (lead.name, story.lead_reason(sets, headline, lead), holder,
-            explorer_grid(context, holders, draws=EXPLORER_DRAWS))
+    price = price_explorer or (lambda keys: explorer_grid(context, keys, draws=EXPLORER_DRAWS))
+    return lead.name, story.lead_reason(sets, headline, lead), holder, price(holders)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -163,6 +163,42 @@ class ScenarioResult:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def to_record(self) -> dict:
+        """Every field, exactly (for the results cache; :meth:`from_record` reads it back)."""
+        from model.memo import array_record, frame_record
+
+        return {
+            **{k: getattr(self, k) for k in ("scenario", "title", "description", "path", "start", "horizon_months",
+                                             "months", "response", "response_source", "pricing_mode", "draws",
+                                             "seed", "band_kind", "response_model", "warnings", "notes")},
+            "yields_bp": {m: frame_record(f) for m, f in self.yields_bp.items()},
+            "lasting_bp": {m: list(v) for m, v in self.lasting_bp.items()},
+            "interest_cost_bn": {k: list(v) for k, v in self.interest_cost_bn.items()},
+            "holder_loss_bn": {k: list(v) for k, v in self.holder_loss_bn.items()},
+            "total_loss_bn": list(self.total_loss_bn) if self.total_loss_bn is not None else None,
+            "flows": frame_record(self.flows),
+            "holder_paths": [{**{k: getattr(p, k) for k in ("key", "label", "action", "baseline_bn", "baseline_window",
+                                                            "holdings_start_bn", "bill_share", "notes")},
+                              "deviation_bn": array_record(p.deviation_bn),
+                              "bills_deviation_bn": array_record(p.bills_deviation_bn)} for p in self.holder_paths],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> ScenarioResult:
+        from model.memo import array_from, frame_from
+
+        paths = [HolderPath(**{**p, "deviation_bn": array_from(p["deviation_bn"]),
+                               "bills_deviation_bn": array_from(p["bills_deviation_bn"])}) for p in record["holder_paths"]]
+        return cls(**{
+            **record,
+            "yields_bp": {m: frame_from(f) for m, f in record["yields_bp"].items()},
+            "lasting_bp": {m: tuple(v) for m, v in record["lasting_bp"].items()},
+            "interest_cost_bn": {k: tuple(v) for k, v in record["interest_cost_bn"].items()},
+            "holder_loss_bn": {k: tuple(v) for k, v in record["holder_loss_bn"].items()},
+            "total_loss_bn": tuple(record["total_loss_bn"]) if record["total_loss_bn"] is not None else None,
+            "flows": frame_from(record["flows"]), "holder_paths": paths,
+        })
+
     def to_frame(self) -> pd.DataFrame:
         """The paths, tidy: one row per maturity and month, with the band's columns
         (``median, p05, p95`` for draws, ``central, low, high`` for the literature range)."""

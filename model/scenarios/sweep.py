@@ -203,6 +203,21 @@ class ExplorerGrid:
     def to_frame(self) -> pd.DataFrame:
         return pd.concat([f.assign(response=r) for r, f in self.frames.items()], ignore_index=True)
 
+    def to_record(self) -> dict:
+        """Every field, exactly (for the results cache)."""
+        from model.memo import frame_record
+
+        return {"holders": self.holders, "labels": self.labels, "holdings_bn": self.holdings_bn,
+                "sizes_bn": list(self.sizes_bn), "months": list(self.months), "start": self.start, "draws": self.draws,
+                "seed": self.seed, "frames": {r: frame_record(f) for r, f in self.frames.items()}}
+
+    @classmethod
+    def from_record(cls, record: dict) -> ExplorerGrid:
+        from model.memo import frame_from
+
+        return cls(**{**record, "sizes_bn": tuple(record["sizes_bn"]), "months": tuple(record["months"]),
+                      "frames": {r: frame_from(f) for r, f in record["frames"].items()}})
+
     def to_dict(self) -> dict:
         """JSON: the holders, the axes and every cell under both responses."""
         cells = []
