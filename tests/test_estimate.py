@@ -231,3 +231,25 @@ def test_rolling_windows_are_the_distributed_lag_regression_on_each_window(resul
         assert res.nobs == row["nobs"]
         assert res.effects["japan"].effect_bp_per_100bn == pytest.approx(row["effect_bp_per_100bn"], rel=1e-9)
         assert res.effects["japan"].se_bp_per_100bn == pytest.approx(row["se_bp_per_100bn"], rel=1e-9)
+
+
+def test_ols_hac_is_statsmodels_hac():
+    """The direct OLS with HAC errors used by the regressions equals statsmodels' fit."""
+    import statsmodels.api as sm
+
+    from model.estimate.regress import ols_hac
+
+    rng = np.random.default_rng(2)
+    n = 150
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": np.cumsum(rng.normal(size=n)) / 10})
+    e = np.zeros(n)
+    for t in range(1, n):
+        e[t] = 0.6 * e[t - 1] + rng.normal()
+    y = pd.Series(1 + 0.5 * X["a"] - 0.3 * X["b"] + e)
+    ours = ols_hac(y, X, 4)
+    ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HAC", cov_kwds={"maxlags": 4, "use_correction": True})
+    np.testing.assert_allclose(ours.params.to_numpy(), ref.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.cov_params().to_numpy(), ref.cov_params().to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours.bse.to_numpy(), ref.bse.to_numpy(), rtol=1e-9)
+    assert ours.rsquared == pytest.approx(ref.rsquared) and ours.nobs == ref.nobs
+    assert list(ours.params.index) == list(ref.params.index)

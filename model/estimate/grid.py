@@ -125,18 +125,25 @@ def fit_grid(panel: Panel, config: EstimationConfig, responses: list[str], debt_
     Specifications whose common sample is too short for their regressors
     (``grid.min_obs_per_regressor``) are left out and listed in ``skipped``.
     """
+    from model.workers import cpu_workers, map_forked
+
     dl = config.distributed_lags
-    systems, skipped = [], {}
+    specs = grid_specs(config)
     prebuilt: dict = {}  # lagged flows, controls and responses, built once per measure and controls
-    for i, spec in enumerate(grid_specs(config)):
+
+    def fit(i: int) -> SystemResult | str:
         try:
-            systems.append(fit_system(panel, spec, config, responses, debt_today_bn,
-                                      bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
-                                      seed=dl.bootstrap_seed + i,
-                                      min_obs_per_regressor=config.grid.min_obs_per_regressor,
-                                      prebuilt=prebuilt))
+            return fit_system(panel, specs[i], config, responses, debt_today_bn,
+                              bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
+                              seed=dl.bootstrap_seed + i, min_obs_per_regressor=config.grid.min_obs_per_regressor,
+                              prebuilt=prebuilt)
         except ValueError as exc:
-            skipped[spec.label] = str(exc)
+            return str(exc)
+
+    # the specifications are independent: fitted in worker processes where there are CPUs to spare
+    fitted = map_forked(fit, len(specs), cpu_workers(2))
+    systems = [f for f in fitted if not isinstance(f, str)]
+    skipped = {spec.label: f for spec, f in zip(specs, fitted, strict=True) if isinstance(f, str)}
     if not systems:
         raise ValueError("no specification of the grid has enough observations")
     weights = np.full(len(systems), 1.0 / len(systems))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -21,14 +23,36 @@ from model.estimate.spec import (
 from model.panel import Panel
 
 
-def ols_hac(y: pd.Series, X: pd.DataFrame, lags: int):
-    """OLS with a constant and Newey-West (Bartlett) HAC covariance, statsmodels' small-sample
-    correction included."""
-    import statsmodels.api as sm  # imported here: a run that reads cached estimates never needs it
+@dataclass
+class OLSFit:
+    """An OLS fit with Newey-West (Bartlett) HAC covariance: the numbers statsmodels'
+    ``OLS(y, add_constant(X)).fit(cov_type="HAC", cov_kwds={"maxlags": lags,
+    "use_correction": True})`` gives (tested against it), computed directly."""
 
-    return sm.OLS(y, sm.add_constant(X, has_constant="add")).fit(
-        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}
-    )
+    params: pd.Series
+    bse: pd.Series
+    cov: pd.DataFrame
+    rsquared: float
+    nobs: int
+
+    def cov_params(self) -> pd.DataFrame:
+        return self.cov
+
+
+def ols_hac(y: pd.Series, X: pd.DataFrame, lags: int) -> OLSFit:
+    """OLS with a constant and Newey-West (Bartlett) HAC covariance, statsmodels' small-sample
+    correction (``T / (T - k)``) included."""
+    from model.estimate.system import joint_hac, ols_multi
+
+    names = ["const", *X.columns]
+    A = np.column_stack([np.ones(len(X)), X.to_numpy(float)])
+    yv = y.to_numpy(float)
+    B, U, xtx_inv = ols_multi(A, yv[:, None])
+    cov = joint_hac(A, U, xtx_inv, lags)
+    resid = U[:, 0]
+    rsquared = float(1 - resid @ resid / ((yv - yv.mean()) @ (yv - yv.mean())))
+    return OLSFit(params=pd.Series(B[:, 0], index=names), bse=pd.Series(np.sqrt(np.diag(cov)), index=names),
+                  cov=pd.DataFrame(cov, index=names, columns=names), rsquared=rsquared, nobs=len(yv))
 
 
 def ols_hac_arrays(y: np.ndarray, X: np.ndarray, lags: int | list[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -14,11 +14,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -210,28 +208,11 @@ def _prune_figure_cache(cache: Path, keep: int) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Worker initialiser: the kernel kills this worker when the report process dies (even by
-    ``kill -9``), so no forked worker outlives a killed report."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
-        pass
-    if os.getppid() != parent_pid:  # the parent died before the request took effect
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
 def figure_pool(workers: int) -> ProcessPoolExecutor:
     """Forked workers for drawing figures, each bound to die with this process."""
-    context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
-                               initargs=(os.getpid(),))
+    from model.workers import pool
+
+    return pool(workers)
 
 
 MAX_WORKERS = 16  # each forked worker holds a copy of the report process (about 220 MB)

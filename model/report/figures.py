@@ -117,6 +117,7 @@ def _finish(key: str, title: str, caption: str, source: str, fig, tips: list | N
     lines = source_text.count("\n") + 1
     bottom = (lines * SOURCE_SIZE * 1.3 + 6) / 72 / height
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    fig.set_layout_engine(None)  # laid out once: otherwise every savefig lays the figure out again
     record = Figure(key, title, caption, source, fig, list(tips or []))
     _auto_tips(record)
     return record

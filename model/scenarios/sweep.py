@@ -241,14 +241,23 @@ def explorer_grid(context: ScenarioContext, holders: list[str], sizes_bn: tuple[
                   seed: int = 1) -> ExplorerGrid:
     """Price the explorer's grid (see the module docstring): one posterior and one literature
     run per holder and length."""
+    from model.workers import cpu_workers, map_forked
+
     start = start or default_start(context)
     month = pd.Timestamp(start + "-01")
     frames: dict[str, list[dict]] = {"posterior": [], "literature": []}
     holdings = {h: float(context.holdings_at(h, month)) for h in holders}
+    runs = [(holder, length, response) for holder in holders for length in months for response in frames]
+
+    def price(i: int) -> ScenarioResult:
+        holder, length, response = runs[i]
+        return simulate(sale_scenario(holder, REFERENCE_BN, length, start, response, draws, seed), context)
+
+    priced = dict(zip(runs, map_forked(price, len(runs), cpu_workers(2)), strict=True))  # independent runs
     for holder in holders:
         for length in months:
             for response in frames:
-                result = simulate(sale_scenario(holder, REFERENCE_BN, length, start, response, draws, seed), context)
+                result = priced[(holder, length, response)]
                 for size in sizes_bn:
                     if np.isfinite(holdings[holder]) and size > holdings[holder]:
                         continue

@@ -1,0 +1,64 @@
+"""Forked worker processes for independent pieces of work (specifications of the grid, figures),
+each bound to die with the process that started it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Worker initialiser: the kernel kills this worker when the parent dies (even by
+    ``kill -9``), so no forked worker outlives a killed run."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers, each bound to die with this process."""
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent,
+                               initargs=(os.getpid(),))
+
+
+_TASK: list[Callable] = []  # the function the forked workers run (inherited at the fork)
+
+
+def _run(index: int):
+    return _TASK[0](index)
+
+
+def map_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
+    """``[task(i) for i in range(count)]``, in forked workers when there are several CPUs and
+    tasks (results come back in order)."""
+    if workers <= 1 or count <= 1 or not sys.platform.startswith("linux"):
+        return [task(i) for i in range(count)]
+    _TASK[:] = [task]
+    try:
+        with pool(min(workers, count)) as executor:
+            return list(executor.map(_run, range(count), chunksize=max(1, count // (4 * workers))))
+    finally:
+        _TASK.clear()
+
+
+def cpu_workers(limit: int = 4) -> int:
+    """Worker processes worth starting: the CPUs, at most ``limit``."""
+    return max(1, min(os.cpu_count() or 1, limit))
+
+
+__all__: Sequence[str] = ["cpu_workers", "die_with_parent", "map_forked", "pool"]
