@@ -236,7 +236,7 @@ def fake_inputs(monkeypatch, html: str):
     monkeypatch.setattr(report, "data_vintage", lambda bundle: "")
     monkeypatch.setattr(report, "results_payload", lambda inputs, vintage: {"report": {}, "headline": []})
     monkeypatch.setattr(report, "changes", lambda inputs, previous, payload: {})
-    monkeypatch.setattr(report, "draw_figures", lambda inputs, folder: folder.mkdir() or [])
+    monkeypatch.setattr(report, "draw_figures", lambda inputs, folder, cache=None: folder.mkdir() or [])
     monkeypatch.setattr(report, "write_tables", lambda inputs, payload, folder: folder.mkdir() or [])
     monkeypatch.setattr(report, "render_html", lambda *args, **kwargs: html)
     monkeypatch.setattr(report, "write_pdf", lambda html, base, target: target.write_text("%PDF"))
