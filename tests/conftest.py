@@ -182,11 +182,19 @@ def _run(args: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="session")
-def shipped(tmp_path_factory):
+def report_cache(tmp_path_factory) -> Path:
+    """One data cache for the session's reports: the figure and results caches in it serve every
+    report after the first (whatever its scenarios, a figure whose inputs are unchanged is not
+    drawn again), as they serve a user's repeated runs."""
+    return tmp_path_factory.mktemp("report-cache")
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory, report_cache):
     """The shipped scenarios, as `make report` runs them (fixed SOURCE_DATE_EPOCH)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    mp.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("report-cache")))
+    mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
     out = tmp_path_factory.mktemp("shipped") / "output"
     code, stdout, stderr = _run(["report", "--offline", "--out", str(out)])
     mp.undo()
@@ -195,7 +203,7 @@ def shipped(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def odd(tmp_path_factory):
+def odd(tmp_path_factory, report_cache):
     """A set of two odd but valid files (a country selling, with a title needing escaping; a
     country buying), run twice without SOURCE_DATE_EPOCH (the date comes from the data)."""
     folder = tmp_path_factory.mktemp("odd-scenarios")
@@ -203,7 +211,7 @@ def odd(tmp_path_factory):
     (folder / "purchase.toml").write_text(ODD_PURCHASE, "utf-8")
     mp = pytest.MonkeyPatch()
     mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-    mp.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("odd-cache")))
+    mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
     outs = []
     for name in ("first", "second"):
         out = tmp_path_factory.mktemp(name) / "output"

@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")
 
 
+
+pytestmark = pytest.mark.xdist_group("report")  # one worker builds the reports these tests share
+
 @pytest.fixture
 def fitted_once(monkeypatch, fitted):
     """Every command gets the session's estimates instead of fitting again."""

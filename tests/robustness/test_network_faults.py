@@ -22,7 +22,7 @@ SOURCES = {
     "tic_s1": "s1_globl_mini.txt", "tic_slt3d": "slt3d_mini.csv", "fred_GS10": "fred_GS10_mini.csv",
 }
 FAULTS = ["refused", "timeout", "throttled", "server_error", "redirect", "truncated", "html", "stale"]
-FAST = {"progress": False, "fred_min_interval_s": 0.0, "timeout_s": 0.5, "retries": 2, "backoff_s": 0.0}
+FAST = {"progress": False, "fred_min_interval_s": 0.0, "timeout_s": 0.25, "retries": 2, "backoff_s": 0.0}
 
 
 def spec_for(key: str):
@@ -79,7 +79,7 @@ def test_fault(key, fault, httpserver, monkeypatch, tmp_path):
         spec = spec_for(key)
         message = "cannot"
     elif fault == "timeout":
-        httpserver.expect_request(path, **match).respond_with_handler(lambda r: (time.sleep(1.2), Response(body))[1])
+        httpserver.expect_request(path, **match).respond_with_handler(lambda r: (time.sleep(0.6), Response(body))[1])
         message = "timed out"
     elif fault == "throttled":  # 429 with Retry-After, then the file: the retry succeeds
         calls = []
