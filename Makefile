@@ -27,7 +27,7 @@ report: $(STAMP) ## Write reports/output/report.html and report.pdf (offline: ca
 	$(BIN)/tlrisk report --offline
 
 test: $(STAMP) ## Run the test suite (no network needed)
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP) ## Import floor, cold and warm report, Monte Carlo 1e4-1e6 draws x 60-240 months (reports/bench.json)
 	$(BIN)/python -m model.bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -181,44 +182,92 @@ def _run(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def _shared_root(tmp_path_factory) -> Path:
+    """A folder every parallel worker of this run sees (the parent of the workers' own
+    temporary folders); a serial run's own temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build_once(tmp_path_factory, name: str, build) -> dict:
+    """Build a session fixture once for the whole run, however many parallel workers ask.
+
+    The first worker to take the lock calls ``build(folder)``, which writes into ``folder`` and
+    returns a JSON-able record; the others wait and read the record. The reports these
+    fixtures build are read, never changed, by the tests."""
+    from filelock import FileLock
+
+    root = _shared_root(tmp_path_factory)
+    folder, record = root / name, root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if record.is_file():
+            return json.loads(record.read_text("utf-8"))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        result = build(folder)
+        record.write_text(json.dumps(result), "utf-8")
+    return result
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory):
+    """``build_once(name, build)``: see :func:`_build_once`."""
+    return lambda name, build: _build_once(tmp_path_factory, name, build)
+
+
 @pytest.fixture(scope="session")
 def report_cache(tmp_path_factory) -> Path:
-    """One data cache for the session's reports: the figure and results caches in it serve every
-    report after the first (whatever its scenarios, a figure whose inputs are unchanged is not
-    drawn again), as they serve a user's repeated runs."""
-    return tmp_path_factory.mktemp("report-cache")
+    """One data cache for the run's reports, shared by the workers: the figure and results
+    caches in it serve every report after the first (whatever its scenarios, a figure whose
+    inputs are unchanged is not drawn again), as they serve a user's repeated runs."""
+    folder = _shared_root(tmp_path_factory) / "report-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory, report_cache):
     """The shipped scenarios, as `make report` runs them (fixed SOURCE_DATE_EPOCH)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
-    out = tmp_path_factory.mktemp("shipped") / "output"
-    code, stdout, stderr = _run(["report", "--offline", "--out", str(out)])
-    mp.undo()
-    assert code == 0, stderr
-    return {"out": out, "stdout": stdout, "stderr": stderr}
+
+    def build(folder: Path) -> dict:
+        mp = pytest.MonkeyPatch()
+        mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
+        mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
+        try:
+            code, stdout, stderr = _run(["report", "--offline", "--out", str(folder / "output")])
+        finally:
+            mp.undo()
+        assert code == 0, stderr
+        return {"out": str(folder / "output"), "stdout": stdout, "stderr": stderr}
+
+    record = _build_once(tmp_path_factory, "shipped", build)
+    return {**record, "out": Path(record["out"])}
 
 
 @pytest.fixture(scope="session")
 def odd(tmp_path_factory, report_cache):
     """A set of two odd but valid files (a country selling, with a title needing escaping; a
     country buying), run twice without SOURCE_DATE_EPOCH (the date comes from the data)."""
-    folder = tmp_path_factory.mktemp("odd-scenarios")
-    (folder / "sale.toml").write_text(ODD_SALE, "utf-8")
-    (folder / "purchase.toml").write_text(ODD_PURCHASE, "utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-    mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
-    outs = []
-    for name in ("first", "second"):
-        out = tmp_path_factory.mktemp(name) / "output"
-        code, _, stderr = _run(["report", "--offline", "--no-progress", "--scenarios", str(folder), "--out", str(out)])
-        assert code == 0, stderr
-        outs.append(out)
-    mp.undo()
-    return outs
+
+    def build(folder: Path) -> dict:
+        (folder / "scenarios").mkdir()
+        (folder / "scenarios" / "sale.toml").write_text(ODD_SALE, "utf-8")
+        (folder / "scenarios" / "purchase.toml").write_text(ODD_PURCHASE, "utf-8")
+        mp = pytest.MonkeyPatch()
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
+        outs = []
+        try:
+            for name in ("first", "second"):
+                out = folder / name / "output"
+                code, _, stderr = _run(["report", "--offline", "--no-progress", "--scenarios",
+                                        str(folder / "scenarios"), "--out", str(out)])
+                assert code == 0, stderr
+                outs.append(str(out))
+        finally:
+            mp.undo()
+        return {"outs": outs}
+
+    return [Path(out) for out in _build_once(tmp_path_factory, "odd", build)["outs"]]
 
 

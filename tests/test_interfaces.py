@@ -22,8 +22,6 @@ README = (ROOT / "README.md").read_text("utf-8")
 
 
 
-pytestmark = pytest.mark.xdist_group("report")  # one worker builds the reports these tests share
-
 @pytest.fixture
 def fitted_once(monkeypatch, fitted):
     """Every command gets the session's estimates instead of fitting again."""
@@ -52,37 +50,43 @@ def _json(capsys, args: list[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.fixture(scope="module")
-def outputs(request, tmp_path_factory):
-    """Every JSON output of the tool, by name."""
-    mp = pytest.MonkeyPatch()
+@pytest.fixture(scope="session")
+def outputs(request, tmp_path_factory, build_once):
+    """Every JSON output of the tool, by name (built once for the run)."""
     fitted = request.getfixturevalue("fitted")
     shipped = request.getfixturevalue("shipped")
-    mp.setattr("model.estimate.fit_all", lambda panel, config=None, credibility=True, progress=None: fitted)
-    out = {}
-    import contextlib
-    import io
 
-    def run(args: list[str]) -> dict:
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
-            assert main(args) == 0, args
-        return json.loads(buffer.getvalue())
+    def build(folder):
+        import contextlib
+        import io
 
-    out["simulate"] = run(["simulate", "scenarios/coordinated_diversification.toml", "--json", "--draws", "500"])
-    out["simulate one line"] = run(["simulate", "--holder", "japan", "--sell", "200", "--months", "12", "--json",
-                                    "--draws", "500"])
-    out["simulate literature"] = run(["simulate", "scenarios/japan_pause.toml", "--json", "--response", "literature"])
-    out["sweep"] = run(["sweep", "--holder", "china", "--sizes", "100", "--months", "12", "--draws", "300", "--json",
-                        "--no-progress"])
-    out["fiscal"] = run(["fiscal", "--shift-bp", "10", "--json"])
-    out["fit"] = run(["fit", "--json", "--no-progress"])
-    out["episodes"] = run(["episodes", "--json"])
-    out["events"] = run(["events", "--json", "--draws", "200"])
-    out["data status"] = run(["data", "status", "--json"])
-    out["results.json"] = json.loads((shipped["out"] / "results.json").read_text("utf-8"))
-    mp.undo()
-    return out
+        def run(args: list[str]) -> dict:
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+                assert main(args) == 0, args
+            return json.loads(buffer.getvalue())
+
+        mp = pytest.MonkeyPatch()
+        mp.setattr("model.estimate.fit_all", lambda panel, config=None, credibility=True, progress=None: fitted)
+        out = {}
+        try:
+            out["simulate"] = run(["simulate", "scenarios/coordinated_diversification.toml", "--json", "--draws", "500"])
+            out["simulate one line"] = run(["simulate", "--holder", "japan", "--sell", "200", "--months", "12", "--json",
+                                            "--draws", "500"])
+            out["simulate literature"] = run(["simulate", "scenarios/japan_pause.toml", "--json", "--response", "literature"])
+            out["sweep"] = run(["sweep", "--holder", "china", "--sizes", "100", "--months", "12", "--draws", "300", "--json",
+                                "--no-progress"])
+            out["fiscal"] = run(["fiscal", "--shift-bp", "10", "--json"])
+            out["fit"] = run(["fit", "--json", "--no-progress"])
+            out["episodes"] = run(["episodes", "--json"])
+            out["events"] = run(["events", "--json", "--draws", "200"])
+            out["data status"] = run(["data", "status", "--json"])
+            out["results.json"] = json.loads((shipped["out"] / "results.json").read_text("utf-8"))
+        finally:
+            mp.undo()
+        return out
+
+    return build_once("json-outputs", build)
 
 
 # ---------------------------------------------------------------------------------------------

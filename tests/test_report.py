@@ -22,7 +22,6 @@ from model.schema import SCHEMA_VERSION
 
 SECTIONS = ["summary", "headline", "scenarios", "holders", "evidence", "episodes", "changes", "method", "provenance"]
 
-pytestmark = pytest.mark.xdist_group("report")  # one worker builds the reports these tests share
 
 @pytest.fixture(scope="session")
 def html(shipped) -> str:
