@@ -606,7 +606,9 @@ class ResponseModel:
         """The posterior table (see :meth:`posterior_table`)."""
         return self.posterior_table(holders)
 
-    def _lp_verdict(self) -> str:
+    def local_projection_verdict(self) -> str:
+        """Why the persistence share comes from the literature, not the tool's local projections
+        (their late / early ratios where defined, shown, not used)."""
         usable = [e for e in self.persistence_evidence if e["late_to_early"] is not None]
         if not self.persistence_evidence:
             return "no local projections were run"
@@ -636,7 +638,7 @@ class ResponseModel:
                             "local_projections": self.persistence_evidence,
                             "distribution": "beta", "half_life_months": self.half_life_months,
                             "source": "literature envelope: central long-run / short-run effect",
-                            "why_not_local_projections": self._lp_verdict()},
+                            "why_not_local_projections": self.local_projection_verdict()},
             "holders_with_own_estimate": self.holders,
         }
 

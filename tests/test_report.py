@@ -428,3 +428,14 @@ def test_no_scenario_is_named_in_the_report_code():
         for name in names:  # as a name: quoted, or a file ("baseline" is also a word)
             assert not re.search(rf"[\"']{name}[\"']|{name}\.toml", text), (path.name, name)
         assert "a fifth" not in text
+
+
+def test_method_says_where_persistence_comes_from(html, payload):
+    """The persistence share is drawn from the literature; the page says why the tool's local
+    projections do not set it, in the words results.json gives, and names the pooled holders
+    from the fit, not from a list in the template."""
+    persistence = payload["response_model"]["persistence"]
+    text = " ".join(_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert persistence["why_not_local_projections"] in text
+    assert f"mean {persistence['mean']:.2f}, from the literature's long-run / short-run ratio" in text
+    assert "(the UK, oil exporters" not in text

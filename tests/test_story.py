@@ -123,3 +123,18 @@ def test_the_sensitivity_holder_follows_the_lead(sets):
     assert sweep_holder(sets["nothing"], [sets["nothing"]], "japan") == "japan"  # the data's largest holder
     assert explorer_holders("japan", everything, ["japan", "china", "united_kingdom"]) == [
         "japan", "united_kingdom", "china", "Korea, South"]
+
+
+def test_notes_only_some_responses_carry_are_labelled(sets):
+    from model.report.story import own_notes
+
+    uk = sets["uk_sells"]  # no estimate of its own: the posterior and the data each say how they price it
+    notes = own_notes(uk, general_notes(list(sets.values())))
+    labelled = [n for n in notes if "has no estimate of its own" in n]
+    assert len(labelled) == 2
+    assert labelled[0].startswith("posterior: United Kingdom has no estimate of its own: priced with the pooled posterior")
+    assert labelled[1].startswith("data only: United Kingdom has no estimate of its own: priced with the pooled estimate")
+    # a note every response carries is said once, unlabelled; the holder's plan comes before how it is priced
+    plan = next(i for i, n in enumerate(notes) if n.startswith("United Kingdom: sells"))
+    assert plan < notes.index(labelled[0])
+    assert not any("has no estimate" in n for n in uk.literature.notes)

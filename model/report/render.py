@@ -14,7 +14,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from model.episodes import episodes_summary, verdict_category
-from model.labels import control_label, holder_label, maturity_label, measure_label, response_label
+from model.labels import (
+    control_label,
+    holder_label,
+    join_words,
+    maturity_label,
+    measure_label,
+    response_label,
+)
 from model.numbers import MINUS, compact, compact_money, money, number
 from model.panel import MATURITIES, RESPONSES
 from model.report import figures as F
@@ -165,7 +172,8 @@ def environment() -> Environment:
         "fmt": fmt, "band": band, "middle": middle, "compact": _compact, "compact_money": _compact_money,
         "money": _money, "num": _fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
         "control": control_label, "response": response_label, "verdict_category": verdict_category,
-        "sortkey": _sort_key, "slug": F._slug, "upper_first": lambda t: str(t)[:1].upper() + str(t)[1:],
+        "sortkey": _sort_key, "join_words": join_words, "slug": F._slug,
+        "upper_first": lambda t: str(t)[:1].upper() + str(t)[1:],
     })
     return env
 

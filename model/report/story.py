@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.errors import InputError
-from model.labels import join_words
+from model.labels import join_words, response_label
 from model.numbers import MINUS, money, number, share_text
 from model.scenarios import ScenarioResult
 from model.scenarios.paths import HolderPath
@@ -330,6 +330,14 @@ def general_notes(sets: list[ScenarioSet]) -> list[str]:
 
 
 def own_notes(sset: ScenarioSet, general: list[str]) -> list[str]:
-    """A scenario's notes, less the general ones."""
+    """A scenario's notes, less the general ones; a note only some responses carry is prefixed
+    with their names ("posterior: ..."), as the warnings are."""
     skip = set(general)
-    return [n for n in dict.fromkeys(n for _, r in sset.items() for n in r.notes) if n not in skip]
+    carried: dict[str, list[str]] = {}
+    for response, result in sset.items():
+        for n in dict.fromkeys(result.notes):
+            if n not in skip:
+                carried.setdefault(n, []).append(response)
+    every = len(sset.items())
+    return [n if len(by) == every else f"{' and '.join(response_label(r) for r in by)}: {n}"
+            for n, by in carried.items()]

@@ -424,7 +424,7 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     cost = {k: tuple(float(x) for x in c) for k, c in zip(COST_KEYS, costs, strict=True)}
     loss = {p.key: tuple(float(x) for x in v) for p, v in zip(sellers, losses, strict=True)}
     if sellers:
-        notes.append(f"sellers' loss: duration x holdings of bonds and notes still held x the "
+        notes.append(f"sellers' loss: duration × holdings of bonds and notes still held × the "
                      f"{maturity_label(sim.loss_maturity)} move, {loss_month} months in")
     notes.append("peak: the month of the largest median (central) move, which decays; lasting: the level that "
                  "remains once the plan's flows have passed and the transient part has decayed")
@@ -432,12 +432,12 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         notes.append(f"the scenario starts {start:%Y-%m}, after the data end ({context.last_data_month:%Y-%m}); "
                      "baselines use the latest 12 months of data")
     for p in paths:
+        notes += [f"{p.label}: {n}" for n in p.notes]
         if not (context.response and context.response.is_own(p.key)) and response != "literature":
             notes.append(f"{p.label} has no estimate of its own: priced with the pooled posterior (the common "
                          "mean of the estimated holders, shrunk toward the literature, plus a holder's own spread)"
                          if response == "posterior" else
                          f"{p.label} has no estimate of its own: priced with the pooled estimate of the estimated holders")
-        notes += [f"{p.label}: {n}" for n in p.notes]
     warnings = _warnings(context, response, priced_flows, lasting, priced)
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
