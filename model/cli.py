@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sys
 import traceback
 import warnings
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from model import paths
-from model.errors import EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK, TLRiskError
+from model.errors import EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK, InputError, TLRiskError
 
 
 def _stores():
@@ -705,6 +706,20 @@ def _library_warnings(verbose: bool):
         root.removeHandler(quiet)
 
 
+def _check_source_date_epoch() -> None:
+    """An empty ``SOURCE_DATE_EPOCH`` means unset; any other value must be whole seconds since
+    1970. Checked before any import reads it (numpy's f2py, which scipy imports, fails on an
+    empty or malformed value with an error that names nothing)."""
+    text = os.environ.get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return
+    if not text.strip():
+        del os.environ["SOURCE_DATE_EPOCH"]
+        return
+    if not text.strip().isdigit() or int(text) > 253402300799:  # up to the year 9999
+        raise InputError(f"environment variable SOURCE_DATE_EPOCH='{text}' is not a time in seconds since 1970")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -713,6 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
+        _check_source_date_epoch()
         with _library_warnings(args.verbose):
             return args.handler(args)
     except TLRiskError as exc:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -55,6 +57,8 @@ def case(tmp_path: Path, name: str):
         "a source date beyond the calendar": (["report", "--offline", "--out", str(tmp_path / "out")],
                                               {"SOURCE_DATE_EPOCH": "99999999999999999"}, 2,
                                               "SOURCE_DATE_EPOCH='99999999999999999' is not a time"),
+        "a source date that is not a number": (["fiscal", "--shift-bp", "1"], {"SOURCE_DATE_EPOCH": "yesterday"}, 2,
+                                               "SOURCE_DATE_EPOCH='yesterday' is not a time in seconds since 1970"),
         "a thousand figure workers": (["report", "--offline", "--out", str(tmp_path / "out")],
                                       {"TLRISK_WORKERS": "1000"}, 2, "TLRISK_WORKERS='1000' is not a whole number"),
         "fit --out a folder": (["fit", "--json", "--out", str(tmp_path)], {}, 2, "is a folder"),
@@ -74,7 +78,7 @@ def case(tmp_path: Path, name: str):
 
 CASES = ["a base URL that is not one", "a FRED URL that is not http", "a deadline of zero", "a timeout of nan",
          "a cache folder that is a file", "a --from-dir that does not exist", "a source date beyond the calendar",
-         "a thousand figure workers",
+         "a source date that is not a number", "a thousand figure workers",
          "fit --out a folder", "fit --out in no folder", "a shift of nan", "a shift of a billion bp",
          "a sale longer than the sweep", "a fractional sale size", "a scenario folder that does not exist",
          "a folder without scenario files", "a binary file to parse", "too many draws for a sweep"]
@@ -90,6 +94,17 @@ def test_no_internal_error(name, tmp_path, monkeypatch, capsys, no_work):
     said = (captured.out + captured.err).strip().splitlines()  # a pull reports sources on stdout
     assert "internal error" not in captured.err and "Traceback" not in captured.err
     assert any(message in line for line in said), said
+
+
+def test_an_empty_source_date_means_unset():
+    """``SOURCE_DATE_EPOCH=`` (set, empty) is treated as unset, before numpy's f2py (which scipy
+    imports) reads it and fails with an error that names nothing."""
+    code = ("import sys\nfrom model.cli import main\nrc = main(['fiscal', '--shift-bp', '1'])\n"
+            "import numpy.f2py\nsys.exit(rc)")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": ""}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert "Traceback" not in done.stderr
 
 
 # -- sources the run needs -----------------------------------------------------------------------
