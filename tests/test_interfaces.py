@@ -296,6 +296,10 @@ def test_fit_names_its_stages_and_prints_rounded_numbers(fitted_once, capsys):
     assert any("response model" in s for s in stages)
     assert "NaN" not in captured.out and "nan" not in captured.out.split()
     assert not re.search(r"\d\.\d{5,}", captured.out)
+    # effects are listed by the holders' and yields' names (ids stay in the formulas and the JSON)
+    rows = [line for line in captured.out.splitlines() if re.search(r"bp  \(se |weighted mean|^  10-year  ", line)]
+    assert rows and not any(re.match(r"\s+(japan|china|other_foreign|10y)\s", line) for line in rows)
+    assert any(line.split()[:2] == ["China", "(Mainland)"] for line in rows)
     assert main(["fit", "--json", "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
     assert main(["fit", "--json"]) == 0  # from the estimation cache: it says so

@@ -19,6 +19,7 @@ import pandas as pd
 
 from model.estimate.spec import EstimationConfig
 from model.estimate.system import SystemResult, SystemSpec, fit_system
+from model.labels import holder_label
 from model.panel import Panel
 
 
@@ -111,7 +112,7 @@ class GridResult:
             w = frame.loc[frame["holder"] == g, "weight"]
             mean = float(np.average(v, weights=w))
             positive = float(w[v > 0].sum() / w.sum())
-            lines.append(f"  {g:<16} weighted mean {mean:+.2f}; range {v.min():+.2f} to {v.max():+.2f}; "
+            lines.append(f"  {holder_label(g):<20} weighted mean {mean:+.2f}; range {v.min():+.2f} to {v.max():+.2f}; "
                          f"median {v.median():+.2f}; positive (sales raise yields) in {positive:.0%} of the weight")
         return "\n".join(lines)
 

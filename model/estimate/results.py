@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from model.estimate.spec import nan_to_none
+from model.labels import holder_label
 
 
 @dataclass
@@ -109,7 +110,7 @@ class RegressionResult:
         lines.append(f"  effect of $100bn sold ({self.scale_note}; positive = sales raise yields):")
         for eff in self.effects.values():
             lines.append(
-                f"    {eff.holder:<22}{eff.effect_bp_per_100bn:>8.2f} bp  (se {eff.se_bp_per_100bn:.2f}; "
+                f"    {holder_label(eff.holder)[:24]:<26}{eff.effect_bp_per_100bn:>8.2f} bp  (se {eff.se_bp_per_100bn:.2f}; "
                 f"{_band(eff.effect_bp_per_100bn, eff.se_bp_per_100bn)})"
             )
         lines += [f"  note: {n}" for n in self.notes]

@@ -40,6 +40,7 @@ from model.estimate.spec import (
     per_100bn_factor,
     yield_change,
 )
+from model.labels import holder_label, maturity_label
 from model.panel import Panel
 
 RESPONSE_TEXT = {
@@ -394,11 +395,12 @@ class SystemResult:
             f"  errors:        joint Newey-West HAC across equations, {self.hac_lags} lags"
             + (f"; moving-block bootstrap, {self.bootstrap_reps} replicates of {self.bootstrap_block}-month "
                f"blocks; draws use the {self.inference} covariance (the wider)" if self.cov_bootstrap is not None else ""),
-            f"  {'response':<8}{'holder':<16}{'bp per $100bn sold':>22}{'se (HAC)':>10}{'se (boot)':>11}",
+            f"  {'yield':<22}{'holder':<26}{'bp per $100bn sold':>20}{'se (HAC)':>10}{'se (boot)':>11}",
         ]
         for r in frame.itertuples():
             boot = f"{r.se_bootstrap_bp_per_100bn:>11.2f}" if np.isfinite(r.se_bootstrap_bp_per_100bn) else f"{'-':>11}"
-            lines.append(f"  {r.response:<8}{r.holder:<16}{r.effect_bp_per_100bn:>+22.2f}{r.se_hac_bp_per_100bn:>10.2f}{boot}")
+            lines.append(f"  {maturity_label(r.response):<22}{holder_label(r.holder)[:25]:<26}"
+                         f"{r.effect_bp_per_100bn:>+20.2f}{r.se_hac_bp_per_100bn:>10.2f}{boot}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
