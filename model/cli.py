@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from model import paths
-from model.errors import EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_OK, InputError, TLRiskError
+from model.errors import (
+    EXIT_FAILURE,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    InputError,
+    TLRiskError,
+    did_you_mean,
+)
 
 
 def _stores():
@@ -38,10 +45,8 @@ def _select_specs(keys: list[str] | None):
     known = {s.key: s for s in specs}
     unknown = [k for k in keys if k not in known]
     if unknown:
-        import difflib
 
-        close = difflib.get_close_matches(unknown[0], list(known), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(unknown[0], known)
         raise InputError(f"unknown source '{unknown[0]}'{hint}", field="--source")
     return [known[k] for k in keys]
 

@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from model.errors import InputError, ValidationFailed
+from model.errors import InputError, ValidationFailed, did_you_mean
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,8 +83,7 @@ def config_dir_override() -> Path | None:
     known = sorted(p.name for p in _packaged_config_dir().glob("*.toml"))
     for path in sorted(folder.glob("*.toml")):
         if path.name not in known:
-            close = difflib.get_close_matches(path.name, known, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (the files are {', '.join(known)})"
+            hint = did_you_mean(path.name, known, f" (the files are {', '.join(known)})")
             raise InputError(f"not a configuration file of this tool{hint}", path)
     return folder
 
@@ -221,8 +220,7 @@ def format_validation_error(
         elif err["type"] == "extra_forbidden":
             key = str(loc[-1])
             choices = _known_fields(model, loc)
-            close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(key, choices)
             lines = [f"{path}: {dotted} — unknown key{hint}"]
         else:
             lines = [f"{path}: {dotted} — {_reason(err)}"]
@@ -343,8 +341,7 @@ class HolderConfig(StrictModel):
             for field in ("plus", "minus"):
                 for ref in getattr(group, field):
                     if ref not in self.groups:
-                        close = difflib.get_close_matches(ref, list(self.groups), n=1)
-                        hint = f" (did you mean '{close[0]}'?)" if close else ""
+                        hint = did_you_mean(ref, self.groups)
                         problems.append((("groups", key, field), f"unknown group '{ref}'{hint}"))
         if problems:
             raise FieldProblems(problems)
@@ -390,8 +387,7 @@ class HolderConfig(StrictModel):
             listed = [*group.members, *([group.aggregate] if group.aggregate else [])]
             if any(self.canonical(m) in names for m in listed):
                 continue
-            close = difflib.get_close_matches(group.members[0], sorted(names), n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(group.members[0], sorted(names))
             shown = ", ".join(f"'{m}'" for m in listed[:3]) + (", ..." if len(listed) > 3 else "")
             problems.append(f"{path}: groups.{key}.members — none of {shown} appears in the data{hint}")
         return problems

@@ -92,3 +92,12 @@ class OutputError(TLRiskError):
     """An output folder that cannot be written (permissions, a read-only disk)."""
 
     exit_code = EXIT_FAILURE
+
+
+def did_you_mean(name: str, choices, otherwise: str = "") -> str:
+    """`` (did you mean 'japan'?)`` for the closest of ``choices`` to a misspelt ``name``;
+    ``otherwise`` where none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else otherwise

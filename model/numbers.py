@@ -28,21 +28,20 @@ def number(value: float | None, digits: int = 1, sign: bool = True, minus: str =
 
     Zero gets no sign; a value that rounds to zero is zero (no ``-0.0``).
     """
-    v = _clean(value, digits)
-    if v is None:
-        return "n/a"
-    text = f"{abs(v):,.{digits}f}"
-    if v < 0:
-        return minus + text
-    return ("+" + text) if sign and v > 0 else text
+    return _signed(value, digits, sign, minus, "{}")
 
 
 def money(value: float | None, digits: int = 1, sign: bool = False, minus: str = "-") -> str:
     """``$9.3bn``, ``-$9.3bn`` (``+$9.3bn`` with ``sign``); "n/a" for None or NaN."""
+    return _signed(value, digits, sign, minus, "${}bn")
+
+
+def _signed(value: float | None, digits: int, sign: bool, minus: str, pattern: str) -> str:
+    """The magnitude in ``pattern``, after the sign: minus below zero, plus above it with ``sign``."""
     v = _clean(value, digits)
     if v is None:
         return "n/a"
-    text = f"${abs(v):,.{digits}f}bn"
+    text = pattern.format(f"{abs(v):,.{digits}f}")
     if v < 0:
         return minus + text
     return ("+" + text) if sign and v > 0 else text

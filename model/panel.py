@@ -24,7 +24,6 @@ Column families (``{g}`` is a holder group key from ``holders.toml``):
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +40,7 @@ from model.config import (
     holder_config,
     load_model,
 )
+from model.errors import did_you_mean
 from model.sources.bundle import DataBundle
 from model.sources.splice import FLOW_SPLICE_MONTH, splice_flows, splice_holdings
 
@@ -64,8 +64,7 @@ class ValuationConfig(StrictModel):
     def _panel_yield(cls, value: str) -> str:
         allowed = [f"y{m}{timing}" for m in YIELD_SERIES for timing in ("_eom", "")]
         if value not in allowed:
-            close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (use one of {', '.join(allowed)})"
+            hint = did_you_mean(value, allowed, f" (use one of {', '.join(allowed)})")
             raise ValueError(f"'{value}' is not a yield in the panel{hint}")
         return value
 
@@ -80,8 +79,7 @@ class ValuationConfig(StrictModel):
             if not 0 < years <= MAX_DURATION_YEARS:
                 problems.append(((key,), f"{years:g} years is not a duration (above 0, at most {MAX_DURATION_YEARS:g})"))
             if groups is not None and key != "default" and key not in groups:
-                close = difflib.get_close_matches(key, list(groups), n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(key, groups)
                 problems.append(((key,), f"unknown holder group{hint}; durations are set per group in holders.toml"))
         if problems:
             raise FieldProblems(problems)

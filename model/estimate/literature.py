@@ -9,7 +9,6 @@ default, GDP as a sensitivity); other maturities to the 10-year by the maturity 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -19,6 +18,7 @@ import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from model.config import FieldProblems, StrictModel, config_path, holder_config, load_model
+from model.errors import did_you_mean
 from model.panel import RESPONSES, Panel
 
 Horizon = Literal["impact", "short_run", "long_run"]
@@ -85,9 +85,7 @@ class PriorConfig(StrictModel):
             problems = []
             for i, name in enumerate(value):
                 if name not in groups:
-                    close = difflib.get_close_matches(name, list(groups), n=1, cutoff=0.6)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    problems.append(((i,), f"unknown holder group '{name}'{hint}"))
+                    problems.append(((i,), f"unknown holder group '{name}'{did_you_mean(name, groups)}"))
             if problems:
                 raise FieldProblems(problems)
         return value

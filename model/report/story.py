@@ -9,12 +9,11 @@ lead's plan and results.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import numpy as np
 
-from model.errors import InputError
+from model.errors import InputError, did_you_mean
 from model.labels import join_words, response_label
 from model.numbers import MINUS, money, number, share_text
 from model.scenarios import ScenarioResult
@@ -139,8 +138,7 @@ def check_lead_name(name: str, names: list[str]) -> None:
     """Refuse a ``--headline`` that names no scenario (with a suggestion)."""
     if name in names:
         return
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else f" (the scenarios are {', '.join(names)})"
+    hint = did_you_mean(name, names, f" (the scenarios are {', '.join(names)})")
     raise InputError(f"no scenario named '{name}'{hint}", field="--headline")
 
 
