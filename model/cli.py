@@ -175,9 +175,7 @@ def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress
     from model.config import config_path
     from model.estimate import cache, fit_all
 
-    digests = {f"{key}/{part}": str(info.get("sha256")) for key, src in bundle.sources.items()
-               for part, info in src.entry.parts.items()}
-    key = cache.cache_key(digests, {name: config_path(name) for name in cache.CONFIG_FILES})
+    key = cache.cache_key(bundle.part_digests(), {name: config_path(name) for name in cache.CONFIG_FILES})
     root = paths.estimates_dir()
     if use_cache:
         results, warning = cache.load(root, key, credibility)
@@ -354,12 +352,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_episodes(args: argparse.Namespace) -> int:
-    from model.episodes import episodes_table, run_all, to_json
+    from model.episodes import episode_problems, episodes_table, run_all, to_json
     from model.errors import ValidationFailed
 
     bundle, panel = load_panel()
     context = _validation_context(panel)
-    problems = _episode_problems(context)
+    problems = episode_problems(context)
     if problems:
         raise ValidationFailed(problems)
     results = run_all(_priced_context(bundle, panel))
@@ -457,7 +455,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     stages.stage(f"checking {len(files)} scenario file(s) in {_display_path(folder)}")
     context = _validation_context(panel)
     checked, problems = validate_scenarios(files, context)  # every problem, all files
-    problems += _episode_problems(context)
+    from model.episodes import episode_problems
+
+    problems += episode_problems(context)
     if problems:
         raise ValidationFailed(problems)
     if args.headline:
@@ -524,18 +524,11 @@ def cmd_report(args: argparse.Namespace) -> int:
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out,
                            notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage,
-                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures")
+                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures", base_digest=base)
     stages.done(f"done: {_display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
         print(f"wrote {written[label]}")
     return EXIT_OK
-
-
-def _episode_problems(context) -> list[str]:
-    """``episodes.toml`` against the data (holders, windows), before anything is priced."""
-    from model.episodes import episode_problems
-
-    return episode_problems(context)
 
 
 # ---------------------------------------------------------------------------------------------

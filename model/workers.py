@@ -56,9 +56,30 @@ def map_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
         _TASK.clear()
 
 
+MAX_WORKERS = 16  # each forked worker holds a copy of the parent process (about 220 MB for a report)
+
+
 def cpu_workers(limit: int = 4) -> int:
-    """Worker processes worth starting: the CPUs, at most ``limit``."""
-    return max(1, min(os.cpu_count() or 1, limit))
+    """Worker processes worth starting: ``TLRISK_WORKERS`` when set (a whole number from 1 to
+    16), else the CPUs, at most ``limit``.
+
+    Raises
+    ------
+    InputError
+        When ``TLRISK_WORKERS`` is set to anything else.
+    """
+    text = os.environ.get("TLRISK_WORKERS", "").strip()
+    if not text:
+        return max(1, min(os.cpu_count() or 1, limit))
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        from model.errors import InputError
+
+        raise InputError(f"environment variable TLRISK_WORKERS='{text}' is not a whole number from 1 to {MAX_WORKERS}")
+    return value
 
 
-__all__: Sequence[str] = ["cpu_workers", "die_with_parent", "map_forked", "pool"]
+__all__: Sequence[str] = ["MAX_WORKERS", "cpu_workers", "die_with_parent", "map_forked", "pool"]

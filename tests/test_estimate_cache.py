@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 
 import numpy as np
@@ -27,8 +28,8 @@ def test_the_key_depends_on_data_config_and_code(tmp_path, monkeypatch):
     config.write_text("lags = 4\n")
     assert key != cache.cache_key(data, {"estimation.toml": config})  # an edited setting
     config.write_text("lags = 3\n")
-    monkeypatch.setattr(cache.metadata, "version", lambda name: "9.9.9")
-    assert key != cache.cache_key(data, {"estimation.toml": config})  # another package version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
+    assert key != cache.cache_key(data, {"estimation.toml": config})  # another package or library version
 
 
 def test_cached_results_are_the_computed_ones(fitted, tmp_path):
@@ -48,6 +49,10 @@ def test_a_damaged_entry_is_ignored_with_a_warning(fitted, tmp_path):
     (folder / "arrays.parquet").write_bytes(b"not parquet")
     results, warning = cache.load(tmp_path, "k", credibility=False)
     assert results is None and "unreadable" in warning and "recomputing" in warning
+    assert not folder.exists()  # removed, so the next save stores the entry again
+    assert cache.load(tmp_path, "k", credibility=False) == (None, None)  # the warning comes once
+    cache.save(tmp_path, "k", fitted, credibility=False)
+    assert cache.load(tmp_path, "k", credibility=False)[0] is not None
     (folder / "results.json").write_text("{")
     assert cache.load(tmp_path, "k", credibility=False)[0] is None
 

@@ -1,27 +1,24 @@
 """A cache of the estimation results, so a run that changed only scenarios skips estimation.
 
 The results depend on the data, the estimation settings and the code. The cache key is the
-sha256 of: the package version and the source of every module of the package (a code change
-invalidates), the content of every configuration file the estimation reads, and the sha256 of
+sha256 of: the versions of the package and of the numerical libraries, and the source of every
+module of the package (a code change or an upgrade invalidates), the content of every configuration file the estimation reads, and the sha256 of
 every processed data part in use (a new pull or an edited snapshot invalidates). An entry is a
 folder named by its key holding ``results.json`` (metadata, scalars, small records) and
 ``arrays.parquet`` (every array and table, float64 kept exactly); nothing is pickled. Entries
 are written to a temporary folder and renamed into place, so a crash leaves no half entry. A
-damaged entry is ignored with a warning and recomputed. Outputs are identical with and
+damaged entry is removed with a warning, recomputed and stored again. Outputs are identical with and
 without the cache (tests check this).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -33,27 +30,15 @@ from model.estimate.literature import ScaleToday
 from model.estimate.results import HolderEffect, LPResult, RegressionResult
 from model.estimate.spec import EstimationConfig
 from model.estimate.system import SystemResult, SystemSpec
+from model.memo import inputs_digest, prune, replace_dir
 
 FORMAT = 1
+# the settings estimation reads (the others shape scenarios, costs and the report only)
 CONFIG_FILES = ("estimation.toml", "literature.toml", "holders.toml", "panel.toml", "valuation.toml")
-PACKAGE = Path(__file__).resolve().parents[1]
-
-
-def code_digest() -> str:
-    """sha256 of the package version and every module's source."""
-    h = hashlib.sha256()
-    try:
-        h.update(metadata.version("treasury-leverage").encode())
-    except metadata.PackageNotFoundError:
-        h.update(b"unknown")
-    for path in sorted(PACKAGE.rglob("*.py")):
-        h.update(str(path.relative_to(PACKAGE)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def cache_key(data_digests: dict[str, str], config_paths: dict[str, Path]) -> str:
-    """The key of an estimation run.
+    """The key of an estimation run: the cache format and :func:`model.memo.inputs_digest`.
 
     Parameters
     ----------
@@ -62,14 +47,7 @@ def cache_key(data_digests: dict[str, str], config_paths: dict[str, Path]) -> st
     config_paths : dict
         Config file name -> the file in effect (``TLRISK_CONFIG_DIR`` honoured by the caller).
     """
-    h = hashlib.sha256(f"format {FORMAT}\n".encode())
-    h.update(code_digest().encode())
-    for name in sorted(config_paths):
-        h.update(name.encode())
-        h.update(config_paths[name].read_bytes())
-    for part in sorted(data_digests):
-        h.update(f"{part}={data_digests[part]}\n".encode())
-    return h.hexdigest()
+    return hashlib.sha256(f"format {FORMAT}\n{inputs_digest(data_digests, config_paths)}".encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +197,8 @@ def load(root: Path, key: str, credibility: bool) -> tuple[EstimationResults | N
         return None, None
     try:
         results, complete = load_entry(folder)
-    except Exception as exc:  # any damage: ignore the entry, recompute, overwrite
+    except Exception as exc:  # any damage: remove the entry, recompute, store again
+        shutil.rmtree(folder, ignore_errors=True)
         return None, f"estimation cache: entry {key[:12]} is unreadable ({type(exc).__name__}); recomputing"
     if credibility and not complete:
         return None, None
@@ -243,19 +222,13 @@ def save(root: Path, key: str, results: EstimationResults, credibility: bool, ke
         for name, data in files.items():
             (tmp / name).write_bytes(data)
         (tmp / "results.json").write_text(json.dumps(record, indent=1), "utf-8")
-        target = root / key
-        if target.exists() and (_complete(target) or not credibility):
-            shutil.rmtree(tmp, ignore_errors=True)  # already there (a concurrent run): same key, same content
-        else:
-            if target.exists():  # a partial entry (no credibility checks) gives way to a complete one
-                shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    entries = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[keep:]:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(old)
-    return root / key
+    target = root / key
+    if target.exists() and (_complete(target) or not credibility):
+        shutil.rmtree(tmp, ignore_errors=True)  # already there (a concurrent run): same key, same content
+    else:
+        replace_dir(tmp, target)  # a partial entry (no credibility checks) gives way to a complete one
+    prune(root, keep)
+    return target

@@ -18,11 +18,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,7 +35,7 @@ from model.numbers import MINUS, number
 from model.panel import Panel
 from model.report import figures as F
 from model.report.content import changes, data_vintage, results_payload, write_tables
-from model.report.render import figure_jobs, render_html
+from model.report.render import FigureJob, figure_jobs, render_html
 from model.report.story import ScenarioSet
 from model.response import ResponseModel
 from model.scenarios import ExplorerGrid
@@ -130,137 +128,101 @@ def source_date() -> dt.datetime:
 # ---------------------------------------------------------------------------------------------
 
 
-_JOBS: list = []  # FigureJob, handed to forked workers
-_FIGURE_CACHE: list[Path | None] = [None]  # the figure cache folder of this run (None: no cache)
-
-
-def _draw(index: int, folder: str) -> dict:
+def _draw(job: FigureJob, folder: Path, cache: Path | None) -> dict:
     """Draw one figure (or take it from the figure cache when its inputs are unchanged) and
-    return what the templates need."""
-    job, cache = _JOBS[index], _FIGURE_CACHE[0]
+    return what the templates need. Any damage to a cache entry means drawing again."""
     entry = cache / job.digest if cache is not None else None
-    meta = None
-    if entry is not None:
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            meta = json.loads((entry / "meta.json").read_text("utf-8"))
-            for name in (meta["png"], meta["svg"]):
-                shutil.copyfile(entry / name, Path(folder) / name)
-            os.utime(entry)  # recently used: kept by the pruning
+    meta = _cached_figure(entry, folder) if entry is not None else None
     if meta is None:
         figure = job.draw()
-        files = F.save(figure, Path(folder))
+        files = F.save(figure, folder)
         meta = {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
                 "png": files["png"], "svg": files["svg"], "cached": False}
         if entry is not None:
             with contextlib.suppress(OSError):
-                _store_figure(entry, Path(folder), meta)
-    else:
-        meta["cached"] = True
-    png = (Path(folder) / meta["png"]).read_bytes()
-    svg = (Path(folder) / meta["svg"]).read_text("utf-8")
+                _store_figure(entry, folder, meta)
+    png = (folder / meta["png"]).read_bytes()
+    svg = (folder / meta["svg"]).read_text("utf-8")
     return {"key": meta["key"], "title": meta["title"], "caption": meta["caption"], "source": meta["source"],
             "pdf_src": "data:image/png;base64," + base64.b64encode(png).decode(),
             "svg_inline": F.inline_svg(svg, f"f-{meta['key']}", meta["title"]),
             "png": f"figures/{meta['png']}", "svg": f"figures/{meta['svg']}", "cached": meta["cached"]}
 
 
+_FIGURE_FIELDS = ("key", "title", "caption", "source", "png", "svg")
+
+
+def _cached_figure(entry: Path, folder: Path) -> dict | None:
+    """A cached figure's files copied into ``folder`` and its metadata; None where the entry is
+    missing or damaged in any way (then the figure is drawn again and the entry replaced)."""
+    try:
+        meta = json.loads((entry / "meta.json").read_text("utf-8"))
+        if not (isinstance(meta, dict) and all(isinstance(meta.get(k), str) for k in _FIGURE_FIELDS)):
+            return None
+        for name in (meta["png"], meta["svg"]):
+            if Path(name).name != name:
+                return None  # only plain file names, inside the entry
+            shutil.copyfile(entry / name, folder / name)
+        os.utime(entry)  # recently used: kept by the pruning
+    except (OSError, ValueError):
+        return None
+    return {**{k: meta[k] for k in _FIGURE_FIELDS}, "cached": True}
+
+
 def _store_figure(entry: Path, folder: Path, meta: dict) -> None:
     """Put a drawn figure into the cache: a temporary folder renamed into place, so a reader
     sees a whole entry or none."""
+    from model.memo import replace_dir
+
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}.", dir=entry.parent))
     try:
         for name in (meta["png"], meta["svg"]):
             shutil.copyfile(folder / name, tmp / name)
-        (tmp / "meta.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "cached"}), "utf-8")
-        os.replace(tmp, entry)
+        (tmp / "meta.json").write_text(json.dumps({k: meta[k] for k in _FIGURE_FIELDS}), "utf-8")
     except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # another run stored the same figure meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    replace_dir(tmp, entry)
 
 
 def report_base_digest(bundle: DataBundle) -> str:
-    """What every figure depends on: the code, every settings file in effect, the curated data
-    and every processed data part in use."""
+    """What every figure depends on (:func:`model.memo.inputs_digest`): the code, every settings
+    file in effect, the curated data and every processed data part in use."""
     from model.config import config_path
-    from model.estimate.cache import code_digest
+    from model.memo import inputs_digest
 
-    h = hashlib.sha256(code_digest().encode())
-    for path in sorted(Path(str(resources.files("model") / "config")).glob("*.toml")):
-        h.update(path.name.encode())
-        h.update(config_path(path.name).read_bytes())
+    files = {path.name: config_path(path.name)
+             for path in Path(str(resources.files("model") / "config")).glob("*.toml")}
     curated = paths.curated_dir()
-    for path in sorted(curated.glob("*")) if curated.is_dir() else []:
-        if path.is_file():
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-    for key, src in sorted(bundle.sources.items()):
-        for part, info in sorted(src.entry.parts.items()):
-            h.update(f"{key}/{part}={info.get('sha256')}".encode())
-    return h.hexdigest()
-
-
-def _prune_figure_cache(cache: Path, keep: int) -> None:
-    """Keep the ``keep`` most recently used figure entries."""
-    with contextlib.suppress(OSError):
-        entries = sorted((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                         key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[keep:]:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def figure_pool(workers: int) -> ProcessPoolExecutor:
-    """Forked workers for drawing figures, each bound to die with this process."""
-    from model.workers import pool
-
-    return pool(workers)
-
-
-MAX_WORKERS = 16  # each forked worker holds a copy of the report process (about 220 MB)
+    files |= {f"curated/{path.name}": path for path in (curated.glob("*") if curated.is_dir() else []) if path.is_file()}
+    return inputs_digest(bundle.part_digests(), files)
 
 
 def figure_workers() -> int:
-    """``TLRISK_WORKERS``, checked (a whole number from 1 to 16), else the CPUs, at most 4.
+    """Worker processes for drawing figures (``TLRISK_WORKERS``, see :func:`model.workers.cpu_workers`)."""
+    from model.workers import cpu_workers
 
-    Raises
-    ------
-    InputError
-        For any other value.
-    """
-    text = os.environ.get("TLRISK_WORKERS", "").strip()
-    if not text:
-        return min(os.cpu_count() or 1, 4)
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_WORKERS:
-        raise InputError(f"environment variable TLRISK_WORKERS='{text}' is not a whole number from 1 to {MAX_WORKERS}")
-    return value
+    return cpu_workers(4)
 
 
-def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None) -> list[dict]:
+def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, base: str | None = None) -> list[dict]:
     """Draw and save every figure (PNG and SVG), in worker processes where the system forks
     cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4). With a ``cache``
     folder, a figure whose inputs did not change since an earlier run is copied from there
-    instead of drawn again (the files are identical: drawing is deterministic)."""
-    global _JOBS
-    _JOBS = figure_jobs(inputs, report_base_digest(inputs.bundle) if cache is not None else "")
-    _FIGURE_CACHE[0] = cache
+    instead of drawn again (the files are identical: drawing is deterministic). ``base`` is
+    :func:`report_base_digest` of the inputs' data, when the caller has it already."""
+    from model.memo import prune
+    from model.workers import map_forked
+
+    if cache is not None and base is None:
+        base = report_base_digest(inputs.bundle)
+    jobs = figure_jobs(inputs, base if cache is not None else "")
     folder.mkdir(parents=True, exist_ok=True)
-    workers = figure_workers()
-    to_draw = sum(1 for job in _JOBS if cache is None or not (cache / job.digest / "meta.json").exists())
-    try:
-        if workers > 1 and to_draw > 1 and sys.platform.startswith("linux"):
-            with figure_pool(min(workers, to_draw)) as pool:
-                meta = list(pool.map(_draw, range(len(_JOBS)), [str(folder)] * len(_JOBS)))
-        else:
-            meta = [_draw(i, str(folder)) for i in range(len(_JOBS))]
-        if cache is not None:
-            _prune_figure_cache(cache, keep=3 * len(_JOBS))
-        return meta
-    finally:
-        _JOBS = []
-        _FIGURE_CACHE[0] = None
+    to_draw = sum(1 for job in jobs if cache is None or not (cache / job.digest / "meta.json").exists())
+    meta = map_forked(lambda i: _draw(jobs[i], folder, cache), len(jobs), figure_workers() if to_draw > 1 else 1)
+    prune(cache, keep=3 * len(jobs))
+    return meta
 
 
 def write_pdf(html: str, base: Path, target: Path) -> None:
@@ -499,7 +461,8 @@ def _write_marker(folder: Path, complete: bool) -> None:
 
 
 def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None, figure_cache: Path | None = None) -> dict[str, Path]:
+                 progress: Callable[[str], None] | None = None, figure_cache: Path | None = None,
+                 base_digest: str | None = None) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
 
     ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
@@ -518,6 +481,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         Called with the name of each stage (figures, HTML and PDF).
     figure_cache : Path, optional
         A folder of figures drawn by earlier runs, keyed by their inputs (:func:`draw_figures`).
+    base_digest : str, optional
+        :func:`report_base_digest` of ``inputs.bundle`` when the caller has it already.
 
     Returns
     -------
@@ -543,7 +508,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         payload["changes"] = change = changes(inputs, previous, payload)
         say = progress or (lambda stage: None)
         say("drawing the figures (PNG for the PDF, SVG with hover values for the HTML)")
-        meta = draw_figures(inputs, tmp / "figures", figure_cache)
+        meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest)
         reused = sum(m["cached"] for m in meta)
         if figure_cache is not None:
             say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")

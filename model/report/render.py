@@ -3,13 +3,11 @@ hover values, sortable tables, the scenario explorer) and for print (PNG figures
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -22,6 +20,7 @@ from model.labels import (
     measure_label,
     response_label,
 )
+from model.memo import digest
 from model.numbers import MINUS, compact, compact_money, money, number
 from model.panel import MATURITIES, RESPONSES
 from model.report import figures as F
@@ -74,22 +73,6 @@ class FigureJob:
     draw: Callable[[], F.Figure]
 
 
-def _digest(*parts) -> str:
-    """sha256 of a figure's inputs: text, numbers, JSON-ready records, results with a JSON form
-    and pandas objects (by value)."""
-    h = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, (pd.DataFrame, pd.Series)):
-            h.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
-            h.update(repr(list(part.columns) if isinstance(part, pd.DataFrame) else part.name).encode())
-        elif hasattr(part, "to_json"):
-            h.update(part.to_json().encode())
-        else:
-            h.update(json.dumps(part, sort_keys=True, default=str).encode())
-        h.update(b"\x00")
-    return h.hexdigest()
-
-
 def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
     """The report's figures, as jobs that draw them (one at a time, or in worker processes),
     each with the digest of its inputs. ``base`` stands for what every figure depends on (the
@@ -97,40 +80,40 @@ def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
     else). A scenario that changes nothing (a baseline) gets no charts."""
     panel, results = inputs.panel, inputs.results
     moving = [s for s in inputs.scenarios if s.moves_anything]
-    scen = {s.name: _digest(s.posterior, s.data, s.literature) for s in inputs.scenarios}
+    scen = {s.name: digest(s.posterior, s.data, s.literature) for s in inputs.scenarios}
     jobs = [
-        FigureJob(_digest(base, "comparison", [scen[s.name] for s in moving or inputs.scenarios], inputs.lead),
+        FigureJob(digest(base, "comparison", [scen[s.name] for s in moving or inputs.scenarios], inputs.lead),
                   lambda: F.comparison(moving or inputs.scenarios, inputs.lead)),
-        FigureJob(_digest(base, "top_holders"), lambda: F.top_holders(panel.holdings)),
-        FigureJob(_digest(base, "shares"), lambda: F.shares(panel.frame)),
-        FigureJob(_digest(base, "official_private"), lambda: F.official_private(panel.frame)),
-        FigureJob(_digest(base, "custody"), lambda: F.custody(panel.holdings, panel.frame)),
-        FigureJob(_digest(base, "flow_measures"), lambda: F.flow_measures(panel.frame)),
-        FigureJob(_digest(base, "valuation_trap"), lambda: F.valuation_trap(panel.frame)),
-        FigureJob(_digest(base, "impulse_responses"), lambda: F.impulse_responses(results.local_projections)),
-        FigureJob(_digest(base, "literature"), lambda: F.literature(literature_estimates(inputs), results.literature)),
-        FigureJob(_digest(base, "posterior", inputs.holder_labels),
+        FigureJob(digest(base, "top_holders"), lambda: F.top_holders(panel.holdings)),
+        FigureJob(digest(base, "shares"), lambda: F.shares(panel.frame)),
+        FigureJob(digest(base, "official_private"), lambda: F.official_private(panel.frame)),
+        FigureJob(digest(base, "custody"), lambda: F.custody(panel.holdings, panel.frame)),
+        FigureJob(digest(base, "flow_measures"), lambda: F.flow_measures(panel.frame)),
+        FigureJob(digest(base, "valuation_trap"), lambda: F.valuation_trap(panel.frame)),
+        FigureJob(digest(base, "impulse_responses"), lambda: F.impulse_responses(results.local_projections)),
+        FigureJob(digest(base, "literature"), lambda: F.literature(literature_estimates(inputs), results.literature)),
+        FigureJob(digest(base, "posterior", inputs.holder_labels),
                   lambda: F.posterior_chart(inputs.response.posterior_table(inputs.holder_labels), "10y")),
-        FigureJob(_digest(base, "speccurve", spec_curve_holder(inputs)),
+        FigureJob(digest(base, "speccurve", spec_curve_holder(inputs)),
                   lambda: F.specification_curve(results.grid, spec_curve_holder(inputs))),
     ]
     if len(results.subsamples):
-        jobs += [FigureJob(_digest(base, "stability"), lambda: F.stability(results.subsamples)),
-                 FigureJob(_digest(base, "rolling"), lambda: F.rolling(results.rolling))]
+        jobs += [FigureJob(digest(base, "stability"), lambda: F.stability(results.subsamples)),
+                 FigureJob(digest(base, "rolling"), lambda: F.rolling(results.rolling))]
     for s in moving:
         key = F._slug(s.name)
-        jobs += [FigureJob(_digest(base, "fan", scen[s.name], key),
+        jobs += [FigureJob(digest(base, "fan", scen[s.name], key),
                            lambda s=s, key=key: F.fan(s.posterior, s.data, s.literature, key)),
-                 FigureJob(_digest(base, "maturities", scen[s.name], key),
+                 FigureJob(digest(base, "maturities", scen[s.name], key),
                            lambda s=s, key=key: F.maturities(s.posterior, s.literature, key))]
     sweep = inputs.explorer.sweep_result(inputs.sweep_holder)
     if len(sweep.frame):
-        jobs += [FigureJob(_digest(base, "sweep", sweep.frame, what), lambda what=what: F.sweep_heatmap(sweep, what))
+        jobs += [FigureJob(digest(base, "sweep", sweep.frame, what), lambda what=what: F.sweep_heatmap(sweep, what))
                  for what in ("cost_10yr", "y10_24m")]
-    jobs += [FigureJob(_digest(base, "episode", r.to_dict()), lambda r=r: F.episode(r)) for r in inputs.episodes]
+    jobs += [FigureJob(digest(base, "episode", r.to_dict()), lambda r=r: F.episode(r)) for r in inputs.episodes]
     if inputs.events is not None and inputs.events.daily is not None:
         study = inputs.events
-        jobs += [FigureJob(_digest(base, "intervention", ep.to_dict(), study.episode_news(ep.key)),
+        jobs += [FigureJob(digest(base, "intervention", ep.to_dict(), study.episode_news(ep.key)),
                            lambda ep=ep: F.intervention_days(ep.key, ep.title, study.daily.series, ep.days,
                                                              ep.direction, study.episode_news(ep.key)))
                  for ep in study.episodes]

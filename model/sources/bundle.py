@@ -48,6 +48,11 @@ class DataBundle:
         parts = [s.frames["daily"] for s in self.sources.values() if s.spec.family == "fred" and "daily" in s.frames]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "series_id", "value"])
 
+    def part_digests(self) -> dict[str, str]:
+        """``source/part`` -> sha256 of every processed data part in use (what the caches key on)."""
+        return {f"{key}/{part}": str(info.get("sha256")) for key, src in self.sources.items()
+                for part, info in src.entry.parts.items()}
+
 
 def load_bundle(
     cache: DataStore, snapshot: DataStore, specs: list[SourceSpec] | None = None,

@@ -148,3 +148,72 @@ def test_two_reports_at_once_share_one_cache(tmp_path, httpserver):
     cache.read("tic_table5")
     for i in range(2):
         assert json.loads((tmp_path / f"out{i}" / "results.json").read_text())["headline"]
+
+
+# -- the figure cache --------------------------------------------------------------------------
+
+
+def _figure_job(calls: list):
+    """A cheap figure job that counts its drawings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from model.report import figures as F
+    from model.report.render import FigureJob
+
+    def draw():
+        calls.append(1)
+        fig, ax = plt.subplots(figsize=(2, 1))
+        ax.plot([0, 1], [0, 1])
+        return F.Figure(key="line", title="A line", caption="bp", source="test", fig=fig)
+
+    return FigureJob("d" * 64, draw)
+
+
+@pytest.mark.parametrize("damage", ["meta is a list", "meta is not JSON", "a file is missing", "a path escapes"])
+def test_a_damaged_figure_entry_is_drawn_again_and_replaced(tmp_path, damage):
+    from model.report import _draw
+
+    calls: list = []
+    job, cache = _figure_job(calls), tmp_path / "figures-cache"
+    first = _draw(job, _fresh(tmp_path / "a"), cache)
+    assert calls == [1] and not first["cached"]
+    entry = cache / job.digest
+    assert _draw(job, _fresh(tmp_path / "b"), cache)["cached"] and calls == [1]  # from the cache
+    meta = json.loads((entry / "meta.json").read_text())
+    if damage == "meta is a list":
+        (entry / "meta.json").write_text("[]")
+    elif damage == "meta is not JSON":
+        (entry / "meta.json").write_text("{")
+    elif damage == "a file is missing":
+        (entry / meta["png"]).unlink()
+    else:
+        (entry / "meta.json").write_text(json.dumps({**meta, "svg": "../../elsewhere.svg"}))
+    again = _draw(job, _fresh(tmp_path / "c"), cache)
+    assert calls == [1, 1] and not again["cached"]  # drawn again, not a crash
+    assert {k: again[k] for k in ("key", "title", "svg_inline")} == {k: first[k] for k in ("key", "title", "svg_inline")}
+    assert json.loads((entry / "meta.json").read_text()) == meta  # the entry is whole again
+    assert _draw(job, _fresh(tmp_path / "d"), cache)["cached"] and calls == [1, 1]
+
+
+def _fresh(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_prune_keeps_the_recent_entries_and_clears_stale_temporary_ones(tmp_path):
+    from model.memo import STALE_TEMP_SECONDS, prune
+
+    for i, name in enumerate(["old", "mid", "new"]):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1000 + i, 1000 + i))
+    (tmp_path / "file.json").write_text("{}")  # newest of all
+    stale, fresh = tmp_path / ".dead.tmp", tmp_path / ".running.tmp"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (0, 0))
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".running.tmp", "file.json", "new"]
+    assert STALE_TEMP_SECONDS >= 600  # a running report's temporary folder is never taken

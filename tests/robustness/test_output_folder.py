@@ -17,6 +17,7 @@ import pytest
 import model.report as report
 from model.cli import main
 from model.errors import InputError, OutputError
+from model.workers import pool as worker_pool
 
 OLD = {"report.html": "<html>old</html>", "results.json": json.dumps({"report": {}, "headline": []}),
        "figures/a.png": "png"}
@@ -236,7 +237,7 @@ def fake_inputs(monkeypatch, html: str):
     monkeypatch.setattr(report, "data_vintage", lambda bundle: "")
     monkeypatch.setattr(report, "results_payload", lambda inputs, vintage: {"report": {}, "headline": []})
     monkeypatch.setattr(report, "changes", lambda inputs, previous, payload: {})
-    monkeypatch.setattr(report, "draw_figures", lambda inputs, folder, cache=None: folder.mkdir() or [])
+    monkeypatch.setattr(report, "draw_figures", lambda inputs, folder, cache=None, base=None: folder.mkdir() or [])
     monkeypatch.setattr(report, "write_tables", lambda inputs, payload, folder: folder.mkdir() or [])
     monkeypatch.setattr(report, "render_html", lambda *args, **kwargs: html)
     monkeypatch.setattr(report, "write_pdf", lambda html, base, target: target.write_text("%PDF"))
@@ -311,7 +312,7 @@ def test_figure_workers_die_with_a_killed_report():
     if pid == 0:  # a "report" that starts its workers and is then killed with -9
         try:
             os.close(read)
-            pool = report.figure_pool(2)
+            pool = worker_pool(2)
             futures = [pool.submit(time.sleep, 60) for _ in range(2)]
             while len(pool._processes) < 2:
                 time.sleep(0.01)
