@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install data report test bench lint clean
+.PHONY: help install data report preview test bench lint clean
 
 help: ## Show the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ data: $(STAMP) ## Pull the live data (TIC tables, FRED series) into data/cache
 
 report: $(STAMP) ## Write reports/output/report.html and report.pdf (offline: cache or shipped snapshot)
 	$(BIN)/tlrisk report --offline
+
+preview: $(STAMP) ## The report without its PDF (a quick look after editing a scenario)
+	$(BIN)/tlrisk report --offline --no-pdf
 
 test: $(STAMP) ## Run the test suite (no network needed)
 	$(BIN)/python -m pytest -q -n auto

@@ -524,10 +524,12 @@ def cmd_report(args: argparse.Namespace) -> int:
                                         commit=git_commit(paths.project_root()),
                                         scenarios_dir=str(_display_path(folder))), out,
                            notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage,
-                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures", base_digest=base)
+                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures", base_digest=base,
+                           pdf=not args.no_pdf)
     stages.done(f"done: {_display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
-        print(f"wrote {written[label]}")
+        if label in written:
+            print(f"wrote {written[label]}")
     return EXIT_OK
 
 
@@ -622,7 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep-holder", metavar="HOLDER", help="the holder of the sensitivity heatmaps and the "
                    "explorer's first holder; default: the lead scenario's largest seller")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
-    p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
+    p.add_argument("--no-cache", action="store_true", help="compute everything again (estimates, pricing, "
+                   "figures) even where the caches are current")
+    p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf (the PDF "
+                   "takes about half of a run whose inputs are cached)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

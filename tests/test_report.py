@@ -271,6 +271,23 @@ def test_figures_use_labels_and_keep_text_inside(shipped):
         assert "<title>" in text and 'class="tip"' in text, path.name
 
 
+def test_a_preview_is_the_report_without_its_pdf(shipped, report_cache, tmp_path, monkeypatch, capsys):
+    """``--no-pdf``: every other file byte for byte as in the full run; the stages say so."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    monkeypatch.setenv("TLRISK_CACHE_DIR", str(report_cache))
+    out = tmp_path / "preview"
+    assert main(["report", "--offline", "--no-pdf", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "no PDF: --no-pdf" in printed.err and "report.pdf" not in printed.out
+    full = shipped["out"]
+    files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != ".tlrisk-report.json")
+    assert sorted(p.relative_to(out) for p in out.rglob("*")
+                  if p.is_file() and p.name != ".tlrisk-report.json") == [f for f in files if f.name != "report.pdf"]
+    for rel in files:
+        if rel.name != "report.pdf":
+            assert (out / rel).read_bytes() == (full / rel).read_bytes(), rel
+
+
 def test_two_runs_give_identical_bytes(odd):
     first, second = odd
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())

@@ -462,7 +462,7 @@ def _write_marker(folder: Path, complete: bool) -> None:
 
 def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
                  progress: Callable[[str], None] | None = None, figure_cache: Path | None = None,
-                 base_digest: str | None = None) -> dict[str, Path]:
+                 base_digest: str | None = None, pdf: bool = True) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
 
     ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
@@ -483,11 +483,14 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         A folder of figures drawn by earlier runs, keyed by their inputs (:func:`draw_figures`).
     base_digest : str, optional
         :func:`report_base_digest` of ``inputs.bundle`` when the caller has it already.
+    pdf : bool
+        False for a quick preview without ``report.pdf`` (everything else is the same, byte
+        for byte).
 
     Returns
     -------
     dict
-        Paths written (``html``, ``pdf``, ``json``, ``figures``, ``tables``).
+        Paths written (``html``, ``pdf`` unless left out, ``json``, ``figures``, ``tables``).
     """
     out_dir = check_output_folder(out_dir)
     with output_lock(out_dir):
@@ -514,10 +517,11 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
             say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
         payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
         payload["tables"] = write_tables(inputs, payload, tmp / "tables")
-        say("writing the HTML and the PDF")
+        say("writing the HTML and the PDF" if pdf else "writing the HTML (no PDF: --no-pdf)")
         html = render_html(inputs, payload, meta, change, for_pdf=False)
         (tmp / "report.html").write_text(html, "utf-8")
-        write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
+        if pdf:
+            write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
         (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
         os.chmod(tmp, 0o755)
         with output_lock(out_dir):
@@ -528,8 +532,9 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         with contextlib.suppress(OSError):
             _remove_owned(tmp)
         raise
-    return {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
-            "figures": out_dir / "figures", "tables": out_dir / "tables"}
+    written = {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
+               "figures": out_dir / "figures", "tables": out_dir / "tables"}
+    return written if pdf else {k: v for k, v in written.items() if k != "pdf"}
 
 
 def _swap(new: Path, target: Path) -> None:
