@@ -130,10 +130,10 @@ def test_notes_only_some_responses_carry_are_labelled(sets):
 
     uk = sets["uk_sells"]  # no estimate of its own: the posterior and the data each say how they price it
     notes = own_notes(uk, general_notes(list(sets.values())))
-    labelled = [n for n in notes if "has no estimate of its own" in n]
+    labelled = [n for n in notes if "no estimate of its own" in n]
     assert len(labelled) == 2
-    assert labelled[0].startswith("posterior: United Kingdom has no estimate of its own: priced with the pooled posterior")
-    assert labelled[1].startswith("data only: United Kingdom has no estimate of its own: priced with the pooled estimate")
+    assert labelled[0].startswith("posterior: United Kingdom: no estimate of its own; priced with the pooled posterior")
+    assert labelled[1].startswith("data only: United Kingdom: no estimate of its own; priced with the pooled estimate")
     # a note every response carries is said once, unlabelled; the holder's plan comes before how it is priced
     plan = next(i for i, n in enumerate(notes) if n.startswith("United Kingdom: sells"))
     assert plan < notes.index(labelled[0])

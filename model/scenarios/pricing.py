@@ -434,10 +434,10 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     for p in paths:
         notes += [f"{p.label}: {n}" for n in p.notes]
         if not (context.response and context.response.is_own(p.key)) and response != "literature":
-            notes.append(f"{p.label} has no estimate of its own: priced with the pooled posterior (the common "
+            notes.append(f"{p.label}: no estimate of its own; priced with the pooled posterior (the common "
                          "mean of the estimated holders, shrunk toward the literature, plus a holder's own spread)"
                          if response == "posterior" else
-                         f"{p.label} has no estimate of its own: priced with the pooled estimate of the estimated holders")
+                         f"{p.label}: no estimate of its own; priced with the pooled estimate of the estimated holders")
     warnings = _warnings(context, response, priced_flows, lasting, priced)
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
