@@ -17,6 +17,7 @@ import pytest
 
 from model.cli import main
 from model.numbers import MINUS, compact, compact_money
+from model.report.render import typeset_signs
 from model.scenarios import scenario_files
 from model.schema import SCHEMA_VERSION
 
@@ -178,7 +179,7 @@ def test_results_json_matches_the_tables(html, payload):
     largest = payload["holdings"]["largest"][0]
     assert (largest["holder"], largest["label"], largest["holdings_bn"]) == ("Japan", "Japan", 1209.9)
     assert all(p["raw_sha256"] in html for p in payload["provenance"] if p["raw_sha256"])
-    assert payload["episodes"]["summary"] in _unescape(html)
+    assert typeset_signs(payload["episodes"]["summary"]) in _unescape(html)  # signs set as in the tables
     for ep in payload["episodes"]["episodes"]:
         assert ep["title"] in _unescape(html)
 
@@ -294,6 +295,18 @@ def test_two_runs_give_identical_bytes(odd):
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_signs_are_typeset_in_prose_as_in_tables(html):
+    """Notes, warnings and verdicts come from the model with ASCII signs; the report sets every
+    number's sign as the minus sign its tables use (hyphens in words, dates and ranges stay)."""
+    assert typeset_signs("(5-year -0.4 (sd 4.0); baseline -$6.5bn; 2003-02 to 2026-04; lags 0-12)") == \
+        f"(5-year {MINUS}0.4 (sd 4.0); baseline {MINUS}$6.5bn; 2003-02 to 2026-04; lags 0-12)"
+    text = re.sub(r"<(script|svg|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    assert MINUS in text
+    ascii_signs = [text[max(0, m.start() - 40):m.end() + 10] for m in re.finditer(r"(?<![\w.\-/])-(?=\$?\d)", text)]
+    assert ascii_signs == []
 
 
 def test_footer_has_commit_vintage_and_date(html, payload):
@@ -431,7 +444,7 @@ def test_intervention_days_section(html, payload):
     assert cells == [fmt(p["effect_bp_per_100bn"]) for p in events["pooled"]]
     for ep in events["episodes"]:
         assert f'id="fig-intervention_{ep["key"]}"' in html
-        assert ep["verdict"].replace("'", "&#39;") in html
+        assert typeset_signs(ep["verdict"]).replace("'", "&#39;") in html
     assert fmt(events["iv"]["tsls"]["effect_bp_per_100bn"]) in html
 
 

@@ -4,6 +4,7 @@ hover values, sortable tables, the scenario explorer) and for print (PNG figures
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -141,6 +142,24 @@ def _money(value: float | None, digits: int = 0, sign: bool = False) -> str:
     return money(value, digits, sign=sign, minus=MINUS)
 
 
+# a hyphen used as a number's sign (" -0.4", "(-$6.5bn"), not one inside a word, a date or a range
+_ASCII_SIGN = re.compile(r"(?<![\w.\-\u2212/])-(?=\$?\d)")
+
+
+def typeset_signs(text: object) -> object:
+    """Prose from the model (notes, warnings, verdicts) with its number signs set as the minus
+    sign the report's tables use; markup and non-text values pass unchanged."""
+    if isinstance(text, Markup) or not isinstance(text, str):
+        return text
+    return _ASCII_SIGN.sub(MINUS, text)
+
+
+def _upper_first(text: object) -> object:
+    """A note as a sentence: capital first letter, signs typeset."""
+    text = typeset_signs(str(text))
+    return text[:1].upper() + text[1:]
+
+
 def _sort_key(value: float | None) -> str:
     """``data-sort`` for a numeric cell."""
     return "" if value is None else f"{float(value):.6g}"
@@ -156,7 +175,7 @@ def environment() -> Environment:
         "money": _money, "num": _fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
         "control": control_label, "response": response_label, "verdict_category": verdict_category,
         "sortkey": _sort_key, "join_words": join_words, "slug": F._slug,
-        "upper_first": lambda t: str(t)[:1].upper() + str(t)[1:],
+        "upper_first": _upper_first, "signs": typeset_signs,
     })
     return env
 
