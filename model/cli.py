@@ -410,6 +410,7 @@ def _display_path(path: Path) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from model.episodes import episode_problems
     from model.errors import InputError, ValidationFailed
     from model.progress import Stages
     from model.report import (
@@ -455,8 +456,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     stages.stage(f"checking {len(files)} scenario file(s) in {_display_path(folder)}")
     context = _validation_context(panel)
     checked, problems = validate_scenarios(files, context)  # every problem, all files
-    from model.episodes import episode_problems
-
     problems += episode_problems(context)
     if problems:
         raise ValidationFailed(problems)
@@ -627,7 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="compute everything again (estimates, pricing, "
                    "figures) even where the caches are current")
     p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf (the PDF "
-                   "takes about half of a run whose inputs are cached)")
+                   "takes more than half of a run whose inputs are cached)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

@@ -1,14 +1,15 @@
 """A cache of the estimation results, so a run that changed only scenarios skips estimation.
 
 The results depend on the data, the estimation settings and the code. The cache key is the
-sha256 of: the versions of the package and of the numerical libraries, and the source of every
-module of the package (a code change or an upgrade invalidates), the content of every configuration file the estimation reads, and the sha256 of
-every processed data part in use (a new pull or an edited snapshot invalidates). An entry is a
-folder named by its key holding ``results.json`` (metadata, scalars, small records) and
-``arrays.parquet`` (every array and table, float64 kept exactly); nothing is pickled. Entries
-are written to a temporary folder and renamed into place, so a crash leaves no half entry. A
-damaged entry is removed with a warning, recomputed and stored again. Outputs are identical with and
-without the cache (tests check this).
+sha256 of: the versions of the package and of the numerical libraries and the source of every
+module of the package (a code change or an upgrade invalidates), the content of every
+configuration file the estimation reads, and the sha256 of every processed data part in use
+(a new pull or an edited snapshot invalidates). An entry is a folder named by its key holding
+``results.json`` (metadata, scalars, small records) and ``arrays.parquet`` (every array and
+table, float64 kept exactly); nothing is pickled. Entries are written to a temporary folder
+and renamed into place, so a crash leaves no half entry. A damaged entry is removed with a
+warning, recomputed and stored again. Outputs are identical with and without the cache
+(tests check this).
 """
 
 from __future__ import annotations
