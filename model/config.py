@@ -192,14 +192,15 @@ def describe_value(value: Any) -> str:
 _TYPE_ERRORS = {"int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type",
                 "model_type", "model_attributes_type", "literal_error", "finite_number", "int_from_float",
                 "tuple_type"}
-_MONTH_PATTERN = re.compile(r"\\d\{4\}-")
+# a month written YYYY-MM: every config and scenario field holding a month uses this pattern
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _reason(err: dict[str, Any]) -> str:
     reason = err["msg"]
     if reason.startswith("Value error, "):
         return reason[len("Value error, ") :]
-    if err["type"] == "string_pattern_mismatch" and _MONTH_PATTERN.search(str(err.get("ctx", {}).get("pattern", ""))):
+    if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == MONTH:
         return f"should be a month written YYYY-MM (got '{err.get('input')}')"
     if err["type"] in _TYPE_ERRORS and "input" in err:
         return f"{reason} (got {describe_value(err['input'])})"
@@ -313,8 +314,8 @@ class Definition(StrictModel):
     """A change in what a row covers, from a month on (``since``) or up to a month (``until``)."""
 
     note: str
-    since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
-    until: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    since: str | None = Field(default=None, pattern=MONTH)
+    until: str | None = Field(default=None, pattern=MONTH)
 
     def text(self, holder: str) -> str:
         when = f"until {self.until}" if self.until else f"from {self.since}" if self.since else ""

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.config import FieldProblems, StrictModel, config_path, load_model
+from model.config import MONTH, FieldProblems, StrictModel, config_path, load_model
 from model.errors import InputError
 from model.labels import holder_label
 from model.numbers import number
@@ -30,7 +30,6 @@ from model.scenarios import (
 )
 from model.schema import clean, versioned
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_WINDOW_MONTHS = 120  # an episode is priced as a scenario: at most its longest horizon
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
 from model.config import (
+    MONTH,
     FieldProblems,
     HolderConfig,
     StrictModel,
@@ -55,7 +56,7 @@ MAX_DURATION_YEARS = 30.0  # the longest Treasury bond: no portfolio of them is 
 class ValuationConfig(StrictModel):
     """``valuation.toml``: market-value era start, yield used, modified durations (years)."""
 
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(pattern=MONTH)
     yield_column: str
     duration_years: dict[str, float]
 
@@ -99,7 +100,7 @@ class PanelConfig(StrictModel):
     @field_validator("breaks")
     @classmethod
     def _months(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [((k,), "not a month written YYYY-MM") for k in value if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", k)]
+        bad = [((k,), "not a month written YYYY-MM") for k in value if not re.fullmatch(MONTH, k)]
         if bad:
             raise FieldProblems(bad)
         return value

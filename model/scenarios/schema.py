@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from model.config import (
+    MONTH,
     FieldProblems,
     StrictModel,
     config_path,
@@ -78,7 +79,7 @@ class ScenarioMeta(StrictModel):
     name: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1)
     description: str = ""
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(pattern=MONTH)
     horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS)
     # this scenario leads the report (its headline sentence and summary); at most one file of a set
     headline: bool = False
@@ -338,7 +339,7 @@ def validate_scenario(path: str | Path, context: ScenarioContext | None = None) 
     if context is not None and isinstance(plans, list):
         start = meta.get("start")
         start_month = None
-        if isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        if isinstance(start, str) and re.fullmatch(MONTH, start):
             problem = _start_problem(path, start, context)
             if problem:
                 problems.append(problem)  # the holders are not blamed for a start outside the data

@@ -67,6 +67,11 @@ DOMAIN_CASES = [
      "groups.foreign_private — derived groups refer to each other in a circle: foreign_private -> foreign_private"),
     ("sources.toml", 'file = "slt_table5.txt"', 'file = "../slt_table5.txt"', "tic.files[2].file — '../slt_table5.txt' is not a plain file name"),
     ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", "tic.deadline_s — Input should be greater than 0"),
+    # a date, not a month: the message must not ask for YYYY-MM
+    ("sources.toml", 'daily_from = "2010-01-01"', 'daily_from = "2010-1-01"',
+     "fred.series[6].daily_from — String should match pattern '^\\d{4}-\\d{2}-\\d{2}$'"),
+    ("holders.toml", 'since = "2006-06"', 'since = "2006-13"',
+     "definitions.Caribbean Banking Centers.since — should be a month written YYYY-MM (got '2006-13')"),
     ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', "episode[3].key — String should match pattern"),
     ("episodes.toml", 'end = "2016-11"', 'end = "2036-11"', "episode[3].end — a window of 245 months is longer than 120 months"),
 ]
