@@ -12,7 +12,6 @@ folder holding edited copies of any of these files to use them instead.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import os
@@ -402,10 +401,10 @@ class HolderConfig(StrictModel):
             for member in group.members:
                 if self.canonical(member) in names:
                     continue
-                close = difflib.get_close_matches(member, sorted(names), n=1, cutoff=0.85)
-                if close:
-                    out.append(f"{path}: groups.{key}.members — '{member}' is not in the data "
-                               f"(did you mean '{close[0]}'?); the group is summed without it")
+                hint = did_you_mean(member, sorted(names), cutoff=0.85)  # only a near miss is worth a warning
+                if hint:
+                    out.append(f"{path}: groups.{key}.members — '{member}' is not in the data{hint}; "
+                               "the group is summed without it")
         return out
 
     def _alias_map(self) -> dict[str, str]:

@@ -94,10 +94,10 @@ class OutputError(TLRiskError):
     exit_code = EXIT_FAILURE
 
 
-def did_you_mean(name: str, choices, otherwise: str = "") -> str:
+def did_you_mean(name: str, choices, otherwise: str = "", cutoff: float = 0.6) -> str:
     """`` (did you mean 'japan'?)`` for the closest of ``choices`` to a misspelt ``name``;
-    ``otherwise`` where none is close."""
+    ``otherwise`` where none is close (difflib's similarity below ``cutoff``)."""
     import difflib
 
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=cutoff)
     return f" (did you mean '{close[0]}'?)" if close else otherwise

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from model.config import StrictModel, config_path, load_model
 from model.errors import InputError
+from model.sources.store import FILE_NAME, KEY
 
 LEGACY_FROZEN_FILES = {"mfh.txt"}
 
@@ -27,7 +28,7 @@ class Described(StrictModel):
 
 
 class TicFile(Described):
-    key: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    key: str = Field(pattern=KEY)
     file: str
     format: Literal["mfhhis", "slt_table5", "s1_globl", "slt_table3", "slt3d"]
     frozen: bool = False
@@ -35,7 +36,7 @@ class TicFile(Described):
     @field_validator("file")
     @classmethod
     def _not_legacy(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", value):
+        if not re.fullmatch(FILE_NAME, value):
             raise ValueError(f"'{value}' is not a plain file name (it is appended to the base URL and "
                              "names the raw copy in the cache)")
         if value.lower() in LEGACY_FROZEN_FILES:
@@ -66,7 +67,7 @@ class TicSection(HttpSettings):
 
 
 class FredSeries(Described):
-    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    id: str = Field(pattern=KEY)
     snapshot: bool = True
     # also keep the daily observations from this date (the intervention event study)
     daily_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")

@@ -23,7 +23,6 @@ import pandas as pd
 from model.sources.tables import ParsedTable
 from model.sources.text import TextSource, is_blank, parse_number, split_comma
 
-MOF_FEIO_URL = "https://www.mof.go.jp/policy/international_policy/reference/feio/"
 INTERVENTION_COLUMNS = ["date", "direction", "bought", "sold", "amount_jpy_bn", "amount_100m_jpy",
                         "quarter", "line"]
 TITLE_MARKERS = ("外国為替平衡操作", "Foreign Exchange Intervention Operations")
@@ -168,7 +167,7 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
         if is_blank(cells):
             continue
         first = next(normalise(c) for c in cells if c.strip())
-        if first.startswith(NOTE_PREFIXES) or first in HEADERS["period"] or first == "Period":
+        if first.startswith(NOTE_PREFIXES) or first in HEADERS["period"]:
             continue  # footnotes and the English header row
         period, total, when = cell(cells, "period"), cell(cells, "total"), cell(cells, "date")
         if period and period not in SUBTOTAL_LABELS:

@@ -181,13 +181,20 @@ def active_deadline() -> Deadline | None:
     return getattr(_ACTIVE, "deadline", None)
 
 
+# what a failed download raises (requests, urllib3, sockets, http.client)
+NETWORK_ERRORS = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
+                  http.client.HTTPException)
+
+
 def _watch(sock) -> None:
     deadline = active_deadline()
     if deadline is not None:
         deadline.watch(sock)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """A connection whose socket the running download's deadline watches."""
+
     def connect(self) -> None:
         super().connect()
         _watch(self.sock)
@@ -197,14 +204,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _watch(self.sock)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def getresponse(self, *args, **kwargs):
-        _watch(self.sock)
-        return super().getresponse(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
@@ -357,8 +362,7 @@ def fetch_bytes(
                 body = b"".join(chunks)
         except SourceError:
             raise
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
-                http.client.HTTPException, ValueError) as exc:
+        except (*NETWORK_ERRORS, ValueError) as exc:
             raise failure(label, exc, timeout_s, deadline, url) from None
         if deadline.passed:  # the timer shut the socket: what arrived is not the whole file
             raise failure(label, TimeoutError(), timeout_s, deadline, url)
@@ -429,10 +433,8 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
             status = next((r.status_code for r in reversed(captured) if r.status_code != 200), None)
             if status is not None and not deadline.passed:
                 raise SourceError(f"{spec.key}: HTTP {status} from FRED after {retries} retries") from None
-            network = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
-                       http.client.HTTPException)
             cause = errors[-1] if errors else exc
-            if deadline.passed or any(isinstance(e, network) for e in _chain(cause)):
+            if deadline.passed or any(isinstance(e, NETWORK_ERRORS) for e in _chain(cause)):
                 raise failure(spec.key, cause, timeout_s, deadline) from None
             raise SourceError(f"{spec.key}: malformed answer from FRED ({type(exc).__name__})") from None
         if deadline.passed:

@@ -153,8 +153,8 @@ class CorruptStoreFile(SourceError):
 # -- the manifest's shape: validated like a config before a single path in it is used ----------
 
 _SHA256 = r"^[0-9a-f]{64}$"
-_PART_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"  # a bare file name inside the store, nothing else
-_KEY = r"^[A-Za-z0-9_]+$"
+FILE_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"  # a bare file name (no folder, not hidden), nothing else
+KEY = r"^[A-Za-z0-9_]+$"  # a source key or series id: it names files and folders
 PARTS = tuple(PART_COLUMNS)
 
 
@@ -186,13 +186,13 @@ class _PartRecord(_Record):
     @field_validator("file")
     @classmethod
     def _plain_name(cls, value: str) -> str:
-        if len(value) > 200 or not re.match(_PART_FILE, value):
+        if len(value) > 200 or not re.match(FILE_NAME, value):
             raise ValueError(f"'{value[:60]}' is not a plain file name inside the store")
         return value
 
 
 class _EntryRecord(_Record):
-    key: str = Field(pattern=_KEY)
+    key: str = Field(pattern=KEY)
     format: str
     url: str
     page_url: str

@@ -15,6 +15,13 @@ from hypothesis import strategies as st
 EXAMPLES_TRIED = [0]  # generated or corrupted files put through the parsers (reported by conftest)
 
 
+def source_spec(key: str):
+    """The catalogue's entry for one source."""
+    from model.sources.catalog import source_catalog
+
+    return next(s for s in source_catalog() if s.key == key)
+
+
 def tried() -> None:
     """Count one generated or corrupted file put through a parser."""
     EXAMPLES_TRIED[0] += 1

@@ -12,17 +12,14 @@ from pathlib import Path
 import pytest
 
 from model.sources.bundle import load_bundle
-from model.sources.catalog import source_catalog
 from model.sources.pull import import_local, pull_sources
 from model.sources.store import DataStore, atomic_write_bytes
+
+from .generators import source_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 SNAPSHOT = DataStore(ROOT / "data" / "snapshot", "snapshot")
-
-
-def table5_spec():
-    return next(s for s in source_catalog() if s.key == "tic_table5")
 
 
 @pytest.fixture
@@ -89,7 +86,7 @@ def test_corrupted_cache_file_is_refetched(cache, httpserver, monkeypatch):
     entry = cache.manifest()["tic_table5"]
     (cache.root / entry.parts["holdings"]["file"]).write_bytes(b"garbage")
     httpserver.expect_request("/tic/slt_table5.txt").respond_with_data((FIXTURES / "slt_table5_mini.txt").read_bytes())
-    outcome = pull_sources([table5_spec()], cache, SNAPSHOT, progress=False, retries=0)[0]
+    outcome = pull_sources([source_spec("tic_table5")], cache, SNAPSHOT, progress=False, retries=0)[0]
     assert outcome.status == "updated", outcome.line()
     assert cache.read("tic_table5")["holdings"]["holdings_bn"].notna().all()
 
@@ -110,7 +107,7 @@ def test_interrupted_write_leaves_a_consistent_cache(cache, monkeypatch, tmp_pat
         raise OSError("killed before the manifest was written")
 
     monkeypatch.setattr(store, "atomic_write_text", crash_on_manifest)
-    outcome = import_local([table5_spec()], local, cache, DataStore(tmp_path / "none", "none"))[0]
+    outcome = import_local([source_spec("tic_table5")], local, cache, DataStore(tmp_path / "none", "none"))[0]
     assert outcome.status == "failed" and "cannot write" in outcome.line()  # one line, not a crash
     monkeypatch.setattr(store, "atomic_write_text", real)
     after = cache.read("tic_table5")["holdings"]  # the old manifest still points at intact files

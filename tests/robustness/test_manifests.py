@@ -130,3 +130,11 @@ def test_status_fails_when_the_data_are_missing(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "tic_mfhhis" in captured.out and "missing" in captured.out  # the table still says what is there
     assert captured.err.strip().splitlines()[-1].startswith("error: no data for tic_mfhhis")
+
+
+def test_the_manifest_record_validates_every_field_of_an_entry():
+    """An entry is written from ``ManifestEntry`` and read back through ``_EntryRecord`` (which
+    drops unknown keys): a field added to one and not the other would vanish on every read."""
+    from model.sources.store import ManifestEntry, _EntryRecord
+
+    assert set(_EntryRecord.model_fields) == set(ManifestEntry.__dataclass_fields__)

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from werkzeug import Response
 
-from model.sources.catalog import source_catalog
 from model.sources.pull import import_local, pull_sources
 from model.sources.store import DataStore
+
+from .generators import source_spec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # each source with a small file in its published format
@@ -23,10 +24,6 @@ SOURCES = {
 }
 FAULTS = ["refused", "timeout", "throttled", "server_error", "redirect", "truncated", "html", "stale"]
 FAST = {"progress": False, "fred_min_interval_s": 0.0, "timeout_s": 0.25, "retries": 2, "backoff_s": 0.0}
-
-
-def spec_for(key: str):
-    return next(s for s in source_catalog() if s.key == key)
 
 
 def path_of(spec, prefix: str) -> tuple[str, dict]:
@@ -57,7 +54,7 @@ def test_fault(key, fault, httpserver, monkeypatch, tmp_path):
                 "TLRISK_FRED_URL": httpserver.url_for(f"{prefix}/fred/graph/fredgraph.csv")}
     for k, v in spec_env.items():
         monkeypatch.setenv(k, v)
-    spec = spec_for(key)
+    spec = source_spec(key)
     body = (FIXTURES / SOURCES[key]).read_bytes()
     # the cache and the snapshot already hold this source (from the same file, imported locally)
     local = tmp_path / "local"
@@ -76,7 +73,7 @@ def test_fault(key, fault, httpserver, monkeypatch, tmp_path):
         sock.close()
         monkeypatch.setenv("TLRISK_TIC_BASE_URL", f"http://127.0.0.1:{port}/tic/")
         monkeypatch.setenv("TLRISK_FRED_URL", f"http://127.0.0.1:{port}/fred/graph/fredgraph.csv")
-        spec = spec_for(key)
+        spec = source_spec(key)
         message = "cannot"
     elif fault == "timeout":
         httpserver.expect_request(path, **match).respond_with_handler(lambda r: (time.sleep(0.6), Response(body))[1])

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from model.cli import main
-from model.sources.catalog import source_catalog
 from model.sources.pull import fetch_bytes, http_session, pull_sources
 from model.sources.store import DataStore
+
+from .generators import source_spec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEADLINE_S = 0.5
@@ -130,12 +131,8 @@ def cut_off(body: bytes):
 RETRY_AFTER = {"600 seconds": "600", "a date in 2099": "Thu, 01 Jan 2099 00:00:00 GMT", "not a time": "soon"}
 
 
-def spec(key):
-    return next(s for s in source_catalog() if s.key == key)
-
-
 def tic_path(key):
-    return f"/tic/{spec(key).file}"
+    return f"/tic/{source_spec(key).file}"
 
 
 def fred_path(series):
@@ -149,7 +146,7 @@ def stores(tmp_path):
 
 def pull(keys, stores):
     t0 = time.monotonic()
-    outcomes = pull_sources([spec(k) for k in keys], *stores, **FAST)
+    outcomes = pull_sources([source_spec(k) for k in keys], *stores, **FAST)
     return outcomes, time.monotonic() - t0
 
 
