@@ -39,31 +39,33 @@ def fixtures() -> Path:
 
 def pytest_configure(config):
     """Estimate once for the whole run, before any test (and before parallel workers start,
-    which inherit the folder): every test and every command-line run then reads the
-    estimation cache. Entries are keyed by the data, the settings and the code, so tests with
-    other data or configs make their own."""
+    which inherit the environment): ``TLRISK_ESTIMATES_DIR`` points every test, session
+    fixture and command-line run at that estimation cache for the whole run. Entries are keyed
+    by the data, the settings and the code, so tests with other data or configs make their own."""
     if hasattr(config, "workerinput") or os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
         return  # a parallel worker: the controller has done it
     folder = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
-    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = str(folder)
+    config.stash[_SAVED_ESTIMATES_DIR] = os.environ.get("TLRISK_ESTIMATES_DIR")
+    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
     from model.cli import estimates
     from model.panel import build_panel
 
     bundle = _load_snapshot()
-    saved = os.environ.get("TLRISK_ESTIMATES_DIR")
-    os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
-    try:
-        estimates(bundle, build_panel(bundle), credibility=True)
-    finally:
-        if saved is None:
-            os.environ.pop("TLRISK_ESTIMATES_DIR", None)
-        else:
-            os.environ["TLRISK_ESTIMATES_DIR"] = saved
+    estimates(bundle, build_panel(bundle), credibility=True)
 
 
 def pytest_unconfigure(config):
-    if not hasattr(config, "workerinput") and os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
-        shutil.rmtree(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"), ignore_errors=True)
+    if hasattr(config, "workerinput") or _SAVED_ESTIMATES_DIR not in config.stash:
+        return
+    shutil.rmtree(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"), ignore_errors=True)
+    saved = config.stash[_SAVED_ESTIMATES_DIR]
+    if saved is None:
+        os.environ.pop("TLRISK_ESTIMATES_DIR", None)
+    else:
+        os.environ["TLRISK_ESTIMATES_DIR"] = saved
+
+
+_SAVED_ESTIMATES_DIR = pytest.StashKey[str | None]()
 
 
 def _load_snapshot():
@@ -74,17 +76,10 @@ def _load_snapshot():
     return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
 
 
-@pytest.fixture(scope="session")
-def _shared_estimates() -> Path:
-    """The run's estimation cache (see :func:`pytest_configure`)."""
-    return Path(os.environ["TLRISK_TEST_ESTIMATES_DIR"])
-
-
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch, _shared_estimates):
+def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never let a test write into the project's own data/cache."""
     monkeypatch.setenv("TLRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
     monkeypatch.delenv("TLRISK_TIC_BASE_URL", raising=False)
     monkeypatch.delenv("TLRISK_FRED_URL", raising=False)
 
@@ -103,17 +98,12 @@ def panel(snapshot_bundle):
 
 
 @pytest.fixture(scope="session")
-def fitted(snapshot_bundle, panel, _shared_estimates):
-    """The estimates on the shipped snapshot, with the credibility checks, through the
-    session's estimation cache (computed once; the CLI tests then find them there)."""
+def fitted(snapshot_bundle, panel):
+    """The estimates on the shipped snapshot, with the credibility checks, from the run's
+    estimation cache (see :func:`pytest_configure`)."""
     from model.cli import estimates
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TLRISK_ESTIMATES_DIR", str(_shared_estimates))
-    try:
-        return estimates(snapshot_bundle, panel, credibility=True)[0]
-    finally:
-        mp.undo()
+    return estimates(snapshot_bundle, panel, credibility=True)[0]
 
 
 @pytest.fixture(scope="session")
@@ -227,12 +217,14 @@ def report_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory, report_cache):
-    """The shipped scenarios, as `make report` runs them (fixed SOURCE_DATE_EPOCH)."""
+    """The shipped scenarios, as `make report` runs them (fixed SOURCE_DATE_EPOCH). It has an
+    estimation cache of its own, so the run estimates and names every estimation stage."""
 
     def build(folder: Path) -> dict:
         mp = pytest.MonkeyPatch()
         mp.setenv("SOURCE_DATE_EPOCH", "1767225600")
         mp.setenv("TLRISK_CACHE_DIR", str(report_cache))
+        mp.setenv("TLRISK_ESTIMATES_DIR", str(folder / "estimates"))
         try:
             code, stdout, stderr = _run(["report", "--offline", "--out", str(folder / "output")])
         finally:
