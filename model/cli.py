@@ -171,7 +171,7 @@ def load_panel(required: tuple[str, ...] | None = None):
 def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress=None):
     """Estimation results from the cache when data, settings and code are unchanged, else
     computed (and cached). Returns the results and where they came from. ``progress`` is
-    called with the name of each estimation stage."""
+    called with the name of each estimation stage, or with a line saying the cache served."""
     from model.config import config_path
     from model.estimate import cache, fit_all
 
@@ -182,6 +182,8 @@ def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
         if results is not None:
+            if progress:
+                progress("from the estimation cache (data, settings and code unchanged)")
             return results, "cache"
     results = fit_all(panel, credibility=credibility, progress=progress)
     try:
@@ -202,10 +204,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     stages.stage("loading the data (cache or shipped snapshot)")
     bundle, panel = load_panel()
     stages.stage("estimating")
-    results, origin = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache,
-                                progress=stages.detail)
-    if origin == "cache":
-        stages.detail("from the estimation cache (data, settings and code unchanged)")
+    results, _ = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache,
+                           progress=stages.detail)
     stages.stage("the response model (prior, data and posterior per holder)")
     context = ScenarioContext.build(panel, results)
     labels = {k: g.label for k, g in context.holders.groups.items()}
@@ -341,7 +341,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     bundle, panel = load_panel()
     context = _validation_context(panel)
     holder = context.require_holder(args.holder, "--holder")  # with a suggestion, before the fit
-    problem = memory_problem("tlrisk sweep", args.draws, 60, context.simulation, where="--draws")
+    problem = memory_problem("tlrisk sweep", args.draws, SWEEP_HORIZON_MONTHS, context.simulation, where="--draws")
     if problem:
         raise ValidationFailed([problem])
     context = _priced_context(bundle, panel)
@@ -383,11 +383,9 @@ def event_study(bundle, panel, response, draws: int = 10_000, curated=None):
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from model.scenarios import ScenarioContext
-
     curated = curated_events()  # a bad row stops here, before any estimation
     bundle, panel = load_panel()
-    context = ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
+    context = _priced_context(bundle, panel)
     study = event_study(bundle, panel, context.response, draws=args.draws, curated=curated)
     print(study.to_json() if args.json else study.table())
     return EXIT_OK
@@ -420,7 +418,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_output_folder,
         figure_workers,
         git_commit,
-        source_date,
         write_report,
     )
     from model.report.content import plan_report
@@ -436,7 +433,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     # everything a user can get wrong is checked before the pull and the fit
     stages = Stages("report", enabled=not args.no_progress)
     out = check_output_folder(Path(args.out) if args.out else paths.reports_dir())
-    source_date()
     figure_workers()
     folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
     files = [_display_path(f) for f in scenario_files(folder)]
@@ -463,9 +459,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_lead_name(args.headline, [spec.scenario.name for _, spec, _, _ in checked])
     sweep_holder = context.require_holder(args.sweep_holder, "--sweep-holder") if args.sweep_holder else None
     stages.stage("estimating")
-    results, origin = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache, progress=stages.detail)
-    if origin == "cache":
-        stages.detail("from the estimation cache (data, settings and code unchanged)")
+    results, _ = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache, progress=stages.detail)
     context = ScenarioContext.build(panel, results)
     from model.memo import digest, memo, prune
     from model.report import report_base_digest
@@ -675,7 +669,7 @@ def _positive_number(text: str) -> float:
     if not (math.isfinite(value) and 0 < value < 1e6):
         raise argparse.ArgumentTypeError(f"{text} must be a positive number of $bn (below 1,000,000)")
     return value
-SWEEP_HORIZON_MONTHS = 60  # the horizon of every sweep scenario (model.scenarios.pricing.sweep)
+SWEEP_HORIZON_MONTHS = 60  # = model.scenarios.sweep.HORIZON_MONTHS, kept here so parsing imports nothing heavy (tested)
 
 
 def _finite_number(text: str) -> float:

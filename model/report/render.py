@@ -22,7 +22,7 @@ from model.labels import (
     response_label,
 )
 from model.memo import digest
-from model.numbers import MINUS, compact, compact_money, money, number
+from model.numbers import MINUS, compact, compact_money, money
 from model.panel import MATURITIES, RESPONSES
 from model.report import figures as F
 from model.report import story
@@ -126,10 +126,6 @@ def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fmt(value: float | None, digits: int = 1, sign: bool = True) -> str:
-    return number(value, digits, sign=sign, minus=MINUS)
-
-
 def _compact(band: dict | None, digits: int = 1) -> str:
     return compact(band, digits, minus=MINUS)
 
@@ -172,7 +168,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
         "fmt": fmt, "band": band, "middle": middle, "compact": _compact, "compact_money": _compact_money,
-        "money": _money, "num": _fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
+        "money": _money, "num": fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
         "control": control_label, "response": response_label, "verdict_category": verdict_category,
         "sortkey": _sort_key, "join_words": join_words, "slug": F._slug,
         "upper_first": _upper_first, "signs": typeset_signs,

@@ -110,10 +110,6 @@ class ScenarioResult:
         out["lasting"] = self.lasting(maturity)
         return out
 
-    @property
-    def net_flow_bn(self) -> float:
-        return float(self.flows.to_numpy().sum())
-
     # -- output --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The documented JSON schema (see README)."""
