@@ -77,8 +77,6 @@ def episode_problems(context: ScenarioContext, config: EpisodesFile | None = Non
 
     Returns one ``file: episode[i].field — reason`` line per problem (empty when all is well).
     """
-    import difflib
-
     config = config or episodes_config()
     path = config_path("episodes.toml")
     frame = context.panel.frame
@@ -88,10 +86,8 @@ def episode_problems(context: ScenarioContext, config: EpisodesFile | None = Non
     for i, ep in enumerate(config.episode, start=1):
         for j, name in enumerate(ep.holders, start=1):
             if context.resolve(name) is None:
-                names = context.holder_names()
-                same = [n for n in names if n.casefold() == name.casefold()]
-                close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                close = context.suggest_holder(name)  # the same hint as a scenario file's holder
+                hint = f" (did you mean '{close}'?)" if close else ""
                 problems.append(f"{path}: episode[{i}].holders[{j}] — unknown holder '{name}'{hint}")
         if ep.months[0] < first:
             problems.append(f"{path}: episode[{i}].start — {ep.start} is before the data allow "

@@ -166,8 +166,9 @@ class DailyData:
         return float(before.iloc[-1])
 
 
-def change(measure: str, base: float, end: float) -> float:
-    """A window's change: bp for yields, percent change in the dollar price of the yen for the yen."""
+def change(measure: str, base, end):
+    """A window's change (of numbers or arrays): bp for yields, percent change in the dollar
+    price of the yen for the yen."""
     if measure == "yen":
         return (base / end - 1.0) * 100.0
     return (end - base) * 100.0
@@ -202,8 +203,7 @@ def window_changes(series: pd.Series, calendar: pd.DatetimeIndex, days: int, mea
     base, end = first - 1, first + days - 1
     ok = (base >= 0) & (end < len(idx))
     out = np.full(len(calendar), np.nan)
-    b, e = values[base[ok]], values[end[ok]]
-    out[ok] = (b / e - 1.0) * 100.0 if measure == "yen" else (e - b) * 100.0
+    out[ok] = change(measure, values[base[ok]], values[end[ok]])  # element-wise on arrays
     return out
 
 

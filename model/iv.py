@@ -20,17 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model.estimate.system import newey_west
+
 WEAK_F = 10.0  # Staiger-Stock rule of thumb for one endogenous regressor
-
-
-def newey_west(scores: np.ndarray, lags: int) -> np.ndarray:
-    """Newey-West long-run covariance of score rows ``scores[t] = x_t u_t`` (Bartlett weights
-    ``1 - j/(lags+1)``), not divided by the sample size."""
-    s = scores.T @ scores
-    for j in range(1, lags + 1):
-        gamma = scores[j:].T @ scores[:-j]
-        s += (1.0 - j / (lags + 1.0)) * (gamma + gamma.T)
-    return s
 
 
 def ols_hac(y: np.ndarray, X: np.ndarray, lags: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

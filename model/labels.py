@@ -25,8 +25,6 @@ CONTROL_LABEL = {
     "fed_purchases": "the Federal Reserve's own Treasury purchases",
     "dterm_premium10y_bp": "change in the 10-year term premium",
 }
-ACTION_LABEL = {"slowdown": "slows its purchases", "pause": "pauses its purchases", "sell": "sells",
-                "path": "follows a set path of purchases"}
 # Country names as the Treasury prints them, and as a reader writes them
 _COUNTRY_LABEL = {"China, Mainland": "China (Mainland)", "Korea, South": "South Korea"}
 

@@ -14,6 +14,7 @@ from model.estimate.spec import (
     newey_west_lags,
     per_100bn_factor,
 )
+from model.estimate.system import joint_hac, ols_multi
 from model.panel import Panel
 
 
@@ -67,27 +68,15 @@ def rolling_table(panel: Panel, config: EstimationConfig, debt_today_bn: float, 
             n, k = int(keep.sum()), A.shape[1]
             if n < (k - 1) + 10:  # as fit_distributed_lags: too few observations for the regressors
                 continue
-            B, U, xtx_inv = _ols(A[keep], y[keep])
-            V = _hac(A[keep], U, xtx_inv, newey_west_lags(n))
+            B, U, xtx_inv = ols_multi(A[keep], y[keep][:, None])
+            B = B[:, 0]
+            V = joint_hac(A[keep], U, xtx_inv, newey_west_lags(n))
             ones = np.zeros(k)
             ones[cols] = 1.0
             rows.append({"window_end": f"{end:%Y-%m}", "window_start": f"{start:%Y-%m}", "flow_measure": measure,
                          "holder": holder, "nobs": n, "effect_bp_per_100bn": float(-B[cols].sum() * factor),
                          "se_bp_per_100bn": float(np.sqrt(ones @ V @ ones) * factor)})
     return pd.DataFrame(rows)
-
-
-def _ols(A: np.ndarray, y: np.ndarray):
-    from model.estimate.system import ols_multi
-
-    B, U, xtx_inv = ols_multi(A, y[:, None])
-    return B[:, 0], U, xtx_inv
-
-
-def _hac(A: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int) -> np.ndarray:
-    from model.estimate.system import joint_hac
-
-    return joint_hac(A, U, xtx_inv, lags)
 
 
 def out_of_sample(panel: Panel, config: EstimationConfig) -> pd.DataFrame:

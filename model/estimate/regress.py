@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.estimate.results import HolderEffect, LPResult, RegressionResult
+from model.estimate.results import HolderEffect, LPResult, RegressionResult, holder_effects
 from model.estimate.spec import (
     MEASURE_TEXT,
     EstimationConfig,
@@ -86,14 +86,7 @@ def _month(ts: pd.Timestamp) -> str:
 
 
 def _effects(fit, holders: list[str], terms: dict[str, list[str]], factor: float) -> dict[str, HolderEffect]:
-    out = {}
-    for holder in holders:
-        names = terms[holder]
-        ones = np.ones(len(names))
-        native = float(fit.params[names].sum())
-        native_se = float(np.sqrt(ones @ fit.cov_params().loc[names, names].to_numpy() @ ones))
-        out[holder] = HolderEffect(holder, -native * factor, native_se * factor, native, native_se, names)
-    return out
+    return holder_effects(fit.params, fit.cov_params(), {h: terms[h] for h in holders}, factor)
 
 
 def _window(frame: pd.DataFrame, start: str, end: str | None) -> pd.DataFrame:

@@ -28,6 +28,19 @@ class HolderEffect:
     terms: list[str]  # the coefficients summed into the effect (the lag terms)
 
 
+def holder_effects(params: pd.Series, cov: pd.DataFrame, terms: dict[str, list[str]],
+                   factor: float) -> dict[str, HolderEffect]:
+    """Each holder's cumulative effect: the sum of its lag coefficients and the standard error
+    of that sum (``1' V 1``), rescaled by ``factor`` to bp per $100bn sold."""
+    out = {}
+    for holder, names in terms.items():
+        ones = np.ones(len(names))
+        native = float(params[names].sum())
+        native_se = float(np.sqrt(ones @ cov.loc[names, names].to_numpy() @ ones))
+        out[holder] = HolderEffect(holder, -native * factor, native_se * factor, native, native_se, names)
+    return out
+
+
 @dataclass
 class RegressionResult:
     """An OLS regression with Newey-West (HAC) standard errors.

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.estimate.results import HolderEffect, RegressionResult
+from model.estimate.results import RegressionResult, holder_effects
 from model.estimate.spec import (
     MAX_LAGS,
     MEASURE_TEXT,
@@ -161,6 +161,16 @@ def ols_multi(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return B, Y - X @ B, xtx_inv
 
 
+def newey_west(scores: np.ndarray, lags: int) -> np.ndarray:
+    """Newey-West long-run covariance of score rows ``scores[t] = x_t u_t`` (Bartlett weights
+    ``1 - j/(lags+1)``), not divided by the sample size."""
+    s = scores.T @ scores
+    for j in range(1, lags + 1):
+        gamma = scores[j:].T @ scores[:-j]
+        s += (1.0 - j / (lags + 1.0)) * (gamma + gamma.T)
+    return s
+
+
 def joint_hac(X: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int, correction: bool = True) -> np.ndarray:
     """Joint Newey-West covariance of the stacked coefficients of every equation.
 
@@ -185,10 +195,7 @@ def joint_hac(X: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int, corr
     T, k = X.shape
     m = U.shape[1]
     scores = (U[:, :, None] * X[:, None, :]).reshape(T, m * k)  # g_t = u_t (x) x_t
-    S = scores.T @ scores
-    for lag in range(1, lags + 1):
-        gamma = scores[lag:].T @ scores[:-lag]
-        S += (1 - lag / (lags + 1)) * (gamma + gamma.T)
+    S = newey_west(scores, lags)
     bread = np.kron(np.eye(m), xtx_inv)
     cov = bread @ S @ bread
     if correction:
@@ -339,13 +346,7 @@ class SystemResult:
         params = pd.Series(self.params[:, j], index=self.terms)
         cov = pd.DataFrame(self.cov_hac[block, block], index=self.terms, columns=self.terms)
         bse = pd.Series(np.sqrt(np.diag(cov)), index=self.terms)
-        effects = {}
-        for holder, names in self.holder_terms.items():
-            ones = np.ones(len(names))
-            native = float(params[names].sum())
-            native_se = float(np.sqrt(ones @ cov.loc[names, names].to_numpy() @ ones))
-            effects[holder] = HolderEffect(holder, -native * self.factor_per_100bn,
-                                           native_se * self.factor_per_100bn, native, native_se, names)
+        effects = holder_effects(params, cov, self.holder_terms, self.factor_per_100bn)
         what = RESPONSE_TEXT.get(response, response)
         timing = "monthly-average" if self.spec.timing == "avg" else "month-end"
         spec = self.spec
@@ -375,14 +376,6 @@ class SystemResult:
                              "se_bootstrap_bp_per_100bn": se_boot, "nobs": self.nobs,
                              "sample_start": self.sample_start, "sample_end": self.sample_end})
         return pd.DataFrame(rows)
-
-    def correlation(self, holder: str, cov: str = "used") -> pd.DataFrame:
-        """Correlation across responses of one holder's cumulative effect."""
-        A = self.cumulative_matrix([holder])
-        matrix = {"used": self.cov, "hac": self.cov_hac, "bootstrap": self.cov_bootstrap}[cov]
-        C = A @ matrix @ A.T
-        d = np.sqrt(np.diag(C))
-        return pd.DataFrame(C / np.outer(d, d), index=self.responses, columns=self.responses)
 
     def summary(self) -> str:
         """Sample, specification, inference and every holder's cumulative effect by response."""
