@@ -385,3 +385,8 @@ def test_scenario_from_a_dictionary_and_one_line(context):
     text = str(err.value)
     assert "holders[1].holder — unknown holder 'Japna' (did you mean 'Japan'?)" in text
     assert "holders[2].bn — a sale of $5,000bn is larger than Japan's holdings" in text
+    # a dictionary gets every check a file gets, the start month against the data included
+    with pytest.raises(ValidationFailed) as err:
+        scenario_from_dict({"scenario": {"name": "x", "title": "x", "start": "1990-05", "horizon_months": 12},
+                            "holders": [{"holder": "japan", "action": "pause", "months": 3}]}, context)
+    assert "(scenario given as a dictionary): scenario.start — 1990-05 is too early" in str(err.value)

@@ -3,20 +3,16 @@ a one-line command (``tlrisk simulate --holder japan --sell 200 --months 12``)."
 
 from __future__ import annotations
 
-import math
 import re
 
-from pydantic import ValidationError
-
-from model.config import format_validation_error
 from model.errors import InputError, ValidationFailed
 from model.scenarios.context import ScenarioContext
-from model.scenarios.schema import Scenario, ScenarioFile
+from model.scenarios.schema import Scenario, validate_raw
 
 
 def scenario_from_dict(raw: dict, context: ScenarioContext, source: str = "(scenario given as a dictionary)") -> Scenario:
     """Validate a scenario given with a file's layout (``{"scenario": {...}, "pricing": {...},
-    "holders": [...]}``) and resolve its holders against the data.
+    "holders": [...]}``) exactly as a file is validated, and resolve its holders against the data.
 
     Raises
     ------
@@ -26,28 +22,8 @@ def scenario_from_dict(raw: dict, context: ScenarioContext, source: str = "(scen
     if not isinstance(raw, dict):
         raise InputError(f"a scenario is a dictionary with 'scenario', 'pricing' and 'holders', not "
                          f"{type(raw).__name__}")
-    try:
-        spec = ScenarioFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(format_validation_error(exc, source, ScenarioFile)) from None
-    problems, keys = [], []
-    for i, plan in enumerate(spec.holders, start=1):
-        try:
-            key = context.require_holder(plan.holder, f"holders[{i}].holder")
-        except InputError as exc:
-            problems.append(f"{source}: holders[{i}].holder — {exc.message}")
-            continue
-        keys.append(key)
-        held = context.holdings_at(key, context.last_data_month)
-        if math.isnan(held):
-            problems.append(f"{source}: holders[{i}].holder — '{plan.holder}' has no holdings in the data")
-        elif plan.action == "sell" and plan.bn is not None and plan.bn > held:
-            problems.append(f"{source}: holders[{i}].bn — a sale of ${plan.bn:,.0f}bn is larger than "
-                            f"{context.label(key)}'s holdings (${held:,.0f}bn at {context.last_data_month:%Y-%m})")
-    if len(set(keys)) < len(keys):
-        dup = next(k for k in keys if keys.count(k) > 1)
-        problems.append(f"{source}: holders — '{dup}' appears more than once; give one plan per holder")
-    if problems:
+    spec, problems, keys = validate_raw(raw, source, context)  # every check a file gets
+    if problems or spec is None:
         raise ValidationFailed(problems)
     return Scenario(path=source, spec=spec, holders=keys)
 

@@ -318,6 +318,13 @@ def validate_scenario(path: str | Path, context: ScenarioContext | None = None) 
         raw = read_toml(path)
     except InputError as exc:
         return None, [str(exc)], []
+    return validate_raw(raw, path, context)
+
+
+def validate_raw(raw: dict, path: str, context: ScenarioContext | None = None
+                 ) -> tuple[ScenarioFile | None, list[str], list[str]]:
+    """Check a scenario with a file's layout, already read (from a file, or given as a
+    dictionary); ``path`` names it in the problems. See :func:`validate_scenario`."""
     problems: list[str] = []
     spec: ScenarioFile | None = None
     try:
@@ -366,7 +373,7 @@ def validate_scenario(path: str | Path, context: ScenarioContext | None = None) 
             sold = plan.get("bn")
             if plan.get("action") == "sell" and _is_number(sold) and sold > held:
                 problems.append(f"{path}: holders[{i + 1}].bn — a sale of ${sold:,.0f}bn is larger than "
-                                f"{name}'s holdings (${held:,.0f}bn, the latest figure at {start})")
+                                f"{context.label(key)}'s holdings (${held:,.0f}bn, the latest figure at {start})")
         if len(set(resolved)) < len(resolved):
             dup = next(k for k in resolved if resolved.count(k) > 1)
             problems.append(f"{path}: holders — '{dup}' appears more than once; give one plan per holder")
