@@ -77,12 +77,13 @@ class Fit:
     def summary(self) -> str:
         return self.results.summary() + "\n\n" + self.response.summary(self._labels())
 
-    def to_dict(self) -> dict:
-        """The ``tlrisk fit --json`` schema."""
+    def to_dict(self, full: bool = False) -> dict:
+        """The ``tlrisk fit --json`` schema (``full``: every estimate, as ``tlrisk fit --json --full``)."""
         from model.schema import versioned
 
-        return versioned({"models": self.results.models(), "specification_grid": self.results.grid.records(),
-                          "posterior": self.response.to_dict(self._labels())["posterior"],
+        estimates = self.results.to_dict() if full else {"models": self.results.models(),
+                                                          "specification_grid": self.results.grid.records()}
+        return versioned({**estimates, "posterior": self.response.to_dict(self._labels())["posterior"],
                           "response_model": self.response.describe()})
 
     def plot(self, maturity: str = "10y"):

@@ -195,6 +195,7 @@ def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from model.api import Fit
     from model.progress import Stages
     from model.scenarios import ScenarioContext
 
@@ -208,16 +209,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
                            progress=stages.detail)
     stages.stage("the response model (prior, data and posterior per holder)")
     context = ScenarioContext.build(panel, results)
-    labels = {k: g.label for k, g in context.holders.groups.items()}
+    fit = Fit(results, context.response, context)
     stages.done()
     if args.json:
-        from model.schema import versioned
-
-        payload = versioned({**(results.to_dict() if args.full else {
-            "models": results.models(), "specification_grid": results.grid.records()}),
-            "posterior": context.response.to_dict(labels)["posterior"],
-            "response_model": context.response.describe()})
-        text = json.dumps(payload, indent=2)
+        text = json.dumps(fit.to_dict(full=args.full), indent=2)
         if args.out:
             from model.errors import OutputError
             from model.sources.store import atomic_write_text
@@ -230,9 +225,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         else:
             print(text)
     else:
-        print(results.summary())
-        print()
-        print(context.response.summary(labels))
+        print(fit.summary())
     return EXIT_OK
 
 
