@@ -38,17 +38,12 @@ MONTHS = (60, 120, 240)
 # the growth of its peak memory (ru_maxrss) across the simulation
 _MC_CHILD = """
 import json, resource, sys, time
-import pandas as pd
 from model.cli import _priced_context, load_panel
-from model.scenarios import Scenario, ScenarioFile, simulate
+from model.scenarios import simulate
+from model.scenarios.sweep import default_start, sale_scenario
 draws, months = int(sys.argv[1]), int(sys.argv[2])
 context = _priced_context(*load_panel())
-start = f"{context.last_data_month + pd.offsets.MonthBegin(1):%Y-%m}"
-spec = ScenarioFile.model_validate({
-    "scenario": {"name": "bench", "title": "bench", "start": start, "horizon_months": months},
-    "pricing": {"draws": draws, "seed": 1},
-    "holders": [{"holder": "japan", "action": "sell", "bn": 200.0, "months": 24}]})
-scenario = Scenario("bench", spec, ["japan"])
+scenario = sale_scenario("japan", 200.0, 24, default_start(context), "posterior", draws, horizon=months)
 simulate(scenario, context, draws=1000)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()

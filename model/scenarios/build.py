@@ -8,6 +8,7 @@ import re
 from model.errors import InputError, ValidationFailed
 from model.scenarios.context import ScenarioContext
 from model.scenarios.schema import Scenario, validate_raw
+from model.scenarios.sweep import default_start
 
 
 def scenario_from_dict(raw: dict, context: ScenarioContext, source: str = "(scenario given as a dictionary)") -> Scenario:
@@ -42,7 +43,7 @@ def one_line_scenario(context: ScenarioContext, holder: str, action: str, months
     """
     key = context.require_holder(holder, "--holder")
     label = context.label(key)
-    start = start or f"{context.last_data_month.to_period('M') + 1}"
+    start = start or default_start(context)
     if action == "sell":
         title = f"{label} sells ${bn:,.0f}bn of Treasuries over {months} months"
         plan = {"holder": holder, "action": "sell", "bn": float(bn), "months": int(months)}
