@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,7 +60,6 @@ class EstimationResults:
 
     systems: dict[str, SystemResult]  # flow measure -> the baseline joint system
     grid: GridResult
-    distributed_lags: list[RegressionResult]  # every equation of every baseline system
     levels: list[RegressionResult]
     local_projections: list[LPResult]
     subsamples: pd.DataFrame
@@ -75,6 +75,12 @@ class EstimationResults:
     caveats: list[str] = field(default_factory=lambda: list(CAVEATS))
 
     # -- access -------------------------------------------------------------------------------
+    @functools.cached_property
+    def distributed_lags(self) -> list[RegressionResult]:
+        """Every equation of every baseline system (by flow measure, then maturity)."""
+        responses = list(self.config.distributed_lags.maturities)
+        return [system.equation(m) for system in self.systems.values() for m in responses]
+
     def dl(self, maturity: str, measure: str) -> RegressionResult:
         """The distributed-lag regression for a maturity and flow measure."""
         for res in self.distributed_lags:
@@ -200,7 +206,6 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
                                    bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
                                    seed=dl.bootstrap_seed)
                for measure in FLOW_MEASURES}
-    dls = [systems[measure].equation(m) for measure in FLOW_MEASURES for m in responses]
     say("the specification grid")
     grid = fit_grid(panel, config, responses, debt)
     say("levels regressions and local projections")
@@ -217,7 +222,7 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
         subs = rolling = oos = pd.DataFrame()
         verdict = "not computed"
     return EstimationResults(
-        systems=systems, grid=grid, distributed_lags=dls, levels=levels, local_projections=lps, subsamples=subs, rolling=rolling,
+        systems=systems, grid=grid, levels=levels, local_projections=lps, subsamples=subs, rolling=rolling,
         out_of_sample=oos, oos_verdict=verdict, valuation=valuation_check(panel), trap=valuation_trap(panel),
         literature=literature_table(panel, today), envelope=envelope(panel, today), today=today, config=config,
     )

@@ -172,10 +172,8 @@ def load_entry(folder: Path) -> tuple[EstimationResults, bool]:
                       weights=arrays[record["grid"]["weights"]], weights_rule=record["grid"]["weights_rule"],
                       baseline=record["grid"]["baseline"], skipped=record["grid"]["skipped"])
     config = EstimationConfig.model_validate_json(json.dumps(record["config"]))
-    responses = list(config.distributed_lags.maturities)
-    dls = [systems[m].equation(r) for m in systems for r in responses]
     results = EstimationResults(
-        systems=systems, grid=grid, distributed_lags=dls,
+        systems=systems, grid=grid,
         levels=[_regression(r, arrays) for r in record["levels"]],
         local_projections=[_lp(r, arrays) for r in record["local_projections"]],
         **frames, oos_verdict=record["oos_verdict"], envelope=record["envelope"],
