@@ -262,6 +262,7 @@ class ResponseModel:
     weights_rule: str
     baseline: str
     notes: list[str] = field(default_factory=list)
+    lasting_share: float | None = None  # a fixed persistence share for every draw (a sensitivity), else drawn
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -319,6 +320,13 @@ class ResponseModel:
         if spec is None:
             raise KeyError(f"no specification '{label}' in the grid")
         return dataclasses.replace(self, specs=[dataclasses.replace(spec, weight=1.0)], weights_rule="one specification")
+
+    def with_lasting_share(self, share: float) -> ResponseModel:
+        """The same model with the persistence share fixed at ``share`` in every draw (0: every
+        effect decays; 1: the whole short-run effect lasts): the persistence sensitivity."""
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"lasting share {share!r} must lie between 0 and 1")
+        return dataclasses.replace(self, lasting_share=float(share))
 
     def is_own(self, holder: str) -> bool:
         return holder in self.holders
@@ -418,7 +426,8 @@ class ResponseModel:
                         coefs[:, :, h, :] = own[:, :, self.holders.index(key), :]
                     else:  # pooled: the pooled groups' average plus a holder's own deviation
                         coefs[:, :, h, 0] = mu + rng.standard_normal((m, R)) @ Bfac.T
-                yield i, coefs, rng.beta(a, b, size=m)
+                pi = rng.beta(a, b, size=m)  # drawn even when fixed, so the other draws stay the same
+                yield i, coefs, (pi if self.lasting_share is None else np.full(m, self.lasting_share))
 
     def kernel_design(self, flows_100bn: np.ndarray, lags: int, months: int, announcement_share: float
                       ) -> tuple[np.ndarray, np.ndarray]:

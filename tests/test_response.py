@@ -274,6 +274,25 @@ def test_persistence_share_is_drawn_from_its_beta(context):
     assert ratio.std() == pytest.approx(model.persistence_sd, abs=0.01)
 
 
+def test_fixed_lasting_share_sets_the_persistent_level_and_keeps_the_draws(context):
+    model = context.response
+    flows = np.zeros(60)
+    flows[0] = -100.0
+    drawn = model.draw_paths({"japan": flows}, 60, "posterior", 2000, seed=4)
+    for share in (0.0, 0.25, 1.0):
+        fixed = model.with_lasting_share(share).draw_paths({"japan": flows}, 60, "posterior", 2000, seed=4)
+        # the coefficients are the same draws; only the lasting share differs
+        np.testing.assert_allclose(fixed.cumulative, drawn.cumulative)
+        np.testing.assert_allclose(fixed.persistent, share * drawn.cumulative)
+        # 59 months after the flow: the lasting share plus what is left of the transient
+        lags = np.array([model.specs[i].lags for i in fixed.spec_index])
+        transient = 0.5 ** ((59 - lags) / model.half_life_months)
+        expected = drawn.cumulative[:, 3] * (share + (1 - share) * transient)
+        np.testing.assert_allclose(fixed.paths["10y"][:, -1], expected, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError):
+        model.with_lasting_share(1.5)
+
+
 # ---------------------------------------------------------------------------------------------
 # Joint draws on the shipped data
 # ---------------------------------------------------------------------------------------------
