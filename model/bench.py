@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  cost per draw-month, largest / smallest draw count: {growth:.2f} (1.0 = linear)", flush=True)
     target = paths.project_root() / "reports" / "bench.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    from model.sources.store import atomic_write_text
+    from model.files import atomic_write_text
 
     atomic_write_text(target, json.dumps(result, indent=2) + "\n")
     print(f"wrote {target}")

@@ -215,7 +215,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         text = json.dumps(fit.to_dict(full=args.full), indent=2)
         if args.out:
             from model.errors import OutputError
-            from model.sources.store import atomic_write_text
+            from model.files import atomic_write_text
 
             try:
                 atomic_write_text(Path(args.out), text + "\n")

@@ -97,7 +97,7 @@ def memo(folder: Path | None, key: str, compute: Callable[[], T], dump: Callable
             return value, True
     value = compute()
     with contextlib.suppress(OSError):
-        from model.sources.store import atomic_write_text
+        from model.files import atomic_write_text
 
         atomic_write_text(path, json.dumps(dump(value)))
     return value, False
