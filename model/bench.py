@@ -38,11 +38,11 @@ MONTHS = (60, 120, 240)
 # the growth of its peak memory (ru_maxrss) across the simulation
 _MC_CHILD = """
 import json, resource, sys, time
-from model.cli import _priced_context, load_panel
+from model import pipeline
 from model.scenarios import simulate
 from model.scenarios.sweep import default_start, sale_scenario
 draws, months = int(sys.argv[1]), int(sys.argv[2])
-context = _priced_context(*load_panel())
+context = pipeline.priced_context(pipeline.load_data())
 scenario = sale_scenario("japan", 200.0, 24, default_start(context), "posterior", draws, horizon=months)
 simulate(scenario, context, draws=1000)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import json
 import logging
-import math
 import os
 import sys
 import traceback
@@ -18,37 +17,43 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from model import paths
+from model import arguments as A
+from model import pipeline
 from model.errors import (
     EXIT_FAILURE,
     EXIT_INVALID_INPUT,
     EXIT_OK,
+    DataUnavailable,
     InputError,
     TLRiskError,
-    did_you_mean,
+    ValidationFailed,
 )
+from model.schema import versioned
 
 
-def _stores():
-    from model.sources.store import DataStore
-
-    return DataStore(paths.cache_dir(), "cache"), DataStore(paths.snapshot_dir(), "snapshot")
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr)
 
 
-def _select_specs(keys: list[str] | None):
-    from model.errors import InputError
-    from model.sources.catalog import source_catalog
+def _log(stages=None) -> pipeline.Log:
+    """Progress (stage lines) and warnings on stderr, results on stdout."""
+    if stages is None:
+        return pipeline.Log(warn=_warn)
+    return pipeline.Log(stage=stages.stage, detail=stages.detail, warn=_warn,
+                        note=lambda line: print(f"note: {line}", file=sys.stderr), out=print)
 
-    specs = source_catalog()
-    if not keys:
-        return specs
-    known = {s.key: s for s in specs}
-    unknown = [k for k in keys if k not in known]
-    if unknown:
 
-        hint = did_you_mean(unknown[0], known)
-        raise InputError(f"unknown source '{unknown[0]}'{hint}", field="--source")
-    return [known[k] for k in keys]
+def _load(required: tuple[str, ...] | None = None) -> pipeline.Data:
+    """The data and panel, warnings printed (also those of a failed load)."""
+    try:
+        data = pipeline.load_data(required)
+    except DataUnavailable as exc:
+        for warning in exc.warnings:
+            _warn(warning)
+        raise
+    for warning in data.warnings:
+        _warn(warning)
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,188 +62,92 @@ def _select_specs(keys: list[str] | None):
 
 
 def cmd_data_parse(args: argparse.Namespace) -> int:
-    from model.sources.detect import parse_path
     from model.sources.tables import to_csv_text
 
-    parsed = parse_path(args.file)
-    if args.part == "holdings":
-        table = parsed.holdings
-    elif args.part == "flows":
-        table = parsed.flows
-    else:
-        table = parsed.tidy()
+    parsed = pipeline.parse_file(args.file, args.part)
     for warning in parsed.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"# format: {parsed.kind}; rows: {len(table)}"
+        _warn(warning)
+    print(f"# format: {parsed.kind}; rows: {len(parsed.table)}"
           + (f"; vintage: {parsed.vintage}" if parsed.vintage else ""), file=sys.stderr)
-    sys.stdout.write(to_csv_text(table))
+    sys.stdout.write(to_csv_text(parsed.table))
     return EXIT_OK
 
 
 def cmd_data_pull(args: argparse.Namespace) -> int:
-    from model.sources.pull import import_local, pull_sources
-
-    cache, snapshot = _stores()
-    specs = _select_specs(args.source)
+    report = (lambda o: None) if args.from_dir else (lambda o: print(o.line(), flush=True))
+    outcomes = pipeline.pull(args.source, args.from_dir, progress=not args.no_progress, report=report)
     if args.from_dir:
-        outcomes = import_local(specs, Path(args.from_dir), cache, snapshot)
         for outcome in outcomes:
             print(outcome.line())
-    else:
-        outcomes = pull_sources(specs, cache, snapshot, progress=not args.no_progress,
-                                report=lambda o: print(o.line(), flush=True))
     failed = [o for o in outcomes if o.status in ("failed", "refused")]
-    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} sources current in {cache.root}"
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} sources current in {pipeline.stores()[0].root}"
           + (f"; {len(failed)} not updated (see above)" if failed else ""))
     return EXIT_FAILURE if failed else EXIT_OK
 
 
 def cmd_data_status(args: argparse.Namespace) -> int:
-    from model.needs import required_sources
-    from model.sources.bundle import no_data
-    from model.sources.status import status_report, status_table
+    from model.sources.status import status_table
 
-    cache, snapshot = _stores()
-    rows, warnings = status_report(cache, snapshot)
+    rows, warnings, absent = pipeline.data_status()
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.json:
-        from model.schema import versioned
-
-        print(json.dumps(versioned({"sources": rows}), indent=2))
-    else:
-        print(status_table(rows))
-    missing = {r["source"] for r in rows if r["origin"] == "missing"}
-    absent = [key for key in required_sources() if key in missing]
+        _warn(warning)
+    print(json.dumps(versioned({"sources": rows}), indent=2) if args.json else status_table(rows))
     if absent:  # the table says what is there; the exit code says a run cannot start
-        raise no_data(absent, cache, snapshot)
+        raise pipeline.missing_data_error(absent)
     return EXIT_OK
 
 
 def cmd_data_snapshot(args: argparse.Namespace) -> int:
-    cache, snapshot = _stores()
-    specs = [s for s in _select_specs(args.source) if s.in_snapshot]
-    entries = cache.manifest()
-    keys = [s.key for s in specs if s.key in entries]
-    if not keys:
-        from model.errors import DataUnavailable
-
-        raise DataUnavailable(f"the cache ({cache.root}) is empty: run 'tlrisk data pull' first")
-    copied = cache.copy_to(snapshot, keys)
-    skipped = [s.key for s in specs if s.key not in entries]
-    print(f"snapshot: {len(copied)} sources written to {snapshot.root}"
+    copied, skipped, root = pipeline.snapshot(args.source)
+    print(f"snapshot: {len(copied)} sources written to {root}"
           + (f"; not in the cache, kept as shipped: {', '.join(skipped)}" if skipped else ""))
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
-# Pipeline stages
+# Estimates, scenarios, episodes, events, fiscal, the report
 # ---------------------------------------------------------------------------------------------
-
-
-def load_panel(required: tuple[str, ...] | None = None):
-    """Data (cache or snapshot) -> panel, printing what the reader should know to stderr.
-
-    Every source the run needs (:func:`model.needs.required_sources`, or ``required``) must
-    load, and every holder group must find its members in the data, before anything is built.
-    """
-    from model.config import config_path, holder_config
-    from model.errors import DataUnavailable, ValidationFailed
-    from model.needs import required_sources
-    from model.panel import build_panel
-    from model.sources.bundle import load_bundle
-
-    cache, snapshot = _stores()
-    try:
-        bundle = load_bundle(cache, snapshot, required=required_sources() if required is None else required)
-    except DataUnavailable as exc:
-        for warning in exc.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        raise
-    for warning in bundle.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    names = {name for source in bundle.sources.values() for frame in source.frames.values()
-             if "holder" in frame for name in frame["holder"].unique()}
-    holders, holders_path = holder_config(), config_path("holders.toml")
-    problems = holders.problems_against(names, holders_path)
-    if problems:
-        raise ValidationFailed(problems)
-    for warning in holders.warnings_against(names, holders_path):
-        print(f"warning: {warning}", file=sys.stderr)
-    return bundle, build_panel(bundle)
-
-
-def estimates(bundle, panel, credibility: bool, use_cache: bool = True, progress=None):
-    """Estimation results from the cache when data, settings and code are unchanged, else
-    computed (and cached). Returns the results and where they came from. ``progress`` is
-    called with the name of each estimation stage, or with a line saying the cache served."""
-    from model.config import config_path
-    from model.estimate import cache, fit_all
-
-    key = cache.cache_key(bundle.part_digests(), {name: config_path(name) for name in cache.CONFIG_FILES})
-    root = paths.estimates_dir()
-    if use_cache:
-        results, warning = cache.load(root, key, credibility)
-        if warning:
-            print(f"warning: {warning}", file=sys.stderr)
-        if results is not None:
-            if progress:
-                progress("from the estimation cache (data, settings and code unchanged)")
-            return results, "cache"
-    results = fit_all(panel, credibility=credibility, progress=progress)
-    try:
-        cache.save(root, key, results, credibility)
-    except OSError as exc:
-        print(f"warning: estimation cache: cannot write {root} ({exc.strerror}); results not cached",
-              file=sys.stderr)
-    return results, "computed"
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from model.api import Fit
     from model.progress import Stages
-    from model.scenarios import ScenarioContext
 
     if args.out:
         _check_output_file(Path(args.out))
     stages = Stages("fit", enabled=not args.no_progress)
     stages.stage("loading the data (cache or shipped snapshot)")
-    bundle, panel = load_panel()
+    data = _load()
     stages.stage("estimating")
-    results, _ = estimates(bundle, panel, credibility=not args.json or args.full, use_cache=not args.no_cache,
-                           progress=stages.detail)
+    fitted = pipeline.estimate(data, credibility=not args.json or args.full,
+                               caches=pipeline.Caches.default(not args.no_cache), progress=stages.detail)
+    for warning in fitted.warnings:
+        _warn(warning)
     stages.stage("the response model (prior, data and posterior per holder)")
-    context = ScenarioContext.build(panel, results)
-    fit = Fit(results, context.response, context)
+    context = pipeline.scenario_context(data, fitted.results)
+    fit = Fit(fitted.results, context.response, context)
     stages.done()
-    if args.json:
-        text = json.dumps(fit.to_dict(full=args.full), indent=2)
-        if args.out:
-            from model.errors import OutputError
-            from model.files import atomic_write_text
-
-            try:
-                atomic_write_text(Path(args.out), text + "\n")
-            except OSError as exc:
-                raise OutputError(f"cannot write {args.out} ({exc.strerror or exc})") from None
-            print(f"wrote {args.out}", file=sys.stderr)
-        else:
-            print(text)
-    else:
+    if not args.json:
         print(fit.summary())
+        return EXIT_OK
+    text = json.dumps(fit.to_dict(full=args.full), indent=2)
+    if not args.out:
+        print(text)
+        return EXIT_OK
+    from model.errors import OutputError
+    from model.files import atomic_write_text
+
+    try:
+        atomic_write_text(Path(args.out), text + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {args.out} ({exc.strerror or exc})") from None
+    print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
-
-
-def _validation_context(panel):
-    """The scenario context without estimates: enough to validate scenario files."""
-    from model.scenarios import ScenarioContext
-
-    return ScenarioContext.build(panel, None)
 
 
 def _check_output_file(path: Path) -> None:
     """Refuse an output file that cannot be written, before the work that fills it."""
-    from model.errors import InputError, OutputError
+    from model.errors import OutputError
 
     if path.is_dir():
         raise InputError("is a folder; give a file name for --out", path)
@@ -246,41 +155,13 @@ def _check_output_file(path: Path) -> None:
         raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
 
 
-def _priced_context(bundle, panel):
-    """The scenario context with estimates (cached; without the slower credibility checks)
-    and the response model: enough to price scenarios."""
-    from model.scenarios import ScenarioContext
-
-    return ScenarioContext.build(panel, estimates(bundle, panel, credibility=False)[0])
-
-
-def scenario_paths(items: list[str]) -> list[Path]:
-    """Files as given, folders as the scenario files in them (``*.toml``, baseline first)."""
-    from model.errors import InputError
-    from model.scenarios import scenario_files
-
-    out: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = scenario_files(path)
-            if not found:
-                raise InputError("no scenario files (*.toml) in this folder", path)
-            out += found
-        else:
-            out.append(path)
-    return out
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    from model.errors import ValidationFailed
     from model.scenarios import validate_scenarios
     from model.sources.bundle import REQUIRED_SOURCES
 
-    files = scenario_paths(args.files)
-    _, panel = load_panel(required=REQUIRED_SOURCES)  # checking files needs the holdings only
-    context = _validation_context(panel)
-    checked, problems = validate_scenarios(files, context)
+    files = pipeline.scenario_paths(args.files)
+    data = _load(required=REQUIRED_SOURCES)  # checking files needs the holdings only
+    checked, problems = validate_scenarios(files, pipeline.scenario_context(data))
     for file, _, found, _ in checked:
         if not found:
             print(f"{file}: ok")
@@ -290,10 +171,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from model.errors import InputError, ValidationFailed
-    from model.scenarios import load_scenario, memory_problem, simulate
-    from model.scenarios.build import one_line_scenario, scenario_from_dict
-
     one_line = [name for name, value in (("--holder", args.holder), ("--sell", args.sell), ("--buy", args.buy),
                                          ("--pause", args.pause or None)) if value is not None]
     if args.file and one_line:
@@ -302,217 +179,74 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not args.file and (args.holder is None or len(actions) != 1):
         raise InputError("give a scenario file, or --holder with one of --sell BN, --buy BN or --pause "
                          "(and --months N)", field="simulate")
-    bundle, panel = load_panel()
-    context = _validation_context(panel)  # a bad file or holder is refused before the fit
+    data = _load()
+    context = pipeline.scenario_context(data)  # a bad file or holder is refused before the fit
     if args.file:
-        scenario = load_scenario(args.file, context)
-        where = args.file
+        scenario, where = pipeline.scenario_from(args.file, context), args.file
     else:
         action = actions[0]
-        raw = one_line_scenario(context, args.holder, action, args.months, args.sell if action == "sell" else args.buy,
-                                start=args.start, horizon=args.horizon)
-        scenario = scenario_from_dict(raw, context, source="(command line)")
+        scenario = pipeline.one_line_scenario(context, args.holder, action, args.months,
+                                              args.sell if action == "sell" else args.buy,
+                                              start=args.start, horizon=args.horizon)
         where = "(command line)"
-    if args.draws:
-        problem = memory_problem(where, args.draws, scenario.spec.scenario.horizon_months,
-                                 context.simulation, where="--draws")
-        if problem:
-            raise ValidationFailed([problem])
-    context = _priced_context(bundle, panel)
-    result = simulate(scenario, context, response=args.response, draws=args.draws)
-    if args.json:
-        print(result.to_json())
-    else:
-        print(result.table())
+    pipeline.check_draws(where, args.draws, scenario.spec.scenario.horizon_months, context, "--draws")
+    result = pipeline.price(scenario, pipeline.priced_context(data, log=_log()), response=args.response,
+                            draws=args.draws)
+    print(result.to_json() if args.json else result.table())
     return EXIT_OK
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from model.errors import ValidationFailed
-    from model.scenarios import memory_problem, sweep
-
-    bundle, panel = load_panel()
-    context = _validation_context(panel)
+    data = _load()
+    context = pipeline.scenario_context(data)
     holder = context.require_holder(args.holder, "--holder")  # with a suggestion, before the fit
-    problem = memory_problem("tlrisk sweep", args.draws, SWEEP_HORIZON_MONTHS, context.simulation, where="--draws")
-    if problem:
-        raise ValidationFailed([problem])
-    context = _priced_context(bundle, panel)
-    result = sweep(context, holder=holder, sizes_bn=tuple(float(s) for s in args.sizes), months=tuple(args.months),
-                   response=args.response, draws=args.draws, progress=not args.no_progress)
+    pipeline.check_draws("tlrisk sweep", args.draws, SWEEP_HORIZON_MONTHS, context, "--draws")
+    result = pipeline.sweep(pipeline.priced_context(data, log=_log()), holder, tuple(float(s) for s in args.sizes),
+                            tuple(args.months), response=args.response, draws=args.draws,
+                            progress=not args.no_progress)
     print(result.to_json() if args.json else result.table())
     return EXIT_OK
 
 
 def cmd_episodes(args: argparse.Namespace) -> int:
-    from model.episodes import episode_problems, episodes_table, run_all, to_json
-    from model.errors import ValidationFailed
+    from model.episodes import episode_problems, episodes_table, to_json
 
-    bundle, panel = load_panel()
-    context = _validation_context(panel)
-    problems = episode_problems(context)
+    data = _load()
+    problems = episode_problems(pipeline.scenario_context(data))
     if problems:
         raise ValidationFailed(problems)
-    results = run_all(_priced_context(bundle, panel))
+    results = pipeline.episodes(pipeline.priced_context(data, log=_log()))
     print(to_json(results) if args.json else episodes_table(results))
     return EXIT_OK
 
 
-def curated_events():
-    """The curated intervention days and US news (``data/curated``), validated."""
-    from model.events import load_interventions, load_us_news
-
-    folder = paths.curated_dir()
-    return load_interventions(folder / "jp_interventions.csv"), load_us_news(folder / "us_news.csv")
-
-
-def event_study(bundle, panel, response, draws: int = 10_000, curated=None):
-    """The intervention event study on the curated days and news."""
-    from model.events import DailyData, intervention_study
-
-    days, news = curated or curated_events()
-    return intervention_study(days, news, DailyData.from_long(bundle.fred_daily()), panel=panel, response=response,
-                              draws=draws)
-
-
 def cmd_events(args: argparse.Namespace) -> int:
-    curated = curated_events()  # a bad row stops here, before any estimation
-    bundle, panel = load_panel()
-    context = _priced_context(bundle, panel)
-    study = event_study(bundle, panel, context.response, draws=args.draws, curated=curated)
+    curated = pipeline.curated_events()  # a bad row stops here, before any estimation
+    data = _load()
+    context = pipeline.priced_context(data, log=_log())
+    study = pipeline.events(data, context.response, draws=args.draws, curated=curated)
     print(study.to_json() if args.json else study.table())
     return EXIT_OK
 
 
 def cmd_fiscal(args: argparse.Namespace) -> int:
-    from model.fiscal import fiscal_table, to_json, uniform_shift_cost
+    from model.fiscal import fiscal_table, to_json
 
-    result = uniform_shift_cost(args.shift_bp)
+    result = pipeline.fiscal(args.shift_bp)
     print(to_json(result) if args.json else fiscal_table(result))
     return EXIT_OK
 
 
-def _display_path(path: Path) -> Path:
-    """A path relative to the project (as a user would type it), else as given."""
-    try:
-        return Path(path).resolve().relative_to(paths.project_root())
-    except ValueError:
-        return Path(path)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from model.episodes import episode_problems
-    from model.errors import InputError, ValidationFailed
     from model.progress import Stages
-    from model.report import (
-        ReportInputs,
-        ScenarioSet,
-        band,
-        check_output_folder,
-        figure_workers,
-        git_commit,
-        write_report,
-    )
-    from model.report.content import plan_report
-    from model.report.story import check_lead_name
-    from model.scenarios import (
-        Scenario,
-        ScenarioContext,
-        scenario_files,
-        simulate,
-        validate_scenarios,
-    )
 
-    # everything a user can get wrong is checked before the pull and the fit
     stages = Stages("report", enabled=not args.no_progress)
-    out = check_output_folder(Path(args.out) if args.out else paths.reports_dir())
-    figure_workers()
-    folder = Path(args.scenarios) if args.scenarios else paths.scenarios_dir()
-    files = [_display_path(f) for f in scenario_files(folder)]
-    if not files:
-        raise InputError("no scenario files (*.toml)", folder)
-    if not args.offline:
-        from model.sources.catalog import source_catalog
-        from model.sources.pull import pull_sources
-
-        stages.stage("pulling the latest data (TIC, FRED)")
-        cache, snapshot = _stores()
-        for outcome in pull_sources(source_catalog(), cache, snapshot, progress=not args.no_progress):
-            if outcome.status != "updated" and outcome.status != "unchanged":
-                print(outcome.line(), file=sys.stderr)
-    stages.stage("loading the data (cache or shipped snapshot) and building the panel")
-    bundle, panel = load_panel()
-    stages.stage(f"checking {len(files)} scenario file(s) in {_display_path(folder)}")
-    context = _validation_context(panel)
-    checked, problems = validate_scenarios(files, context)  # every problem, all files
-    problems += episode_problems(context)
-    if problems:
-        raise ValidationFailed(problems)
-    if args.headline:
-        check_lead_name(args.headline, [spec.scenario.name for _, spec, _, _ in checked])
-    sweep_holder = context.require_holder(args.sweep_holder, "--sweep-holder") if args.sweep_holder else None
-    stages.stage("estimating")
-    results, _ = estimates(bundle, panel, credibility=True, use_cache=not args.no_cache, progress=stages.detail)
-    context = ScenarioContext.build(panel, results)
-    from model.memo import digest, memo, prune
-    from model.report import report_base_digest
-    from model.scenarios import ExplorerGrid, ScenarioResult, explorer_grid
-
-    # results that are pure functions of their inputs: read back when nothing they depend on changed
-    results_cache = None if args.no_cache else paths.cache_dir() / "results"
-    base = report_base_digest(bundle)
-    reused = []
-
-    def remembered(key: str, compute, dump, load):
-        value, hit = memo(results_cache, key, compute, dump, load)
-        reused.append(hit)
-        return value
-
-    stages.stage(f"pricing {len(checked)} scenario(s) three ways (posterior, data only, literature)")
-    priced = []
-    for file, spec, _, holders in checked:
-        scenario = Scenario(path=str(file), spec=spec, holders=holders)
-        key = digest(base, "scenario", str(file), spec.model_dump(mode="json"), holders)
-        sset = ScenarioSet(*(remembered(digest(key, r), lambda r=r, scenario=scenario: simulate(scenario, context, response=r),
-                                        ScenarioResult.to_record, ScenarioResult.from_record)
-                             for r in ("posterior", "data", "literature")),
-                           headline=spec.scenario.headline)
-        priced.append(sset)
-        post, lit = sset.posterior, sset.literature
-        print(f"{post.scenario}: lasting 10-year move {band(post.lasting('10y'))} bp (posterior), "
-              f"{band(sset.data.lasting('10y'))} (data), {band(lit.lasting('10y'))} (literature); extra federal "
-              f"interest over 10 years {band(post.cost('10yr'), 0)} / {band(lit.cost('10yr'), 0)} $bn"
-              + (f"; {len(post.warnings) + len(sset.data.warnings)} warning(s)" if post.warnings or sset.data.warnings else ""))
-    stages.stage("the scenario explorer: sales by holder, size and length")
-    from model.report.content import EXPLORER_DRAWS
-
-    lead, reason, holder, explorer = plan_report(
-        context, priced, args.headline, sweep_holder,
-        price_explorer=lambda keys: remembered(digest(base, "explorer", keys, EXPLORER_DRAWS),
-                                               lambda: explorer_grid(context, keys, draws=EXPLORER_DRAWS),
-                                               ExplorerGrid.to_record, ExplorerGrid.from_record))
-    stages.detail(f"lead scenario: {lead} ({reason}); sensitivity holder: {context.label(holder)}; "
-                  f"{len(explorer.holders)} holders x {len(explorer.sizes_bn)} sizes x {len(explorer.months)} lengths")
-    stages.stage("historical episodes and Japan's intervention days")
-    from model.episodes import EpisodeResult, run_all
-
-    episodes = remembered(digest(base, "episodes"), lambda: run_all(context),
-                          lambda eps: [e.to_record() for e in eps],
-                          lambda records: [EpisodeResult.from_record(r) for r in records])
-    events = event_study(bundle, panel, context.response)
-    if results_cache is not None:
-        stages.detail(f"{sum(reused)} of {len(reused)} priced results unchanged since an earlier run (from the results cache)")
-        prune(results_cache, keep=200)
-    labels = {k: g.label for k, g in context.holders.groups.items()}
-    written = write_report(ReportInputs(bundle=bundle, panel=panel, results=results, response=context.response,
-                                        holder_labels=labels, scenarios=priced, explorer=explorer, lead=lead,
-                                        lead_reason=reason, sweep_holder=holder, episodes=episodes, events=events,
-                                        commit=git_commit(paths.project_root()),
-                                        scenarios_dir=str(_display_path(folder))), out,
-                           notify=lambda line: print(f"note: {line}", file=sys.stderr), progress=stages.stage,
-                           figure_cache=None if args.no_cache else paths.cache_dir() / "figures", base_digest=base,
-                           pdf=not args.no_pdf)
-    stages.done(f"done: {_display_path(written['html'].parent)}")
+    request = pipeline.ReportRequest(
+        scenarios_dir=Path(args.scenarios) if args.scenarios else None, out=Path(args.out) if args.out else None,
+        offline=args.offline, headline=args.headline, sweep_holder=args.sweep_holder, use_cache=not args.no_cache,
+        pdf=not args.no_pdf, progress=not args.no_progress)
+    written = pipeline.report(request, _log(stages))
+    stages.done(f"done: {pipeline.display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
         if label in written:
             print(f"wrote {written[label]}")
@@ -575,9 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="price one scenario: a file, or one holder's sale, purchase or pause")
     p.add_argument("file", nargs="?", help="a scenario file (or use --holder with --sell, --buy or --pause)")
     p.add_argument("--holder", help="without a file: the holder (e.g. japan, 'Cayman Islands')")
-    p.add_argument("--sell", type=_positive_number, metavar="BN", help="without a file: sell $BN bn more than the "
+    p.add_argument("--sell", type=_amount, metavar="BN", help="without a file: sell $BN bn more than the "
                    "recent pace over --months")
-    p.add_argument("--buy", type=_positive_number, metavar="BN", help="without a file: buy $BN bn more than the "
+    p.add_argument("--buy", type=_amount, metavar="BN", help="without a file: buy $BN bn more than the "
                    "recent pace over --months")
     p.add_argument("--pause", action="store_true", help="without a file: no net purchases for --months")
     p.add_argument("--months", type=_positive_int, default=12, help="without a file: months of the action (default 12)")
@@ -593,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holder", default="japan", help="a holder group or country (default japan)")
     p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 250, 500, 750, 1000],
                    help="sale sizes, whole $bn")
-    p.add_argument("--months", type=_whole_number(1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
+    p.add_argument("--months", type=A.from_text(int, A.whole_number, "value", 1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
                    help=f"sale lengths, months (at most the sweep's {SWEEP_HORIZON_MONTHS}-month horizon)")
     p.add_argument("--response", choices=["posterior", "data", "literature"], default="posterior")
     p.add_argument("--draws", type=_positive_int, default=2000)
@@ -627,53 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_events)
 
     p = sub.add_parser("fiscal", help="extra federal interest from a uniform shift of all rates")
-    p.add_argument("--shift-bp", type=_finite_number, required=True, help="bp, between -10000 and 10000")
+    p.add_argument("--shift-bp", type=_shift, required=True, help="bp, between -10000 and 10000")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_fiscal)
     return parser
 
 
-def _whole_number(low: int, high: int | None = None):
-    """An argparse type: a whole number from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{value} must be at least {low}")
-        if high is not None and value > high:
-            raise argparse.ArgumentTypeError(f"{value} must be at most {high}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1)
-
-
-def _positive_number(text: str) -> float:
-    """An argparse type: a positive amount of $bn."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not (math.isfinite(value) and 0 < value < 1e6):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive number of $bn (below 1,000,000)")
-    return value
-SWEEP_HORIZON_MONTHS = 60  # = model.scenarios.sweep.HORIZON_MONTHS, kept here so parsing imports nothing heavy (tested)
-
-
-def _finite_number(text: str) -> float:
-    """An argparse type: a number of basis points (``nan``, ``inf`` and absurd sizes are refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(value) or abs(value) > 10_000:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number between -10000 and 10000")
-    return value
+_positive_int = A.from_text(int, A.whole_number, "value", 1)
+_amount = A.from_text(float, A.amount_bn, "value")
+_shift = A.from_text(float, A.shift_bp, "value")
+SWEEP_HORIZON_MONTHS = A.SWEEP_HORIZON_MONTHS
 
 
 @contextlib.contextmanager
@@ -705,7 +402,8 @@ def _check_source_date_epoch() -> None:
     if not text.strip():
         del os.environ["SOURCE_DATE_EPOCH"]
         return
-    if not text.strip().isdigit() or int(text) > 253402300799:  # up to the year 9999
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > 253402300799:  # up to the year 9999
         raise InputError(f"environment variable SOURCE_DATE_EPOCH='{text}' is not a time in seconds since 1970")
 
 

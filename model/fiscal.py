@@ -18,9 +18,8 @@ from pydantic import Field, model_validator
 from model.config import StrictModel, config_path, load_model
 from model.numbers import money, number
 from model.panel import MATURITIES
-from model.schema import clean, versioned
+from model.schema import COST_YEARS, clean, versioned
 
-COST_YEARS = (1, 5, 10)
 BP_PER_UNIT = 10_000.0
 
 

@@ -20,7 +20,8 @@ import math
 from typing import Any
 
 SCHEMA_VERSION = "3.0"
-COST_HORIZONS = ("1yr", "5yr", "10yr")
+COST_YEARS = (1, 5, 10)  # horizons of cumulative extra federal interest
+COST_HORIZONS = tuple(f"{y}yr" for y in COST_YEARS)
 DRAW_KEYS = ("median", "p05", "p95")
 RANGE_KEYS = ("central", "low", "high")
 

@@ -47,11 +47,11 @@ def pytest_configure(config):
     folder = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
     config.stash[_SAVED_ESTIMATES_DIR] = os.environ.get("TLRISK_ESTIMATES_DIR")
     os.environ["TLRISK_TEST_ESTIMATES_DIR"] = os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
-    from model.cli import estimates
+    from model import pipeline
     from model.panel import build_panel
 
     bundle = _load_snapshot()
-    estimates(bundle, build_panel(bundle), credibility=True)
+    pipeline.estimate(pipeline.Data(bundle, build_panel(bundle)), credibility=True)
 
 
 def pytest_unconfigure(config):
@@ -101,16 +101,16 @@ def panel(snapshot_bundle):
 def fitted(snapshot_bundle, panel):
     """The estimates on the shipped snapshot, with the credibility checks, from the run's
     estimation cache (see :func:`pytest_configure`)."""
-    from model.cli import estimates
+    from model import pipeline
 
-    return estimates(snapshot_bundle, panel, credibility=True)[0]
+    return pipeline.estimate(pipeline.Data(snapshot_bundle, panel), credibility=True).results
 
 
 @pytest.fixture(scope="session")
-def context(panel, fitted):
-    from model.scenarios import ScenarioContext
+def context(snapshot_bundle, panel, fitted):
+    from model import pipeline
 
-    return ScenarioContext.build(panel, fitted)
+    return pipeline.scenario_context(pipeline.Data(snapshot_bundle, panel), fitted)
 
 
 @pytest.fixture

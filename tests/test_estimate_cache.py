@@ -58,15 +58,17 @@ def test_a_damaged_entry_is_ignored_with_a_warning(fitted, tmp_path):
 
 
 def test_outputs_are_identical_with_and_without_the_cache(cache_dir, capsys, snapshot_bundle):
-    from model.cli import estimates, main
+    from model import pipeline
+    from model.cli import main
     from model.panel import build_panel
 
-    panel = build_panel(snapshot_bundle)
-    first, origin = estimates(snapshot_bundle, panel, credibility=False)
-    assert origin == "computed" and len(list(cache_dir.iterdir())) == 1
-    second, origin = estimates(snapshot_bundle, panel, credibility=False)
-    assert origin == "cache"
-    assert json.dumps(first.to_dict(), sort_keys=True) == json.dumps(second.to_dict(), sort_keys=True)
+    data = pipeline.Data(snapshot_bundle, build_panel(snapshot_bundle))
+    first = pipeline.estimate(data, credibility=False)
+    assert first.origin == "computed" and len(list(cache_dir.iterdir())) == 1
+    second = pipeline.estimate(data, credibility=False)
+    assert second.origin == "cache"
+    assert (json.dumps(first.results.to_dict(), sort_keys=True)
+            == json.dumps(second.results.to_dict(), sort_keys=True))
     # the command line: the same bytes from the cache as from a fresh estimate
     assert main(["simulate", "scenarios/japan_pause.toml", "--json", "--draws", "3000"]) == 0
     cached = capsys.readouterr().out

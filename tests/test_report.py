@@ -384,7 +384,7 @@ def test_failed_run_leaves_previous_output(shipped, monkeypatch, tmp_path):
         raise RuntimeError("disk full")
 
     # fail inside the write, after the temporary folder exists
-    monkeypatch.setattr("model.report.draw_figures", broken)
+    monkeypatch.setattr("model.report.write.draw_figures", broken)
     assert main(["report", "--offline", "--no-progress", "--out", str(out)]) == 1
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
@@ -433,7 +433,7 @@ def test_a_rerun_reports_what_changed(odd):
 
 def test_intervention_days_section(html, payload):
     """The events payload has the `tlrisk events --json` schema and its numbers are the tables'."""
-    from model.report import fmt
+    from model.report.format import fmt
 
     events = payload["events"]
     assert events["schema_version"] == SCHEMA_VERSION and len(events["events"]) == 15

@@ -282,7 +282,7 @@ def test_cli_validate_exit_codes(scenario_file, capsys):
 
 def test_the_command_line_knows_the_sweep_horizon():
     """`tlrisk sweep --months` is bounded by the sweep's horizon without importing the engine."""
-    from model.cli import SWEEP_HORIZON_MONTHS
+    from model.arguments import SWEEP_HORIZON_MONTHS
     from model.scenarios.sweep import HORIZON_MONTHS
 
     assert SWEEP_HORIZON_MONTHS == HORIZON_MONTHS

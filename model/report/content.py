@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from model.episodes import episodes_payload
+from model.errors import InputError
 from model.labels import holder_label, measure_label
 from model.report import story
 from model.scenarios import ExplorerGrid, ScenarioContext, ScenarioResult, explorer_grid
@@ -22,7 +23,7 @@ from model.schema import versioned
 from model.sources.bundle import DataBundle
 
 if TYPE_CHECKING:
-    from model.report import ReportInputs
+    from model.report.inputs import ReportInputs
 
 EXPLORER_DRAWS = 2000
 EXPLORER_HOLDERS = 4
@@ -58,11 +59,28 @@ def vintage_date(bundle: DataBundle) -> dt.date | None:
     return max(dates) if dates else None
 
 
+DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+
+
+def source_date() -> dt.datetime:
+    """The fixed document date: ``SOURCE_DATE_EPOCH`` or 2026-01-01.
+
+    Raises
+    ------
+    InputError
+        When ``SOURCE_DATE_EPOCH`` is not a time in seconds since 1970 (up to the year 9999).
+    """
+    text = os.environ.get("SOURCE_DATE_EPOCH") or str(DEFAULT_EPOCH)
+    try:
+        return dt.datetime.fromtimestamp(int(text), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise InputError(f"environment variable SOURCE_DATE_EPOCH='{text}' is not a time in seconds "
+                         "since 1970") from None
+
+
 def document_date(bundle: DataBundle) -> dt.datetime:
     """The document's date: ``SOURCE_DATE_EPOCH`` when set, else the data's vintage (so a report
     is never dated before the data it uses, and reruns on the same data give the same bytes)."""
-    from model.report import source_date
-
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return source_date()
     vintage = vintage_date(bundle)

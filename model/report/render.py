@@ -29,7 +29,7 @@ from model.report import story
 from model.report.content import document_date
 
 if TYPE_CHECKING:
-    from model.report import ReportInputs
+    from model.report.inputs import ReportInputs
 
 
 def figure_key(kind: str, name: str) -> str:
@@ -162,7 +162,7 @@ def _sort_key(value: float | None) -> str:
 
 
 def environment() -> Environment:
-    from model.report import band, fmt, middle
+    from model.report.format import band, fmt, middle
 
     env = Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

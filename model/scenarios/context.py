@@ -6,18 +6,30 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from model.config import HolderConfig, holder_config
 from model.errors import InputError
 from model.estimate import EstimationResults
 from model.estimate.spec import FLOW_COLUMN
-from model.fiscal import FiscalModel
 from model.labels import holder_label
 from model.panel import Panel, ValuationConfig, valuation_config
 from model.response import ResponseModel
 from model.scenarios.schema import SimulationConfig, simulation_config
+
+
+class InterestCost(Protocol):
+    """What pricing needs of the fiscal stage (:class:`model.fiscal.FiscalModel`, passed in by
+    the pipeline): the cost horizon and, per maturity, the weights that turn a path of yield
+    deviations into cumulative extra federal interest."""
+
+    months: int
+
+    def weights(self, horizon_months: int) -> dict[str, np.ndarray]: ...
+
 
 # ---------------------------------------------------------------------------------------------
 # The data a scenario needs
@@ -30,14 +42,14 @@ class ScenarioContext:
 
     panel: Panel
     results: EstimationResults | None  # None: enough to validate files, not to price them
-    fiscal: FiscalModel
+    fiscal: InterestCost
     holders: HolderConfig
     valuation: ValuationConfig
     simulation: SimulationConfig
     response: ResponseModel | None = None  # built from the results
 
     @classmethod
-    def build(cls, panel: Panel, results: EstimationResults | None) -> ScenarioContext:
+    def build(cls, panel: Panel, results: EstimationResults | None, fiscal: InterestCost) -> ScenarioContext:
         response = None
         if results is not None:
             from model.estimate.literature import literature_config
@@ -47,7 +59,7 @@ class ScenarioContext:
 
             response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
                                            persistence_evidence(results.local_projections))
-        return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
+        return cls(panel=panel, results=results, fiscal=fiscal, holders=holder_config(),
                    valuation=valuation_config(), simulation=simulation_config(), response=response)
 
     def label(self, key: str) -> str:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.fiscal import COST_YEARS
 from model.labels import maturity_label
 from model.numbers import money, number
 from model.panel import MATURITIES, RESPONSES
@@ -22,7 +21,7 @@ from model.response import PricedDraws, PriceRequest
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
 from model.scenarios.schema import Scenario
-from model.schema import SCHEMA_VERSION
+from model.schema import COST_YEARS, SCHEMA_VERSION
 
 BANDS = (5, 50, 95)
 COST_KEYS = tuple(f"{y}yr" for y in COST_YEARS)
@@ -205,12 +204,6 @@ class ScenarioResult:
                 "scenario": self.scenario, "response": self.response, "maturity": m, "month": frame["month"],
                 "date": frame["date"], keys[1]: frame["mid"], keys[0]: frame["low"], keys[2]: frame["high"]}))
         return pd.concat(frames, ignore_index=True)
-
-    def plot(self, maturity: str = "10y"):
-        """The path of one maturity with its band; returns the matplotlib figure."""
-        from model.report import figures as F
-
-        return F.scenario_path(self, maturity).fig
 
     def table(self) -> str:
         """Plain-text summary: yields at 3, 12 and 24 months, peak and lasting level; interest;

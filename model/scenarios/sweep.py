@@ -129,13 +129,6 @@ class SweepResult:
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def plot(self, value: str = "cost_10yr"):
-        """A heatmap of the median (``cost_10yr``, ``y10_24m``, ``y10_lasting`` or ``y10_12m``);
-        returns the matplotlib figure."""
-        from model.report import figures as F
-
-        return F.sweep_heatmap(self, value).fig
-
 
 def sweep(context: ScenarioContext, holder: str = "japan", sizes_bn: tuple[float, ...] = (100, 250, 500, 750, 1000),
           months: tuple[int, ...] = (1, 6, 12, 24, 36), start: str | None = None, response: str = "posterior",

@@ -70,7 +70,7 @@ def load_bundle(
         Sources to load (default: the catalogue).
     required : tuple of str
         Sources the caller cannot do without (the commands pass
-        :func:`model.needs.required_sources`; the default is what the panel's holdings need).
+        :func:`model.panel.required_sources`; the default is what the panel's holdings need).
 
     Raises
     ------

@@ -171,7 +171,7 @@ def _figure_job(calls: list):
 
 @pytest.mark.parametrize("damage", ["meta is a list", "meta is not JSON", "a file is missing", "a path escapes"])
 def test_a_damaged_figure_entry_is_drawn_again_and_replaced(tmp_path, damage):
-    from model.report import _draw
+    from model.report.draw import _draw
 
     calls: list = []
     job, cache = _figure_job(calls), tmp_path / "figures-cache"

@@ -114,11 +114,12 @@ def test_a_misspelt_member_of_a_group_with_data_is_a_warning(config_dir, capsys)
 
 def test_episodes_are_checked_against_the_data(config_dir, panel):
     from model.episodes import episode_problems
+    from model.fiscal import FiscalModel
     from model.scenarios import ScenarioContext
 
     edit(config_dir, "episodes.toml", 'end = "2025-04"', 'end = "2026-12"')
     edit(config_dir, "episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]')
-    problems = episode_problems(ScenarioContext.build(panel, None))
+    problems = episode_problems(ScenarioContext.build(panel, None, FiscalModel.build()))
     assert problems == [
         f"{config_dir / 'episodes.toml'}: episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)",
         f"{config_dir / 'episodes.toml'}: episode[5].end — 2026-12 is after the data end (2026-04)",

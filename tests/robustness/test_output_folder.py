@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import model.report as report
+import model.report.output as output
+import model.report.write as write
 from model.cli import main
 from model.errors import InputError, OutputError
 from model.workers import pool as worker_pool
@@ -30,13 +31,13 @@ def fill(folder: Path, files: dict[str, str], marker: bool = True) -> Path:
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(body)
     if marker:
-        report._write_marker(folder, complete=True)
+        output._write_marker(folder, complete=True)
     return folder
 
 
 def contents(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*")
-            if p.is_file() and p.name != report.MARKER}
+            if p.is_file() and p.name != output.MARKER}
 
 
 def siblings(out: Path) -> list[str]:
@@ -87,15 +88,15 @@ def test_a_report_folder_with_a_file_added_is_refused(tmp_path, capsys, no_fit):
 
 
 def test_new_empty_owned_and_earlier_reports_are_accepted(tmp_path):
-    assert report.check_output_folder(tmp_path / "new" / "out") == (tmp_path / "new" / "out").resolve()
+    assert output.check_output_folder(tmp_path / "new" / "out") == (tmp_path / "new" / "out").resolve()
     (tmp_path / "empty").mkdir()
-    report.check_output_folder(tmp_path / "empty")
-    report.check_output_folder(fill(tmp_path / "owned", OLD))
+    output.check_output_folder(tmp_path / "empty")
+    output.check_output_folder(fill(tmp_path / "owned", OLD))
     (tmp_path / "earlier").mkdir()
-    report.check_output_folder(fill(tmp_path / "earlier", OLD, marker=False))  # a report from before the marker
+    output.check_output_folder(fill(tmp_path / "earlier", OLD, marker=False))  # a report from before the marker
     fill(tmp_path / "earlier", {"notes.txt": "x"}, marker=False)
     with pytest.raises(InputError):
-        report.check_output_folder(tmp_path / "earlier")
+        output.check_output_folder(tmp_path / "earlier")
 
 
 def test_a_file_is_not_a_folder(tmp_path, capsys, no_fit):
@@ -124,7 +125,7 @@ def test_a_read_only_folder_is_refused_before_any_work(tmp_path, capsys, no_fit)
 
 def test_the_check_itself_writes_nothing(tmp_path):
     out = fill(tmp_path / "out", OLD)
-    report.check_output_folder(out)
+    output.check_output_folder(out)
     assert siblings(out) == [] and contents(out) == OLD
 
 
@@ -136,7 +137,7 @@ def new_folder(out: Path) -> Path:
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
-    report._write_marker(tmp, complete=False)
+    output._write_marker(tmp, complete=False)
     return fill(tmp, NEW)
 
 
@@ -161,7 +162,7 @@ def killed_during_swap(out: Path, new: Path, step: str) -> None:
                     os._exit(9)
 
             os.replace, Path.unlink = replace, unlink
-            report._swap(new, out)
+            output._swap(new, out)
             if step == "after the second rename":
                 os._exit(9)
         finally:
@@ -181,15 +182,15 @@ def test_a_kill_at_each_step_of_the_swap_is_repaired_by_the_next_run(tmp_path, s
     killed_during_swap(out, new_folder(out), step)
     if step == "between the renames":
         assert not out.exists()  # what the issue found: no report at --out, the previous one hidden
-    done = report.recover_output(out)
+    done = output.recover_output(out)
     assert contents(out) == STEPS[step]
     assert siblings(out) == [], done  # no hidden folders left behind
-    report.check_output_folder(out)  # and the next run may replace it
+    output.check_output_folder(out)  # and the next run may replace it
 
 
 def rendering(folder: Path, pid: int) -> Path:
     """Mark a temporary folder as being rendered by process ``pid``."""
-    marker = folder / report.MARKER
+    marker = folder / output.MARKER
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "complete": False, "pid": pid}))
     return folder
 
@@ -205,14 +206,14 @@ def dead_pid() -> int:
 def test_a_kill_while_rendering_leaves_a_temporary_folder_the_next_run_removes(tmp_path):
     out = fill(tmp_path / "out", OLD)
     partial = rendering(new_folder(out), dead_pid())
-    assert report.recover_output(out) == [f"removed {partial.name}, left by an interrupted run"]
+    assert output.recover_output(out) == [f"removed {partial.name}, left by an interrupted run"]
     assert contents(out) == OLD and siblings(out) == []
 
 
 def test_a_report_still_rendering_elsewhere_is_left_alone(tmp_path):
     out = fill(tmp_path / "out", OLD)
     busy = rendering(new_folder(out), os.getppid())  # a live process other than this one
-    assert report.recover_output(out) == []
+    assert output.recover_output(out) == []
     assert busy.is_dir() and contents(busy) == NEW
 
 
@@ -220,7 +221,7 @@ def test_a_report_an_earlier_version_moved_aside_is_restored(tmp_path):
     """Before the marker, a run killed between the renames left .NAME.old.XXXXXXXX."""
     out = tmp_path / "out"
     fill(tmp_path / ".out.old.k2j4h6g8", OLD, marker=False)
-    report.recover_output(out)
+    output.recover_output(out)
     assert contents(out) == OLD and siblings(out) == []
 
 
@@ -228,46 +229,46 @@ def test_recovery_leaves_folders_it_did_not_make(tmp_path):
     out = fill(tmp_path / "out", OLD)
     lookalike = tmp_path / ".out.old.abcdefgh"
     fill(lookalike, {"precious.txt": "x"}, marker=False)
-    report.recover_output(out)
+    output.recover_output(out)
     assert (lookalike / "precious.txt").read_text() == "x"
 
 
 def fake_inputs(monkeypatch, html: str):
     """write_report with everything but the output folder stubbed out (fast)."""
-    monkeypatch.setattr(report, "data_vintage", lambda bundle: "")
-    monkeypatch.setattr(report, "results_payload", lambda inputs, vintage: {"report": {}, "headline": []})
-    monkeypatch.setattr(report, "changes", lambda inputs, previous, payload: {})
-    monkeypatch.setattr(report, "draw_figures", lambda inputs, folder, cache=None, base=None: folder.mkdir() or [])
-    monkeypatch.setattr(report, "write_tables", lambda inputs, payload, folder: folder.mkdir() or [])
-    monkeypatch.setattr(report, "render_html", lambda *args, **kwargs: html)
-    monkeypatch.setattr(report, "write_pdf", lambda html, base, target: target.write_text("%PDF"))
+    monkeypatch.setattr(write, "data_vintage", lambda bundle: "")
+    monkeypatch.setattr(write, "results_payload", lambda inputs, vintage: {"report": {}, "headline": []})
+    monkeypatch.setattr(write, "changes", lambda inputs, previous, payload: {})
+    monkeypatch.setattr(write, "draw_figures", lambda inputs, folder, cache=None, base=None: folder.mkdir() or [])
+    monkeypatch.setattr(write, "write_tables", lambda inputs, payload, folder: folder.mkdir() or [])
+    monkeypatch.setattr(write, "render_html", lambda *args, **kwargs: html)
+    monkeypatch.setattr(write, "write_pdf", lambda html, base, target: target.write_text("%PDF"))
     return types.SimpleNamespace(bundle=None)
 
 
 def test_the_next_report_restores_after_a_kill_between_the_renames(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    report.write_report(fake_inputs(monkeypatch, "first"), out)
+    write.write_report(fake_inputs(monkeypatch, "first"), out)
     killed_during_swap(out, new_folder(out), "between the renames")
     assert not out.exists()
     notes = []
-    report.write_report(fake_inputs(monkeypatch, "second"), out, notify=notes.append)
+    write.write_report(fake_inputs(monkeypatch, "second"), out, notify=notes.append)
     assert (out / "report.html").read_text() == "second"
     assert any("restored the previous report" in n for n in notes)
     assert siblings(out) == []
-    assert json.loads((out / report.MARKER).read_text())["files"] == ["figures", "report.html", "report.pdf",
+    assert json.loads((out / output.MARKER).read_text())["files"] == ["figures", "report.html", "report.pdf",
                                                                       "results.json", "tables"]
 
 
 def test_a_failed_run_removes_its_temporary_folder(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    report.write_report(fake_inputs(monkeypatch, "first"), out)
+    write.write_report(fake_inputs(monkeypatch, "first"), out)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report, "write_pdf", broken)
+    monkeypatch.setattr(write, "write_pdf", broken)
     with pytest.raises(OSError):
-        report.write_report(types.SimpleNamespace(bundle=None), out)
+        write.write_report(types.SimpleNamespace(bundle=None), out)
     assert (out / "report.html").read_text() == "first" and siblings(out) == []
 
 
@@ -278,19 +279,19 @@ def test_one_report_at_a_time_writes_beside_a_folder(tmp_path):
     pid = os.fork()
     if pid == 0:  # another report, holding the lock until told to stop
         try:
-            with report.output_lock(out):
+            with output.output_lock(out):
                 os.write(locked_w, b"locked")
                 select.select([done_r], [], [], 20)
         finally:
             os._exit(0)
     assert select.select([locked_r], [], [], 20)[0] and os.read(locked_r, 6) == b"locked"
-    with pytest.raises(OutputError, match="another report"), report.output_lock(out, timeout_s=0.2):
+    with pytest.raises(OutputError, match="another report"), output.output_lock(out, timeout_s=0.2):
         pass
     os.write(done_w, b"done")
     os.waitpid(pid, 0)
     for fd in (locked_r, locked_w, done_r, done_w):
         os.close(fd)
-    with report.output_lock(out, timeout_s=0.2):  # free again, and no lock file left behind
+    with output.output_lock(out, timeout_s=0.2):  # free again, and no lock file left behind
         assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

@@ -29,7 +29,7 @@ from model.episodes import EpisodesFile
 from model.errors import ValidationFailed
 from model.estimate.literature import LiteratureConfig
 from model.estimate.spec import EstimationConfig
-from model.fiscal import FiscalConfig
+from model.fiscal import FiscalConfig, FiscalModel
 from model.panel import PanelConfig, ValuationConfig
 from model.scenarios import (
     ScenarioContext,
@@ -136,7 +136,7 @@ def text(name="t", start="2026-05", horizon="24", pricing="", holder="japan", ac
 @pytest.fixture(scope="module")
 def bare_context(panel):
     """Data without estimates: what validation needs (no fit)."""
-    return ScenarioContext.build(panel, None)
+    return ScenarioContext.build(panel, None, FiscalModel.build())
 
 
 CASES = [

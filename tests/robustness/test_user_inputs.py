@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from model.cli import main
-from model.needs import required_sources
+from model.panel import required_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -1,0 +1,113 @@
+"""Writing the report: render everything into a temporary folder beside the output folder and
+swap it in only when everything has been written, so a failed run leaves the previous report
+intact. Reruns on the same inputs give byte-identical files (fixed metadata dates from
+``SOURCE_DATE_EPOCH``, deterministic figure files, no timestamps in the body except the data
+vintage)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from model.report.content import changes, data_vintage, results_payload, write_tables
+from model.report.draw import draw_figures
+from model.report.inputs import ReportInputs
+from model.report.output import (
+    _read_marker,
+    _remove_owned,
+    _swap,
+    _write_marker,
+    check_output_folder,
+    output_lock,
+    recover_output,
+)
+from model.report.render import render_html
+
+
+def write_pdf(html: str, base: Path, target: Path) -> None:
+    from weasyprint import HTML
+
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    HTML(string=html, base_url=str(base)).write_pdf(str(target), pdf_identifier=digest, uncompressed_pdf=False)
+
+
+def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
+                 progress: Callable[[str], None] | None = None, figure_cache: Path | None = None,
+                 base_digest: str | None = None, pdf: bool = True) -> dict[str, Path]:
+    """Render everything into a temporary folder, then swap it in for ``out_dir``.
+
+    ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
+    A run killed at any point leaves the previous report in place or recoverable by the next
+    run (:func:`recover_output`).
+
+    Parameters
+    ----------
+    inputs : ReportInputs
+        What the report shows.
+    out_dir : Path
+        The output folder.
+    notify : callable, optional
+        Called with a line for each repair made after an interrupted run.
+    progress : callable, optional
+        Called with the name of each stage (figures, HTML and PDF).
+    figure_cache : Path, optional
+        A folder of figures drawn by earlier runs, keyed by their inputs (:func:`draw_figures`).
+    base_digest : str, optional
+        The digest of the inputs (:func:`model.pipeline.inputs_digest`), needed with a ``figure_cache``.
+    pdf : bool
+        False for a quick preview without ``report.pdf`` (everything else is the same, byte
+        for byte).
+
+    Returns
+    -------
+    dict
+        Paths written (``html``, ``pdf`` unless left out, ``json``, ``figures``, ``tables``).
+    """
+    out_dir = check_output_folder(out_dir)
+    with output_lock(out_dir):
+        for line in recover_output(out_dir):
+            if notify:
+                notify(line)
+        out_dir = check_output_folder(out_dir)  # the restored folder, checked like any other
+        if out_dir.is_dir() and any(out_dir.iterdir()) and _read_marker(out_dir) is None:
+            _write_marker(out_dir, complete=True)  # an earlier version's report: adopt it before moving it
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new.", dir=out_dir.parent))
+        _write_marker(tmp, complete=False)
+    try:
+        previous = None
+        with contextlib.suppress(OSError, ValueError):
+            previous = json.loads((out_dir / "results.json").read_text("utf-8"))
+        vintage = data_vintage(inputs.bundle)
+        payload = results_payload(inputs, vintage)
+        payload["changes"] = change = changes(inputs, previous, payload)
+        say = progress or (lambda stage: None)
+        say("drawing the figures (PNG for the PDF, SVG with hover values for the HTML)")
+        meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest)
+        reused = sum(m["cached"] for m in meta)
+        if figure_cache is not None:
+            say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
+        payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
+        payload["tables"] = write_tables(inputs, payload, tmp / "tables")
+        say("writing the HTML and the PDF" if pdf else "writing the HTML (no PDF: --no-pdf)")
+        html = render_html(inputs, payload, meta, change, for_pdf=False)
+        (tmp / "report.html").write_text(html, "utf-8")
+        if pdf:
+            write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
+        (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        os.chmod(tmp, 0o755)
+        with output_lock(out_dir):
+            check_output_folder(out_dir)  # nothing foreign arrived while the report rendered
+            _write_marker(tmp, complete=True)
+            _swap(tmp, out_dir)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _remove_owned(tmp)
+        raise
+    written = {"html": out_dir / "report.html", "pdf": out_dir / "report.pdf", "json": out_dir / "results.json",
+               "figures": out_dir / "figures", "tables": out_dir / "tables"}
+    return written if pdf else {k: v for k, v in written.items() if k != "pdf"}
