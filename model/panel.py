@@ -364,25 +364,32 @@ def build_panel(
     end = max(holdings["month"].max(), fred.loc[fred["series_id"] == "GS10", "month"].max())
     index = pd.date_range(start, end, freq="MS", name="month")
     out: dict[str, pd.Series] = {}
+    _yield_columns(fred, index, out, columns)
+    market_value = index >= pd.Timestamp(valuation.start + "-01")
+    _group_columns(bundle, holdings, flows, holders, valuation, index, market_value, out, columns)
+    notes += _control_columns(fred, index, out, columns)
+    notes += _scale_columns(fred, index, config, out, columns)
+    breaks = break_months(holdings, config.breaks)
+    out["series_break"] = pd.Series(index.strftime("%Y-%m").isin(list(breaks)), index=index)
+    columns["series_break"] = "flag; flows this month are not comparable with the month before (see Panel.breaks)"
+    out["flow_splice"] = pd.Series(index == FLOW_SPLICE_MONTH, index=index)
+    columns["flow_splice"] = "flag; first month of SLT net purchases after Form S (expect a level break)"
+    out["market_value_era"] = pd.Series(market_value, index=index)
+    columns["market_value_era"] = f"flag; holdings at market value (from {valuation.start})"
 
-    # -- holdings and flows by group ------------------------------------------------------
-    h_values, h_complete = group_values(holdings, "holdings_bn", holders, index)
-    # at benchmark breaks the old series (same basis as the month before) gives a consistent change
-    old_rows = holdings[holdings["old_series_bn"].notna()]
-    old_values, _ = group_values(old_rows, "old_series_bn", holders, index)
-    new_at_break, _ = group_values(holdings[holdings["old_series_bn"].notna()], "holdings_bn", holders, index)
-    # long-term/short-term splits by country: Table 3D (2011-2023), then SLT Table 3 (2020 on)
-    splits = [f for f in (bundle.frame("tic_slt3d", "holdings"), bundle.frame("tic_table3", "holdings"))
-              if f is not None and len(f)]
-    long_term = None
-    if splits:
-        long_term = pd.concat(splits, ignore_index=True).drop_duplicates(["month", "holder"], keep="last")
-    shares = bill_shares(holdings, long_term, holders, index)
-    bonds = flows[flows["instrument"] == "bonds_notes"]
-    f_values, _ = group_values(bonds, "net_purchases_bn", holders, index)
-    v_values, _ = group_values(bonds, "valuation_change_bn", holders, index)
+    frame = pd.DataFrame(out, index=index)
+    notes += [f"definition: {d.text(name)}" for name, d in holders.definitions.items()]
+    groups = {k: g.label for k, g in holders.groups.items()}
+    return Panel(frame=frame, columns=columns, holdings=holdings, revisions=revisions, flows=flows,
+                 breaks=breaks, groups=groups, notes=sorted(set(notes)))
 
-    yields = {}
+
+Columns = dict[str, str]
+
+
+def _yield_columns(fred: pd.DataFrame, index: pd.DatetimeIndex, out: dict, columns: Columns) -> None:
+    """Yields of every maturity and the term premium: monthly average and month-end levels (%)
+    and their monthly changes (bp)."""
     for key, (monthly_id, daily_id) in YIELD_SERIES.items():
         avg = _fred_column(fred, monthly_id, "mean", index)
         daily_avg = _fred_column(fred, daily_id, "mean", index)
@@ -392,7 +399,6 @@ def build_panel(
             columns["y30y_from_daily"] = "flag; 30-year monthly average taken from daily DGS30 after GS30 ends"
             avg = avg.where(~extended, daily_avg)
         eom = _fred_column(fred, daily_id, "last", index)
-        yields[key] = (avg, eom)
         out[f"y{key}_pct"] = avg
         out[f"y{key}_eom_pct"] = eom
         out[f"dy{key}_bp"] = avg.diff() * 100
@@ -412,10 +418,31 @@ def build_panel(
     columns[f"dy{TERM_PREMIUM}_bp"] = "bp; monthly change in the term premium (monthly average)"
     columns[f"dy{TERM_PREMIUM}_eom_bp"] = "bp; monthly change in the term premium (month-end)"
 
+
+def _group_columns(bundle: DataBundle, holdings: pd.DataFrame, flows: pd.DataFrame, holders: HolderConfig,
+                   valuation: ValuationConfig, index: pd.DatetimeIndex, market_value: np.ndarray, out: dict,
+                   columns: Columns) -> None:
+    """Per holder group: holdings, their changes (naive, across benchmark breaks, valuation-
+    adjusted), the bill share, reported net purchases and valuation changes ($bn)."""
+    h_values, h_complete = group_values(holdings, "holdings_bn", holders, index)
+    # at benchmark breaks the old series (same basis as the month before) gives a consistent change
+    old_rows = holdings[holdings["old_series_bn"].notna()]
+    old_values, _ = group_values(old_rows, "old_series_bn", holders, index)
+    new_at_break, _ = group_values(holdings[holdings["old_series_bn"].notna()], "holdings_bn", holders, index)
+    # long-term/short-term splits by country: Table 3D (2011-2023), then SLT Table 3 (2020 on)
+    splits = [f for f in (bundle.frame("tic_slt3d", "holdings"), bundle.frame("tic_table3", "holdings"))
+              if f is not None and len(f)]
+    long_term = None
+    if splits:
+        long_term = pd.concat(splits, ignore_index=True).drop_duplicates(["month", "holder"], keep="last")
+    shares = bill_shares(holdings, long_term, holders, index)
+    bonds = flows[flows["instrument"] == "bonds_notes"]
+    f_values, _ = group_values(bonds, "net_purchases_bn", holders, index)
+    v_values, _ = group_values(bonds, "valuation_change_bn", holders, index)
+
     val_yield = out.get(f"{valuation.yield_column}_pct")
     if val_yield is None:
         raise ValueError(f"valuation.toml: yield_column '{valuation.yield_column}' is not a panel yield")
-    market_value = index >= pd.Timestamp(valuation.start + "-01")
     for key, group in holders.groups.items():
         label = group.label
         h = h_values[key]
@@ -447,7 +474,10 @@ def build_panel(
         out[f"{key}_valuation_bn"] = v_values[key].where(index >= FLOW_SPLICE_MONTH)
         columns[f"{key}_valuation_bn"] = f"$bn; {label}: reported valuation change of long-term holdings (SLT)"
 
-    # -- controls --------------------------------------------------------------------------
+
+def _control_columns(fred: pd.DataFrame, index: pd.DatetimeIndex, out: dict, columns: Columns) -> list[str]:
+    """The regressions' controls and their changes; returns notes on controls without data."""
+    notes = []
     for col, (series_id, how, scale, units, text) in CONTROL_SERIES.items():
         values = _fred_column(fred, series_id, how, index) * scale
         if values.isna().all():
@@ -462,8 +492,13 @@ def build_panel(
     columns["dterm_premium10y_bp"] = "bp; monthly change in term_premium10y_pct"
     out["dfed_treasuries_bn"] = out["fed_treasuries_bn"].diff()
     columns["dfed_treasuries_bn"] = "$bn; monthly change in Fed Treasury holdings (QE purchases, QT run-off)"
+    return notes
 
-    # -- scale -----------------------------------------------------------------------------
+
+def _scale_columns(fred: pd.DataFrame, index: pd.DatetimeIndex, config: PanelConfig, out: dict,
+                   columns: Columns) -> list[str]:
+    """Debt held by the public and GDP, quarterly series interpolated to months; returns notes."""
+    notes = []
     debt, debt_carried = _quarterly_to_monthly(fred, "FYGFDPUN", index, "end", config.max_carry_months)
     out["debt_public_bn"] = debt / 1000
     out["debt_public_carried"] = debt_carried
@@ -476,21 +511,7 @@ def build_panel(
     columns["gdp_carried"] = "flag; gdp_bn carried forward past the last quarter"
     if debt_carried.any():
         notes.append(f"debt held by the public carried forward for {int(debt_carried.sum())} month(s) after the last quarter")
-
-    # -- flags -----------------------------------------------------------------------------
-    breaks = break_months(holdings, config.breaks)
-    out["series_break"] = pd.Series(index.strftime("%Y-%m").isin(list(breaks)), index=index)
-    columns["series_break"] = "flag; flows this month are not comparable with the month before (see Panel.breaks)"
-    out["flow_splice"] = pd.Series(index == FLOW_SPLICE_MONTH, index=index)
-    columns["flow_splice"] = "flag; first month of SLT net purchases after Form S (expect a level break)"
-    out["market_value_era"] = pd.Series(market_value, index=index)
-    columns["market_value_era"] = f"flag; holdings at market value (from {valuation.start})"
-
-    frame = pd.DataFrame(out, index=index)
-    notes += [f"definition: {d.text(name)}" for name, d in holders.definitions.items()]
-    groups = {k: g.label for k, g in holders.groups.items()}
-    return Panel(frame=frame, columns=columns, holdings=holdings, revisions=revisions, flows=flows,
-                 breaks=breaks, groups=groups, notes=sorted(set(notes)))
+    return notes
 
 
 # ---------------------------------------------------------------------------------------------

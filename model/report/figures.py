@@ -25,6 +25,7 @@ import pandas as pd  # noqa: E402
 
 from model.labels import holder_label, maturity_label, measure_label  # noqa: E402
 from model.numbers import money, number  # noqa: E402
+from model.stats import normal_interval, z_critical  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = {
@@ -377,13 +378,12 @@ def stability(subsamples: pd.DataFrame, holder: str = "japan") -> Figure:
     for measure, off in offsets.items():
         rows = data[data["flow_measure"] == measure]
         y = [windows.index(w) + off for w in rows["window"]]
-        ax.errorbar(rows["effect_bp_per_100bn"], y, xerr=1.645 * rows["se_bp_per_100bn"], fmt="o",
+        ax.errorbar(rows["effect_bp_per_100bn"], y, xerr=z_critical() * rows["se_bp_per_100bn"], fmt="o",
                     color=MEASURE_COLOUR[measure], label=measure_label(measure), capsize=2)
         for r, yy in zip(rows.itertuples(), y, strict=True):
             tip(tips, ax, r.effect_bp_per_100bn, yy, f"{r.window}, {measure_label(measure)}: "
                 f"{number(r.effect_bp_per_100bn)} bp per $100bn sold (90% band "
-                f"{number(r.effect_bp_per_100bn - 1.645 * r.se_bp_per_100bn)} to "
-                f"{number(r.effect_bp_per_100bn + 1.645 * r.se_bp_per_100bn)})")
+                "{} to {})".format(*map(number, normal_interval(r.effect_bp_per_100bn, r.se_bp_per_100bn))))
     ax.axvline(0, color="black", linewidth=0.7)
     ax.set_yticks(range(len(windows)), windows)
     ax.set_xlabel("10-year yield, bp per $100bn sold (90% band)")
@@ -402,7 +402,7 @@ def rolling(rolling_table: pd.DataFrame, holder: str = "japan") -> Figure:
         x = pd.to_datetime(rows["window_end"] + "-01")
         y = rows["effect_bp_per_100bn"]
         ax.plot(x, y, color=MEASURE_COLOUR[measure], label=measure_label(measure))
-        ax.fill_between(x, y - 1.645 * rows["se_bp_per_100bn"], y + 1.645 * rows["se_bp_per_100bn"],
+        ax.fill_between(x, *normal_interval(y, rows["se_bp_per_100bn"]),
                         color=MEASURE_COLOUR[measure], alpha=0.12)
     ax.axhline(0, color="black", linewidth=0.7)
     ax.set_ylabel("bp per $100bn sold")
@@ -648,10 +648,10 @@ def posterior_chart(table: pd.DataFrame, maturity: str = "10y") -> Figure:
     for i, r in rows.iterrows():
         for what, dy in offsets.items():
             mean, sd = r[f"{what}_mean"], r[f"{what}_sd"]
-            ax.plot([mean - 1.645 * sd, mean + 1.645 * sd], [i + dy, i + dy], color=colours[what], linewidth=3, alpha=0.55)
+            ax.plot(list(normal_interval(mean, sd)), [i + dy, i + dy], color=colours[what], linewidth=3, alpha=0.55)
             ax.plot([mean], [i + dy], "o", color=colours[what], label=what if i == 0 else None)
             tip(tips, ax, mean, i + dy, f"{r['label']}, {what}: {number(mean)} bp per $100bn sold (90% band "
-                                        f"{number(mean - 1.645 * sd)} to {number(mean + 1.645 * sd)})")
+                                        "{} to {})".format(*map(number, normal_interval(mean, sd))))
     ax.axvline(0, color="black", linewidth=0.7)
     ax.set_yticks(range(len(rows)), rows["label"])
     ax.invert_yaxis()
@@ -671,8 +671,7 @@ def specification_curve(grid, holder: str, maturity: str = "10y") -> Figure:
     x = np.arange(len(curve))
     fig, ax = plt.subplots(figsize=(8, 3.9))
     colour = np.where(curve["measure"] == "reported", PALETTE["blue"], PALETTE["green"])
-    lo = curve["effect_bp_per_100bn"] - 1.645 * curve["se_bp_per_100bn"]
-    hi = curve["effect_bp_per_100bn"] + 1.645 * curve["se_bp_per_100bn"]
+    lo, hi = normal_interval(curve["effect_bp_per_100bn"], curve["se_bp_per_100bn"])
     ax.vlines(x, lo, hi, colors=colour, alpha=0.35, linewidth=1.2)
     ax.scatter(x, curve["effect_bp_per_100bn"], c=colour, s=12, zorder=3)
     ax.axhline(0, color="black", linewidth=0.7)

@@ -27,6 +27,7 @@ from model.panel import MATURITIES, RESPONSES
 from model.report import figures as F
 from model.report import story
 from model.report.content import document_date
+from model.stats import normal_interval, z_critical
 
 if TYPE_CHECKING:
     from model.report.inputs import ReportInputs
@@ -54,14 +55,14 @@ def literature_estimates(inputs: ReportInputs) -> list[tuple[str, float, float, 
             if eff.holder.startswith(("other_", "foreign_private", "total_")):
                 continue
             e, se = eff.effect_bp_per_100bn, eff.se_bp_per_100bn
-            out.append((f"this tool: {holder_label(eff.holder)}, {measure_label(measure)}", e, e - 1.645 * se,
-                        e + 1.645 * se))
+            out.append((f"this tool: {holder_label(eff.holder)}, {measure_label(measure)}", e,
+                        *normal_interval(e, se)))
     table = inputs.response.posterior_table(inputs.holder_labels)
     for r in table[(table["maturity"] == "10y") & (table["estimate"] == "own")].itertuples():
         if r.holder.startswith(("other_", "foreign_private", "total_")):
             continue
-        out.append((f"this tool: {r.label}, posterior", r.posterior_mean, r.posterior_mean - 1.645 * r.posterior_sd,
-                    r.posterior_mean + 1.645 * r.posterior_sd))
+        out.append((f"this tool: {r.label}, posterior", r.posterior_mean,
+                    *normal_interval(r.posterior_mean, r.posterior_sd)))
     return out
 
 
@@ -173,6 +174,7 @@ def environment() -> Environment:
         "sortkey": _sort_key, "join_words": join_words, "slug": F._slug,
         "upper_first": _upper_first, "signs": typeset_signs,
     })
+    env.globals.update({"interval": normal_interval, "z90": z_critical()})
     return env
 
 
