@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -78,9 +79,140 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
+# -- cache folders: owned, never foreign --------------------------------------------------------
+
+MARKER = ".tlrisk-cache.json"
+#: the names the tool gives entries (a sha256, with ``.json`` for a file entry) and temporary
+#: entries (a dot, the first 12 hex digits of a key, then a random suffix)
+ENTRY_NAME = re.compile(r"^[0-9a-f]{64}(\.json)?$")
+TEMP_NAME = re.compile(r"^\.[0-9a-f]{12}\.")
+
+
+class CacheFolder:
+    """A folder the tool keeps one cache in, and may clean.
+
+    The folder carries the tool's marker (:data:`MARKER`). A new or empty folder becomes a
+    cache; a folder of an earlier version (every name one the tool gives entries) is adopted;
+    any other folder is refused (:meth:`open`), so that pointing ``TLRISK_CACHE_DIR`` or
+    ``TLRISK_ESTIMATES_DIR`` at a folder of one's own never costs a file. Cleaning
+    (:meth:`prune`) removes only entries named as the tool names them, and never follows a
+    symbolic link.
+    """
+
+    def __init__(self, root: Path, kind: str, variable: str = "") -> None:
+        self.root, self.kind, self.variable = Path(root), kind, variable
+
+    def _refuse(self, why: str):
+        from model.errors import InputError
+
+        where = f"{self.variable}={self.root}" if self.variable else str(self.root)
+        return InputError(f"{why}; a cache folder must be new, empty or one the tool made: point it at another "
+                          f"folder", field=where)
+
+    def open(self) -> CacheFolder:
+        """Check (and where new, create) the folder.
+
+        Raises
+        ------
+        InputError
+            The folder holds files the tool did not write, or is not a folder.
+        """
+        if self.root.exists() and not self.root.is_dir():
+            raise self._refuse(f"is not a folder (the {self.kind} cache)")
+        marker = self.root / MARKER
+        if marker.is_file() and not marker.is_symlink():
+            return self
+        if self.root.is_dir():
+            foreign = [p.name for p in sorted(self.root.iterdir())
+                       if p.is_symlink() or not (ENTRY_NAME.match(p.name) or TEMP_NAME.match(p.name))]
+            if foreign:
+                raise self._refuse(f"holds {len(foreign)} file(s) the tool did not write "
+                                   f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}), so it is not "
+                                   f"used as the {self.kind} cache")
+        with contextlib.suppress(OSError):  # a read-only folder is used read-only (writes fail quietly)
+            self.root.mkdir(parents=True, exist_ok=True)
+            from model.files import atomic_write_text
+
+            atomic_write_text(marker, json.dumps({"written_by": "tlrisk", "cache": self.kind}) + "\n")
+        return self
+
+    def entries(self) -> list[Path]:
+        """The tool's entries (not symbolic links, not temporary), oldest use first."""
+        found = []
+        with contextlib.suppress(OSError):
+            for path in self.root.iterdir():
+                if ENTRY_NAME.match(path.name) and not path.is_symlink():
+                    found.append((path.lstat().st_mtime, path.name, path))
+        return [p for _, _, p in sorted(found)]
+
+    def prune(self, keep: int) -> None:
+        """Keep the ``keep`` most recently used entries and remove temporary entries left by
+        runs killed long ago; nothing else in the folder is touched."""
+        if not (self.root / MARKER).is_file():
+            return  # not (yet) a folder of ours: clean nothing
+        entries = self.entries()
+        stale = []
+        with contextlib.suppress(OSError):
+            stale = [p for p in self.root.iterdir() if TEMP_NAME.match(p.name) and not p.is_symlink()
+                     and time.time() - p.lstat().st_mtime > STALE_TEMP_SECONDS]
+        for old in entries[: max(0, len(entries) - keep)] + stale:
+            remove_entry(old)
+
+
+def remove_entry(path: Path) -> None:
+    """Remove one cache entry (a file, a folder, or a symbolic link itself, never its target)."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+# -- entries: verified on read -----------------------------------------------------------------
+
+FORMAT = 2
+
+
+def _read_entry(path: Path, key: str):
+    """The content of a file entry if it is whole and was made for ``key``; raises otherwise."""
+    from model.files import LIMITS
+
+    if path.is_symlink() or not path.is_file():
+        raise ValueError("not a regular file")
+    raw = path.read_bytes()
+    if len(raw) > LIMITS["cache"]:
+        raise ValueError("too large")
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    if not (isinstance(header, dict) and header.get("written_by") == "tlrisk" and header.get("format") == FORMAT):
+        raise ValueError("not an entry of this version")
+    if header.get("key") != key:
+        raise ValueError("made for other inputs")
+    if header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise ValueError("checksum mismatch")
+    return json.loads(body, parse_constant=_no_constant)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} in an entry")
+
+
+def _entry_bytes(key: str, content) -> bytes:
+    body = json.dumps(content, allow_nan=False).encode()
+    header = {"written_by": "tlrisk", "format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + body
+
+
 def memo(folder: Path | None, key: str, compute: Callable[[], T], dump: Callable[[T], object],
-         load: Callable[[object], T]) -> tuple[T, bool]:
-    """The cached value for ``key`` if its entry reads back, else ``compute()`` (stored).
+         load: Callable[[object], T], warn: Callable[[str], None] | None = None) -> tuple[T, bool]:
+    """The cached value for ``key`` if its entry is whole, made for ``key`` and loads, else
+    ``compute()`` (stored).
+
+    An entry records the key it was made for and the sha256 of its content; on read both are
+    checked and the content must load and round-trip exactly (``dump(load(content)) ==
+    content``). Anything else (a changed byte, an entry swapped with another, a value of the
+    wrong type, a symbolic link) is a one-line warning, the entry is removed and the value
+    computed and stored again.
 
     Returns
     -------
@@ -89,35 +221,37 @@ def memo(folder: Path | None, key: str, compute: Callable[[], T], dump: Callable
     if folder is None:
         return compute(), False
     path = Path(folder) / f"{key}.json"
-    if path.is_file():
-        with contextlib.suppress(Exception):  # any damage: recompute and overwrite
-            value = load(json.loads(path.read_text("utf-8")))
+    if path.exists() or path.is_symlink():
+        try:
+            content = _read_entry(path, key)
+            value = load(content)
+            if json.loads(json.dumps(dump(value), allow_nan=False)) != content:
+                raise ValueError("content does not round-trip")
             with contextlib.suppress(OSError):
                 os.utime(path)  # recently used: kept by the pruning
             return value, True
+        except Exception as exc:  # any damage: remove, recompute and overwrite
+            if warn:
+                warn(f"results cache: entry {key[:12]} is damaged ({_why(exc)}); computed again")
+            remove_entry(path)
     value = compute()
-    with contextlib.suppress(OSError):
-        from model.files import atomic_write_text
+    with contextlib.suppress(OSError, ValueError):
+        from model.files import atomic_write_bytes
 
-        atomic_write_text(path, json.dumps(dump(value)))
+        atomic_write_bytes(path, _entry_bytes(key, dump(value)))
     return value, False
 
 
+def _why(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:80]
+    return text if isinstance(exc, ValueError) and text else type(exc).__name__
+
+
 def prune(folder: Path | None, keep: int) -> None:
-    """Keep the ``keep`` most recently used entries of a cache folder (files or folders), and
-    remove temporary entries (named ``.*``) left by runs killed long ago."""
-    if folder is None or not Path(folder).is_dir():
-        return
-    with contextlib.suppress(OSError):
-        items = list(Path(folder).iterdir())
-        entries = sorted((p for p in items if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime,
-                         reverse=True)
-        stale = [p for p in items if p.name.startswith(".") and time.time() - p.stat().st_mtime > STALE_TEMP_SECONDS]
-        for old in entries[keep:] + stale:
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink(missing_ok=True)
+    """Keep the ``keep`` most recently used entries of a cache folder the tool owns
+    (:meth:`CacheFolder.prune`)."""
+    if folder is not None:
+        CacheFolder(Path(folder), "").prune(keep)
 
 
 def replace_dir(tmp: Path, target: Path) -> None:
@@ -125,8 +259,8 @@ def replace_dir(tmp: Path, target: Path) -> None:
     or not at all); a damaged entry already there gives way. If another run put the same entry
     there meanwhile, theirs is kept and ``tmp`` removed."""
     try:
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
+        if target.exists() or target.is_symlink():
+            remove_entry(target)
         os.replace(tmp, target)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)

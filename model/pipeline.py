@@ -27,6 +27,7 @@ Nothing here prints: progress, warnings and results go to the callables a caller
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -228,9 +229,15 @@ class Caches:
     def default(cls, enabled: bool = True) -> Caches:
         """``data/cache/estimates`` (``TLRISK_ESTIMATES_DIR``), ``results`` and ``figures``
         (under ``TLRISK_CACHE_DIR``); all off when not ``enabled``."""
+        from model.memo import CacheFolder
+
         if not enabled:
             return cls(None, None, None)
-        return cls(paths.estimates_dir(), paths.cache_dir() / "results", paths.cache_dir() / "figures")
+        estimates_variable = "TLRISK_ESTIMATES_DIR" if os.environ.get("TLRISK_ESTIMATES_DIR") else "TLRISK_CACHE_DIR"
+        folders = [CacheFolder(paths.estimates_dir(), "estimation", estimates_variable),
+                   CacheFolder(paths.cache_dir() / "results", "results", "TLRISK_CACHE_DIR"),
+                   CacheFolder(paths.cache_dir() / "figures", "figure", "TLRISK_CACHE_DIR")]
+        return cls(*(folder.open().root for folder in folders))
 
 
 def inputs_digest(bundle: DataBundle) -> str:
@@ -252,13 +259,13 @@ class Remembered:
     """The results cache of one run: values that are pure functions of their inputs are read
     back when nothing they depend on changed (:func:`model.memo.memo`), and counted."""
 
-    def __init__(self, folder: Path | None, base: str) -> None:
-        self.folder, self.base, self.hits = folder, base, []
+    def __init__(self, folder: Path | None, base: str, warn: Callable[[str], None] = _ignore) -> None:
+        self.folder, self.base, self.warn, self.hits = folder, base, warn, []
 
     def __call__(self, key: str, compute, dump, load):
         from model.memo import memo
 
-        value, hit = memo(self.folder, key, compute, dump, load)
+        value, hit = memo(self.folder, key, compute, dump, load, warn=self.warn)
         self.hits.append(hit)
         return value
 
@@ -306,11 +313,11 @@ def estimate(data: Data, credibility: bool = True, caches: Caches | None = None,
                 progress("from the estimation cache (data, settings and code unchanged)")
             return Estimates(results, "cache", warnings)
     results = fit_all(data.panel, credibility=credibility, progress=progress)
-    try:
-        cache.save(root or paths.estimates_dir(), key, results, credibility)
-    except OSError as exc:
-        warnings.append(f"estimation cache: cannot write {root or paths.estimates_dir()} ({exc.strerror}); "
-                        "results not cached")
+    if root is not None:  # --no-cache: the caches are neither read nor written nor cleaned
+        try:
+            cache.save(root, key, results, credibility)
+        except OSError as exc:
+            warnings.append(f"estimation cache: cannot write {root} ({exc.strerror}); results not cached")
     return Estimates(results, "computed", warnings)
 
 
@@ -603,7 +610,7 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
     for warning in fitted.warnings:
         log.warn(warning)
     context = scenario_context(prepared.data, fitted.results)
-    remembered = Remembered(caches.results, inputs_digest(prepared.data.bundle))
+    remembered = Remembered(caches.results, inputs_digest(prepared.data.bundle), log.warn)
     log.stage(f"pricing {len(prepared.checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = price_scenarios(prepared.checked, context, remembered)
     for sset in priced:
@@ -640,7 +647,7 @@ def report(request: ReportRequest, log: Log = QUIET) -> dict[str, Path]:
 
     inputs, out, caches, base = report_inputs(request, log)
     return write_report(inputs, out, notify=log.note, progress=log.stage, figure_cache=caches.figures,
-                        base_digest=base, pdf=request.pdf)
+                        base_digest=base, pdf=request.pdf, warn=log.warn)
 
 
 __all__ = [

@@ -5,6 +5,7 @@ of ``results.json``, the changes since the last run, and every table and path as
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -171,6 +172,56 @@ def headline_rows(scenarios: list[story.ScenarioSet], lead: str) -> list[dict]:
     return rows
 
 
+def previous_run(path: Path) -> tuple[dict | None, str | None]:
+    """What :func:`changes` needs of the last run's ``results.json`` in the output folder:
+    ``{provenance: {source: (raw_sha256, last_observation)}, models: {name: effect},
+    headline: {scenario: lasting median}}``, or ``(None, why)`` when there is no usable file.
+
+    The file must be strict JSON (no NaN or infinities), of this schema version, with every
+    field :func:`changes` reads of the right type; a hand-edited or older file is treated as
+    no previous run, with a warning.
+    """
+    from model.files import LIMITS, read_text_limited
+    from model.schema import SCHEMA_VERSION
+
+    if not path.is_file():
+        return None, None
+
+    def constant(name: str):
+        raise ValueError(f"{name} is not a number")
+
+    def text(value) -> str:
+        if not isinstance(value, str):
+            raise ValueError("a field of the wrong type")
+        return value
+
+    def maybe_number(value) -> float | None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError("a number of the wrong type")
+        return value
+
+    try:
+        payload = json.loads(read_text_limited(path, "cache", LIMITS["cache"]), parse_constant=constant)
+        if not isinstance(payload, dict) or payload.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"not a results.json of schema version {SCHEMA_VERSION}")
+        provenance = {text(p["source"]): (p.get("raw_sha256"), p.get("last_observation"))
+                      for p in payload.get("provenance", [])}
+        for sha, last in provenance.values():
+            text(sha)
+            if last is not None:
+                text(last)
+        models = {text(m["name"]): maybe_number(m.get("effect_bp_per_100bn"))
+                  for m in payload.get("estimation", {}).get("models", [])}
+        headline = {}
+        for h in payload.get("headline", []):
+            lasting = h.get("posterior", {}).get("moves_bp", {}).get("10y", {}).get("lasting") or {}
+            headline[text(h["scenario"])] = maybe_number(lasting.get("median"))
+    except (InputError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        why = exc.message if isinstance(exc, InputError) else (str(exc) or type(exc).__name__)
+        return None, f"{path}: the last run's results could not be read ({why}); the report lists no changes"
+    return {"provenance": provenance, "models": models, "headline": headline}, None
+
+
 def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
     """What changed since the last run in this output folder, and the latest data revisions."""
     revisions = inputs.panel.revisions
@@ -190,31 +241,23 @@ def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
     }
     if previous is None:
         return out
-    before = {p["source"]: p for p in previous.get("provenance", [])}
+    before = previous["provenance"]
     for p in now["provenance"]:
         old = before.get(p["source"])
         if old is None:
             out["data"].append({"source": p["source"], "change": "new source", "last_observation": p["last_observation"]})
-        elif old.get("raw_sha256") != p["raw_sha256"]:
-            change = ("new months" if (p["last_observation"] or "") > (old.get("last_observation") or "")
-                      else "revised file")
-            out["data"].append({"source": p["source"], "change": change, "from": old.get("last_observation"),
-                                "to": p["last_observation"]})
-    old_models = {m["name"]: m for m in previous.get("estimation", {}).get("models", [])}
+        elif old[0] != p["raw_sha256"]:
+            change = "new months" if (p["last_observation"] or "") > (old[1] or "") else "revised file"
+            out["data"].append({"source": p["source"], "change": change, "from": old[1], "to": p["last_observation"]})
+    old_models = previous["models"]
     for m in now["estimation"]["models"]:
-        if m["name"] in old_models and m["method"] == "distributed_lags" and m["maturity"] == "10y":
-            o = old_models[m["name"]]
-            if o.get("effect_bp_per_100bn") != m["effect_bp_per_100bn"]:
-                out["estimates"].append({"name": m["name"], "label": f"{holder_label(m['holder'])}, "
-                                         f"{measure_label(m['flow_measure'])}",
-                                         "before": o.get("effect_bp_per_100bn"), "after": m["effect_bp_per_100bn"]})
-    old_head = {h["scenario"]: h for h in previous.get("headline", [])}
+        if (m["name"] in old_models and m["method"] == "distributed_lags" and m["maturity"] == "10y"
+                and old_models[m["name"]] != m["effect_bp_per_100bn"]):
+            out["estimates"].append({"name": m["name"], "label": f"{holder_label(m['holder'])}, "
+                                     f"{measure_label(m['flow_measure'])}",
+                                     "before": old_models[m["name"]], "after": m["effect_bp_per_100bn"]})
     for h in now["headline"]:
-        o = old_head.get(h["scenario"])
-        try:
-            before_mid = o["posterior"]["moves_bp"]["10y"]["lasting"]["median"] if o else None
-        except (KeyError, TypeError):  # an older report's layout
-            before_mid = None
+        before_mid = previous["headline"].get(h["scenario"])
         after = h["posterior"]["moves_bp"]["10y"]["lasting"]["median"]
         if before_mid is not None and before_mid != after:
             out["headline"].append({"scenario": h["scenario"], "title": h["title"], "before": before_mid,

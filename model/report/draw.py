@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
+import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,56 +20,82 @@ from model.report.render import FigureJob, figure_jobs
 
 def _draw(job: FigureJob, folder: Path, cache: Path | None) -> dict:
     """Draw one figure (or take it from the figure cache when its inputs are unchanged) and
-    return what the templates need. Any damage to a cache entry means drawing again."""
+    return what the templates need. Any damage to a cache entry means drawing again (and the
+    returned ``damaged`` says why, for a warning)."""
     entry = cache / job.digest if cache is not None else None
-    meta = _cached_figure(entry, folder) if entry is not None else None
+    meta, damaged = _cached_figure(entry, folder, job.digest) if entry is not None else (None, None)
     if meta is None:
         figure = job.draw()
         files = F.save(figure, folder)
         meta = {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
                 "png": files["png"], "svg": files["svg"], "cached": False}
         if entry is not None:
-            with contextlib.suppress(OSError):
-                _store_figure(entry, folder, meta)
+            with contextlib.suppress(OSError, ValueError):
+                _store_figure(entry, folder, meta, job.digest)
     png = (folder / meta["png"]).read_bytes()
     svg = (folder / meta["svg"]).read_text("utf-8")
     return {"key": meta["key"], "title": meta["title"], "caption": meta["caption"], "source": meta["source"],
             "pdf_src": "data:image/png;base64," + base64.b64encode(png).decode(),
             "svg_inline": F.inline_svg(svg, f"f-{meta['key']}", meta["title"]),
-            "png": f"figures/{meta['png']}", "svg": f"figures/{meta['svg']}", "cached": meta["cached"]}
+            "png": f"figures/{meta['png']}", "svg": f"figures/{meta['svg']}", "cached": meta["cached"],
+            "damaged": damaged}
 
 
 _FIGURE_FIELDS = ("key", "title", "caption", "source", "png", "svg")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}\.(png|svg)$")
 
 
-def _cached_figure(entry: Path, folder: Path) -> dict | None:
-    """A cached figure's files copied into ``folder`` and its metadata; None where the entry is
-    missing or damaged in any way (then the figure is drawn again and the entry replaced)."""
+def _cached_figure(entry: Path, folder: Path, digest: str) -> tuple[dict | None, str | None]:
+    """A cached figure's files copied into ``folder`` and its metadata, or ``(None, why)``.
+
+    The entry's ``meta.json`` is a verified cache entry (:func:`model.memo.memo`'s format: made
+    for this figure's inputs, its checksum intact) naming the two files with their sha256; each
+    file must be a regular file (no symbolic link) with that checksum. Anything else: the
+    figure is drawn again and the entry replaced.
+    """
+    from model.memo import _read_entry, remove_entry
+
+    if not (entry.exists() or entry.is_symlink()):
+        return None, None
     try:
-        meta = json.loads((entry / "meta.json").read_text("utf-8"))
-        if not (isinstance(meta, dict) and all(isinstance(meta.get(k), str) for k in _FIGURE_FIELDS)):
-            return None
+        if entry.is_symlink() or not entry.is_dir():
+            raise ValueError("not a folder")
+        meta = _read_entry(entry / "meta.json", digest)
+        if not (isinstance(meta, dict) and all(isinstance(meta.get(k), str) for k in _FIGURE_FIELDS)
+                and isinstance(meta.get("sha256"), dict)):
+            raise ValueError("metadata of the wrong shape")
         for name in (meta["png"], meta["svg"]):
-            if Path(name).name != name:
-                return None  # only plain file names, inside the entry
-            shutil.copyfile(entry / name, folder / name)
+            if not _FILE_NAME.match(name):
+                raise ValueError("a file name outside the entry")
+            source = entry / name
+            if source.is_symlink() or not source.is_file():
+                raise ValueError("not a regular file")
+            data = source.read_bytes()
+            if hashlib.sha256(data).hexdigest() != meta["sha256"].get(name):
+                raise ValueError("checksum mismatch")
+            (folder / name).write_bytes(data)
         os.utime(entry)  # recently used: kept by the pruning
-    except (OSError, ValueError):
-        return None
-    return {**{k: meta[k] for k in _FIGURE_FIELDS}, "cached": True}
+    except (OSError, ValueError) as exc:
+        remove_entry(entry)
+        return None, (str(exc) if isinstance(exc, ValueError) else type(exc).__name__)
+    return {**{k: meta[k] for k in _FIGURE_FIELDS}, "cached": True}, None
 
 
-def _store_figure(entry: Path, folder: Path, meta: dict) -> None:
+def _store_figure(entry: Path, folder: Path, meta: dict, digest: str) -> None:
     """Put a drawn figure into the cache: a temporary folder renamed into place, so a reader
     sees a whole entry or none."""
-    from model.memo import replace_dir
+    from model.memo import _entry_bytes, replace_dir
 
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}.", dir=entry.parent))
     try:
+        sums = {}
         for name in (meta["png"], meta["svg"]):
-            shutil.copyfile(folder / name, tmp / name)
-        (tmp / "meta.json").write_text(json.dumps({k: meta[k] for k in _FIGURE_FIELDS}), "utf-8")
+            data = (folder / name).read_bytes()
+            (tmp / name).write_bytes(data)
+            sums[name] = hashlib.sha256(data).hexdigest()
+        record = {**{k: meta[k] for k in _FIGURE_FIELDS}, "sha256": sums}
+        (tmp / "meta.json").write_bytes(_entry_bytes(digest, record))
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

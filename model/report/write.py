@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from model.report.content import changes, data_vintage, results_payload, write_tables
+from model.report.content import changes, data_vintage, previous_run, results_payload, write_tables
 from model.report.draw import draw_figures
 from model.report.inputs import ReportInputs
 from model.report.output import (
@@ -38,7 +38,8 @@ def write_pdf(html: str, base: Path, target: Path) -> None:
 
 def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
                  progress: Callable[[str], None] | None = None, figure_cache: Path | None = None,
-                 base_digest: str | None = None, pdf: bool = True) -> dict[str, Path]:
+                 base_digest: str | None = None, pdf: bool = True,
+                 warn: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
 
     ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
@@ -62,12 +63,16 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
     pdf : bool
         False for a quick preview without ``report.pdf`` (everything else is the same, byte
         for byte).
+    warn : callable, optional
+        Called with a line for each damaged cache entry replaced, and for a previous
+        ``results.json`` that could not be read.
 
     Returns
     -------
     dict
         Paths written (``html``, ``pdf`` unless left out, ``json``, ``figures``, ``tables``).
     """
+    warn = warn or (lambda line: None)
     out_dir = check_output_folder(out_dir)
     with output_lock(out_dir):
         for line in recover_output(out_dir):
@@ -79,15 +84,18 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new.", dir=out_dir.parent))
         _write_marker(tmp, complete=False)
     try:
-        previous = None
-        with contextlib.suppress(OSError, ValueError):
-            previous = json.loads((out_dir / "results.json").read_text("utf-8"))
+        previous, why = previous_run(out_dir / "results.json")
+        if why:
+            warn(why)
         vintage = data_vintage(inputs.bundle)
         payload = results_payload(inputs, vintage)
         payload["changes"] = change = changes(inputs, previous, payload)
         say = progress or (lambda stage: None)
         say("drawing the figures (PNG for the PDF, SVG with hover values for the HTML)")
         meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest)
+        for m in meta:
+            if m["damaged"]:
+                warn(f"figure cache: the entry of '{m['key']}' is damaged ({m['damaged']}); drawn again")
         reused = sum(m["cached"] for m in meta)
         if figure_cache is not None:
             say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
