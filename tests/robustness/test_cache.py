@@ -169,30 +169,64 @@ def _figure_job(calls: list):
     return FigureJob("d" * 64, draw)
 
 
-@pytest.mark.parametrize("damage", ["meta is a list", "meta is not JSON", "a file is missing", "a path escapes"])
+def _meta(entry: Path) -> dict:
+    from model.memo import _read_entry
+
+    return _read_entry(entry / "meta.json", entry.name)
+
+
+DAMAGES = ["meta is a list", "meta is not JSON", "a file is missing", "a path escapes", "a truncated SVG",
+           "a junk PNG", "an empty SVG", "a link inside the entry", "swapped with another entry", "markup in a key"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_damaged_figure_entry_is_drawn_again_and_replaced(tmp_path, damage):
+    from model.memo import _entry_bytes
     from model.report.draw import _draw
 
     calls: list = []
     job, cache = _figure_job(calls), tmp_path / "figures-cache"
     first = _draw(job, _fresh(tmp_path / "a"), cache)
-    assert calls == [1] and not first["cached"]
+    assert calls == [1] and not first["cached"] and first["damaged"] is None
     entry = cache / job.digest
     assert _draw(job, _fresh(tmp_path / "b"), cache)["cached"] and calls == [1]  # from the cache
-    meta = json.loads((entry / "meta.json").read_text())
+    meta = _meta(entry)
     if damage == "meta is a list":
-        (entry / "meta.json").write_text("[]")
+        (entry / "meta.json").write_bytes(_entry_bytes(job.digest, []))
     elif damage == "meta is not JSON":
         (entry / "meta.json").write_text("{")
     elif damage == "a file is missing":
         (entry / meta["png"]).unlink()
-    else:
-        (entry / "meta.json").write_text(json.dumps({**meta, "svg": "../../elsewhere.svg"}))
+    elif damage == "a path escapes":  # a valid entry whose metadata names a file outside it
+        (entry / "meta.json").write_bytes(_entry_bytes(job.digest, {**meta, "svg": "../../elsewhere.svg"}))
+    elif damage == "a truncated SVG":
+        svg = entry / meta["svg"]
+        svg.write_bytes(svg.read_bytes()[:-200])
+    elif damage == "a junk PNG":
+        (entry / meta["png"]).write_bytes(b"\x89PNG junk")
+    elif damage == "an empty SVG":
+        (entry / meta["svg"]).write_bytes(b"")
+    elif damage == "a link inside the entry":
+        secret = tmp_path / "secret.svg"
+        secret.write_text("<svg>not the figure</svg>")
+        (entry / meta["svg"]).unlink()
+        (entry / meta["svg"]).symlink_to(secret)
+    elif damage == "swapped with another entry":
+        other = cache / ("e" * 64)
+        other.mkdir()
+        for name in (meta["png"], meta["svg"]):
+            (other / name).write_bytes((entry / name).read_bytes())
+        (other / "meta.json").write_bytes(_entry_bytes(other.name, {**meta, "title": "another chart"}))
+        (entry / "meta.json").write_bytes((other / "meta.json").read_bytes())
+    else:  # the checksum of the metadata no longer matches
+        (entry / "meta.json").write_bytes((entry / "meta.json").read_bytes().replace(b"A line", b"<b>A</b> line"))
     again = _draw(job, _fresh(tmp_path / "c"), cache)
-    assert calls == [1, 1] and not again["cached"]  # drawn again, not a crash
+    assert calls == [1, 1] and not again["cached"] and again["damaged"]  # drawn again, not a crash, and said
     assert {k: again[k] for k in ("key", "title", "svg_inline")} == {k: first[k] for k in ("key", "title", "svg_inline")}
-    assert json.loads((entry / "meta.json").read_text()) == meta  # the entry is whole again
+    assert _meta(entry) == meta  # the entry is whole again
     assert _draw(job, _fresh(tmp_path / "d"), cache)["cached"] and calls == [1, 1]
+    if damage == "a link inside the entry":
+        assert (tmp_path / "secret.svg").read_text() == "<svg>not the figure</svg>"
 
 
 def _fresh(folder: Path) -> Path:
@@ -201,16 +235,19 @@ def _fresh(folder: Path) -> Path:
 
 
 def test_prune_keeps_the_recent_entries_and_clears_stale_temporary_ones(tmp_path):
-    from model.memo import STALE_TEMP_SECONDS, prune
+    from model.memo import STALE_TEMP_SECONDS, CacheFolder, prune
 
-    for i, name in enumerate(["old", "mid", "new"]):
+    CacheFolder(tmp_path, "figure").open()
+    names = {"old": "1" * 64, "mid": "2" * 64, "new": "3" * 64}
+    for i, name in enumerate(names.values()):
         (tmp_path / name).mkdir()
         os.utime(tmp_path / name, (1000 + i, 1000 + i))
-    (tmp_path / "file.json").write_text("{}")  # newest of all
-    stale, fresh = tmp_path / ".dead.tmp", tmp_path / ".running.tmp"
+    (tmp_path / ("4" * 64 + ".json")).write_text("{}")  # newest of all
+    stale, fresh = tmp_path / ".111111111111.dead", tmp_path / ".222222222222.running"
     stale.mkdir()
     fresh.mkdir()
     os.utime(stale, (0, 0))
     prune(tmp_path, keep=2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".running.tmp", "file.json", "new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".tlrisk-cache.json", fresh.name, "4" * 64 + ".json", names["new"]])
     assert STALE_TEMP_SECONDS >= 600  # a running report's temporary folder is never taken
