@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import sys
 import traceback
 import warnings
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from model import arguments as A
 from model import pipeline
+from model.dates import check_source_date_epoch
 from model.errors import (
     EXIT_FAILURE,
     EXIT_INVALID_INPUT,
@@ -170,6 +170,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_holders(args: argparse.Namespace) -> int:
+    from model.numbers import money
+
+    rows = pipeline.holder_directory(pipeline.scenario_context(_load()))
+    if args.json:
+        print(json.dumps(versioned({"holders": rows}), indent=2))
+        return EXIT_OK
+    print(f"{'holder':<34}{'holdings':>12}{'bonds+notes':>13}  names a scenario file may use (any case; {rows[0]['month']})")
+    for r in rows:
+        print(f"{r['label']:<34}{money(r['holdings_bn'], 1):>12}{money(r['bonds_notes_bn'], 1):>13}  "
+              + ", ".join(f"'{n}'" for n in r["names"]))
+    return EXIT_OK
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     one_line = [name for name, value in (("--holder", args.holder), ("--sell", args.sell), ("--buy", args.buy),
                                          ("--pause", args.pause or None)) if value is not None]
@@ -306,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER", help="scenario files, or folders of them (*.toml)")
     p.set_defaults(handler=cmd_validate)
 
+    p = sub.add_parser("holders", help="the holder names a scenario file may use, with each holder's holdings")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_holders)
+
     p = sub.add_parser("simulate", help="price one scenario: a file, or one holder's sale, purchase or pause")
     p.add_argument("file", nargs="?", help="a scenario file (or use --holder with --sell, --buy or --pause)")
     p.add_argument("--holder", help="without a file: the holder (e.g. japan, 'Cayman Islands')")
@@ -392,21 +410,6 @@ def _library_warnings(verbose: bool):
         root.removeHandler(quiet)
 
 
-def _check_source_date_epoch() -> None:
-    """An empty ``SOURCE_DATE_EPOCH`` means unset; any other value must be whole seconds since
-    1970. Checked before any import reads it (numpy's f2py, which scipy imports, fails on an
-    empty or malformed value with an error that names nothing)."""
-    text = os.environ.get("SOURCE_DATE_EPOCH")
-    if text is None:
-        return
-    if not text.strip():
-        del os.environ["SOURCE_DATE_EPOCH"]
-        return
-    digits = text.strip()
-    if not (digits.isascii() and digits.isdigit()) or int(digits) > 253402300799:  # up to the year 9999
-        raise InputError(f"environment variable SOURCE_DATE_EPOCH='{text}' is not a time in seconds since 1970")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -415,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:
-        _check_source_date_epoch()
+        check_source_date_epoch()
         with _library_warnings(args.verbose):
             return args.handler(args)
     except TLRiskError as exc:
@@ -438,7 +441,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {text} (run with --verbose for the traceback)",
               file=sys.stderr)
         return EXIT_FAILURE
-
 
 
 __all__ = ["main", "build_parser", "EXIT_INVALID_INPUT"]

@@ -404,6 +404,51 @@ def one_line_scenario(context: ScenarioContext, holder: str, action: str, months
     return scenario_from_dict(raw, context, source="(command line)")
 
 
+def holder_directory(context: ScenarioContext) -> list[dict]:
+    """Every name a scenario file may use for a holder (``tlrisk holders``): the holder groups
+    (their key, label and the spellings of a one-country group), then every country in the
+    data with its spellings; each with its latest holdings and its bonds and notes ($bn).
+
+    Returns
+    -------
+    list of dict
+        ``{holder, label, kind (group or country), names, month, holdings_bn,
+        bonds_notes_bn}``, groups first, then countries by holdings.
+    """
+    holders = context.holders
+    h = context.panel.holdings
+    month = context.last_data_month
+    spellings = {canonical: sorted({*names, canonical} - {canonical}) for canonical, names in holders.aliases.items()}
+    rows = []
+    for key, group in holders.groups.items():
+        names = [key, group.label]
+        if len(group.members) == 1 and not group.plus:
+            names += [s for s in [group.members[0], *spellings.get(group.members[0], [])] if s not in names]
+        rows.append(_directory_row(context, key, group.label, "group", names, month))
+    grouped = {g.members[0] for g in holders.groups.values() if len(g.members) == 1 and not g.plus}
+    latest = h[(h["kind"] == "country") & (h["month"] == h.loc[h["kind"] == "country", "month"].max())]
+    for name in latest.sort_values("holdings_bn", ascending=False)["holder"]:
+        if name not in grouped:
+            rows.append(_directory_row(context, name, context.label(name), "country",
+                                       [name, *spellings.get(name, [])], month))
+    return rows
+
+
+def _directory_row(context: ScenarioContext, key: str, label: str, kind: str, names: list[str],
+                   month: pd.Timestamp) -> dict:
+    import math
+
+    unique: dict[str, str] = {}
+    for name in names:  # names match without regard to case: list each once
+        unique.setdefault(name.casefold(), name)
+    names = list(unique.values())
+    held = context.holdings_at(key, month)
+    bonds = held * (1 - context.bill_share(key)) if math.isfinite(held) else None
+    return {"holder": key, "label": label, "kind": kind, "names": names, "month": f"{month:%Y-%m}",
+            "holdings_bn": round(held, 1) if math.isfinite(held) else None,
+            "bonds_notes_bn": round(bonds, 1) if bonds is not None else None}
+
+
 def check_draws(where: str, draws: int | None, horizon: int, context: ScenarioContext, field_name: str) -> None:
     """Refuse a draw count that does not fit the memory budget, before any estimation."""
     from model.scenarios import memory_problem
@@ -653,7 +698,7 @@ def report(request: ReportRequest, log: Log = QUIET) -> dict[str, Path]:
 __all__ = [
     "Caches", "Data", "Estimates", "Log", "ParsedFile", "QUIET", "RESPONSE_SOURCES", "Remembered", "ReportRequest",
     "check_draws", "check_scenarios", "curated_events", "data_status", "display_path", "episodes", "estimate",
-    "events", "explorer", "fiscal", "git_commit", "inputs_digest", "load_data", "missing_data_error",
+    "events", "explorer", "fiscal", "git_commit", "holder_directory", "inputs_digest", "load_data", "missing_data_error",
     "one_line_scenario", "parse_file", "price", "price_scenarios", "priced_context", "pull", "refresh", "report",
     "report_inputs", "scenario_context", "scenario_from", "scenario_paths", "select_sources", "snapshot", "stores",
     "sweep",

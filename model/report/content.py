@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,25 +63,18 @@ DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is no
 
 
 def source_date() -> dt.datetime:
-    """The fixed document date: ``SOURCE_DATE_EPOCH`` or 2026-01-01.
+    """The fixed document date: ``SOURCE_DATE_EPOCH`` or 2026-01-01 (:mod:`model.dates`)."""
+    from model.dates import source_date as fixed
 
-    Raises
-    ------
-    InputError
-        When ``SOURCE_DATE_EPOCH`` is not a time in seconds since 1970 (up to the year 9999).
-    """
-    text = os.environ.get("SOURCE_DATE_EPOCH") or str(DEFAULT_EPOCH)
-    try:
-        return dt.datetime.fromtimestamp(int(text), dt.UTC)
-    except (ValueError, OverflowError, OSError):
-        raise InputError(f"environment variable SOURCE_DATE_EPOCH='{text}' is not a time in seconds "
-                         "since 1970") from None
+    return fixed(DEFAULT_EPOCH)
 
 
 def document_date(bundle: DataBundle) -> dt.datetime:
     """The document's date: ``SOURCE_DATE_EPOCH`` when set, else the data's vintage (so a report
     is never dated before the data it uses, and reruns on the same data give the same bytes)."""
-    if os.environ.get("SOURCE_DATE_EPOCH"):
+    from model.dates import source_date_epoch
+
+    if source_date_epoch() is not None:
         return source_date()
     vintage = vintage_date(bundle)
     if vintage is None:
