@@ -232,6 +232,9 @@ class PricedDraws:
     linear: dict[str, np.ndarray]  # name -> (n, k)
     spec_index: np.ndarray
     slots: int  # (response, block of months) computed one at a time from the kept coefficients
+    # name -> (fixed, lasting) per draw, with linear = fixed + lasting share x lasting: the
+    # functional at any fixed persistence share (the persistence sensitivity) without redrawing
+    linear_parts: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def _convolve(u: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -507,10 +510,12 @@ class ResponseModel:
         banded = [j for j, r in enumerate(self.responses) if r not in request.zero]
         persistent, cumulative = np.zeros((n, R)), np.zeros((n, R))
         linear = {name: np.zeros((n, next(iter(w.values())).shape[1])) for name, w in request.linear.items()}
+        parts = {name: (np.zeros_like(v), np.zeros_like(v)) for name, v in linear.items()}
         spec_index = np.zeros(n, dtype=int)
         quantiles = {r: np.zeros((3, H)) for r in self.responses}
         if not holders or n == 0:
-            return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, 0)
+            return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, 0,
+                               parts)
         months = max([H, *(w.shape[0] for ws in request.linear.values() for w in ws.values())])
         designs = self._designs(holders, request.flows_bn, months, request.announcement_share)
         # linear functionals of the paths, folded into the designs: path @ W = b @ (G1' W) + pi b @ (G2' W)
@@ -530,7 +535,10 @@ class ResponseModel:
             flat = coefs.reshape(m, R, -1)
             for name, ws in folded[i].items():
                 for j, (F1, F2) in ws.items():
-                    linear[name][row : row + m] += flat[:, j] @ F1 + pi[:, None] * (flat[:, j] @ F2)
+                    fixed, lasting = flat[:, j] @ F1, flat[:, j] @ F2
+                    linear[name][row : row + m] += fixed + pi[:, None] * lasting
+                    parts[name][0][row : row + m] += fixed
+                    parts[name][1][row : row + m] += lasting
             cum = (coefs.sum(axis=3) * totals[None, None, :]).sum(axis=2)
             cum[:, zero] = 0.0
             cumulative[row : row + m], persistent[row : row + m] = cum, pi[:, None] * cum
@@ -557,7 +565,8 @@ class ResponseModel:
                 quantiles[self.responses[j]][:, t0:t1] = np.percentile(buf, (5, 50, 95), axis=1, overwrite_input=True)
                 slots += 1
             del both
-        return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, slots)
+        return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, slots,
+                           parts)
 
     def literature_paths(self, flows_bn: dict[str, np.ndarray], months: int, announcement_share: float = 0.0
                          ) -> dict[str, dict[str, np.ndarray]]:

@@ -235,7 +235,7 @@ BAD = [
     (scenario(horizon=-5), "scenario.horizon_months — Input should be greater than or equal to 1"),
     (scenario().replace("draws = 20000", 'draws = "many"'), "pricing.draws — Input should be a valid integer"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "slowdown"\nshare = 1.5\n'), "holders[1].share — Input should be less than or equal to 1"),
-    (scenario(holders=SELL.format(holder="japan", bn=5000, months=12)), "holders[1].bn — a sale of $5,000bn is larger than"),
+    (scenario(holders=SELL.format(holder="japan", bn=5000, months=12)), "holders[1].bn — a sale of $5,000bn of bonds and notes is larger than"),
     (scenario(draws=50_000_000), "pricing.draws — 50,000,000 draws is above the limit"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "sell"\nmonths = 3\n'), "a sell needs exactly one of 'bn'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause', 'sell' or 'path'"),
@@ -384,7 +384,7 @@ def test_scenario_from_a_dictionary_and_one_line(context):
                                         {"holder": "japan", "action": "sell", "bn": 5000.0, "months": 3}]}, context)
     text = str(err.value)
     assert "holders[1].holder — unknown holder 'Japna' (did you mean 'Japan'?)" in text
-    assert "holders[2].bn — a sale of $5,000bn is larger than Japan's holdings" in text
+    assert "holders[2].bn — a sale of $5,000bn of bonds and notes is larger than Japan's bonds and notes" in text
     # a dictionary gets every check a file gets, the start month against the data included
     with pytest.raises(ValidationFailed) as err:
         scenario_from_dict({"scenario": {"name": "x", "title": "x", "start": "1990-05", "horizon_months": 12},

@@ -90,16 +90,17 @@ def test_the_headline_sentence_is_computed_from_the_plan(sets):
     cost = lead.posterior.cost("10yr")["median"]
     assert f"${abs(cost):,.0f}bn" in sentence
     assert "fifth" not in sentence and "-0.0" not in sentence and "\u22120.0 " not in sentence
-    assert short_plan(lead.posterior) == "sell $150bn over 12 months"
+    assert short_plan(lead.posterior) == "sell $150bn of bonds and notes over 12 months"
 
 
 def test_a_country_a_purchase_and_nothing_in_words(sets):
     uk = headline_sentence(sets["uk_sells"])
     assert uk.startswith("If the United Kingdom sold $300bn more of its Treasury bonds and notes")
     korea = headline_sentence(sets["korea_buys"])
-    assert korea.startswith("If South Korea bought $60bn more Treasuries than at its recent pace over 6 months")
+    assert korea.startswith("If South Korea bought $60bn more Treasury bonds and notes than at its recent pace over "
+                            "6 months")
     assert "lower than otherwise" in korea or "essentially unchanged" in korea
-    assert short_plan(sets["korea_buys"].posterior) == "buys $60bn over 6 months"
+    assert short_plan(sets["korea_buys"].posterior) == "buys $60bn of bonds and notes over 6 months"
     nothing = headline_sentence(sets["nothing"])
     assert "every deviation is zero" in nothing and not sets["nothing"].moves_anything
     assert subject("Oil exporters") == "the oil exporters" and subject("Japan") == "Japan"
@@ -138,3 +139,26 @@ def test_notes_only_some_responses_carry_are_labelled(sets):
     plan = next(i for i, n in enumerate(notes) if n.startswith("United Kingdom: sells"))
     assert plan < notes.index(labelled[0])
     assert not any("has no estimate" in n for n in uk.literature.notes)
+
+
+def test_every_action_is_named_and_sized_as_bonds_and_notes(context):
+    """Pauses, slowdowns and sales move bonds and notes, and their share is of the bonds and
+    notes held; only a sale that includes bills is of Treasuries and of all holdings."""
+    from model.numbers import share_text
+
+    pause = priced(context, "pause", [{"holder": "japan", "action": "pause", "months": 24}])
+    p = pause.posterior.holder_paths[0]
+    bonds, withheld = p.holdings_start_bn * (1 - p.bill_share), -float(p.deviation_bn.sum())
+    assert headline_sentence(pause).startswith(
+        f"If Japan paused its purchases of Treasury bonds and notes for 24 months (about ${withheld:,.0f}bn not "
+        f"bought at its recent pace, {share_text(withheld / bonds)} of the ${bonds:,.0f}bn of bonds and notes it holds)")
+    assert short_plan(pause.posterior) == f"pause of 24 months (${withheld:,.0f}bn of bonds and notes)"
+    slow = priced(context, "slow", [{"holder": "japan", "action": "slowdown", "bn_per_month": 2.0, "months": 12}])
+    assert headline_sentence(slow).startswith(
+        f"If Japan cut its purchases of Treasury bonds and notes by $24bn in all over 12 months "
+        f"({share_text(24 / bonds)} of the ${bonds:,.0f}bn of bonds and notes it holds)")
+    everything = priced(context, "all", [{**sale("japan", 100), "instruments": "all"}])
+    q = everything.posterior.holder_paths[0]
+    assert headline_sentence(everything).startswith(
+        f"If Japan sold $100bn more of its Treasuries than at its recent pace over 12 months "
+        f"({share_text(100 / q.holdings_start_bn)} of its ${q.holdings_start_bn:,.0f}bn of Treasuries)")

@@ -220,7 +220,7 @@ def plan_of(result: ScenarioResult) -> Plan:
     actions = {p.action for p in paths}
     plural = len(paths) > 1
     with_bills = any(p.bills_deviation_bn is not None for p in paths)
-    if actions == {"sell"} and not with_bills:
+    if not with_bills:  # every action but a sale that includes bills moves bonds and notes only
         base = sum(p.holdings_start_bn * (1 - p.bill_share) for p in paths)
         base_text = f"the {money(base, 0)} of bonds and notes {'they hold' if plural else 'it holds'}"
     else:
@@ -236,7 +236,9 @@ def plan_of(result: ScenarioResult) -> Plan:
 def plan_phrase(result: ScenarioResult) -> str:
     """What the plan does, as the condition of a sentence: ``Japan sold $212bn more of its
     Treasury bonds and notes than at its recent pace over 24 months (20% of the $1,057bn of
-    bonds and notes it holds)``. Empty for a plan that changes nothing."""
+    bonds and notes it holds)``. Every action is of bonds and notes (what the flows measure),
+    and its share is of the bonds and notes held, unless a sale includes bills. Empty for a
+    plan that changes nothing."""
     plan = plan_of(result)
     if not plan.months:
         return ""
@@ -248,18 +250,18 @@ def plan_phrase(result: ScenarioResult) -> str:
     of_holdings = f" ({share} of {plan.base_text})" if share else ""
     pos = plan.possessive
     verb_sells = plan.actions <= {"sell", "path", "slowdown"} and plan.net_bn < 0
+    what = "Treasury bonds and notes" if "bonds and notes" in plan.base_text else "Treasuries"
     if plan.actions == {"pause"}:
-        text = (f"{plan.who} paused {pos} Treasury purchases for {plan.months} months (about {amount} not bought "
+        text = (f"{plan.who} paused {pos} purchases of {what} for {plan.months} months (about {amount} not bought "
                 f"at {pos} recent pace{', ' + share + ' of ' + plan.base_text if share else ''})")
     elif plan.actions == {"slowdown"}:
-        text = f"{plan.who} cut {pos} Treasury purchases by {amount} in all {span}{of_holdings}"
+        text = f"{plan.who} cut {pos} purchases of {what} by {amount} in all {span}{of_holdings}"
     elif plan.actions == {"sell"} and plan.net_bn < 0:
-        what = "Treasury bonds and notes" if "bonds and notes" in plan.base_text else "Treasuries"
         text = f"{plan.who} sold {amount} more of {pos} {what} than at {pos} recent pace {span}{of_holdings}"
     elif plan.net_bn > 0:
-        text = f"{plan.who} bought {amount} more Treasuries than at {pos} recent pace {span}{of_holdings}"
+        text = f"{plan.who} bought {amount} more {what} than at {pos} recent pace {span}{of_holdings}"
     elif verb_sells:
-        text = f"{plan.who} reduced {pos} Treasury holdings by {amount} against {pos} recent pace {span}{of_holdings}"
+        text = f"{plan.who} reduced {pos} holdings of {what} by {amount} against {pos} recent pace {span}{of_holdings}"
     else:
         text = f"{plan.who} changed course as planned, a net {money(plan.net_bn, 0, sign=True)} {span}"
     if plan.announced:
@@ -268,20 +270,21 @@ def plan_phrase(result: ScenarioResult) -> str:
 
 
 def short_plan(result: ScenarioResult) -> str:
-    """A few words for a table: ``sells $212bn over 24 months``."""
+    """A few words for a table: ``sells $212bn of bonds and notes over 24 months``."""
     plan = plan_of(result)
     if not plan.months:
         return "no change from the recent pace"
     amount = money(abs(plan.net_bn), 0)
+    what = "of bonds and notes" if "bonds and notes" in plan.base_text else "of Treasuries"
     if plan.actions == {"pause"}:
-        return f"pause of {plan.months} months ({amount})"
+        return f"pause of {plan.months} months ({amount} {what})"
     if plan.net_bn > 0:
         verb = "buy" if plan.plural else "buys"
     else:
         verb = "sell" if plan.plural else "sells"
     if plan.actions == {"slowdown"}:
-        return f"{amount} fewer purchases over {plan.months} months"
-    return f"{verb} {amount} over {plan.months} months" + (", announced" if plan.announced else "")
+        return f"{amount} fewer purchases {what} over {plan.months} months"
+    return f"{verb} {amount} {what} over {plan.months} months" + (", announced" if plan.announced else "")
 
 
 def _bp(value: float | None) -> str:

@@ -136,14 +136,15 @@
     var ids = ["ex-post-24", "ex-lit-24", "ex-post-lasting", "ex-lit-lasting", "ex-post-cost", "ex-lit-cost"];
     if (!cell) {
       ids.forEach(function (id) { set(id, "\u2013"); });
-      message.textContent = "A sale of $" + num(parseFloat(size.value), 0, false) + "bn is more than " +
-        option.textContent.replace(/ \(.*$/, "") + " holds ($" + num(held, 0, false) + "bn): pick a smaller sale.";
+      message.textContent = "A sale of $" + num(parseFloat(size.value), 0, false) + "bn is more than the bonds and notes " +
+        option.textContent.replace(/ \(\$.*$/, "") + " holds ($" + num(held, 0, false) + "bn): pick a smaller sale.";
       return;
     }
-    message.textContent = option.textContent.replace(/ \(.*$/, "") + " sells $" + num(cell.sale_bn, 0, false) +
+    message.textContent = option.textContent.replace(/ \(\$.*$/, "") + " sells $" + num(cell.sale_bn, 0, false) +
       "bn of bonds and notes beyond its recent pace over " + cell.sale_months + " month" +
       (cell.sale_months === 1 ? "" : "s") + ", from " + data.start + ".";
     var p = cell.posterior, l = cell.literature;
+    (p.warnings || []).forEach(function (w) { message.textContent += " Warning: " + w.replace(/-(?=\d)/g, MINUS) + "."; });
     set("ex-post-24", band(p.moves_bp["10y"].at_24_months, bp, 1));
     set("ex-lit-24", band(l.moves_bp["10y"].at_24_months, bp, 1));
     set("ex-post-lasting", band(p.moves_bp["10y"].lasting, bp, 1));

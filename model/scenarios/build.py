@@ -45,18 +45,19 @@ def one_line_scenario(context: ScenarioContext, holder: str, action: str, months
     label = context.label(key)
     start = start or default_start(context)
     if action == "sell":
-        title = f"{label} sells ${bn:,.0f}bn of Treasuries over {months} months"
+        title = f"{label} sells ${bn:,.0f}bn of Treasury bonds and notes over {months} months"
         plan = {"holder": holder, "action": "sell", "bn": float(bn), "months": int(months)}
     elif action == "buy":
-        title = f"{label} buys ${bn:,.0f}bn more Treasuries over {months} months"
+        title = f"{label} buys ${bn:,.0f}bn more Treasury bonds and notes over {months} months"
         plan = {"holder": holder, "action": "path", "baseline": 0.0,
                 "flows_bn": [float(bn) / months] * int(months)}
     elif action == "pause":
-        title = f"{label} pauses its Treasury purchases for {months} months"
+        title = f"{label} pauses its purchases of Treasury bonds and notes for {months} months"
         plan = {"holder": holder, "action": "pause", "months": int(months)}
     else:
         raise InputError(f"unknown action '{action}' (sell, buy or pause)")
-    name = re.sub(r"[^a-z0-9]+", "_", title.lower().replace("$", "")).strip("_")
+    # an identifier within the schema's 64 characters, however long the holder's name
+    name = re.sub(r"[^a-z0-9]+", "_", title.lower().replace("$", "")).strip("_")[:64].rstrip("_")
     pricing: dict = {}
     if response:
         pricing["response"] = response

@@ -82,9 +82,13 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
             bills = -((total - bonds) / months) * active
         what = ("bonds and notes" if not everything
                 else f"Treasuries (${bonds:,.0f}bn of bonds and notes, ${total - bonds:,.0f}bn of bills)")
+        of = ""
+        if plan.share is not None:
+            base_bn = held if everything else held * (1.0 - bill_share)
+            of = f"; {plan.share:.0%} of its ${base_bn:,.0f}bn of {'Treasuries' if everything else 'bonds and notes'}"
         notes.append(f"sells ${total:,.0f}bn more {what} than at baseline over {months} months "
-                     f"(holdings ${held:,.0f}bn at start, of which {bill_share:.0%} bills; baseline "
-                     f"{money(base, sign=True)} a month)")
+                     f"(${total / months:,.1f}bn a month{of}; holdings ${held:,.0f}bn at start, of which "
+                     f"{bill_share:.0%} bills; baseline {money(base, sign=True)} a month)")
     label = context.label(key)
     return HolderPath(key, label, plan.action, base, window, held, np.asarray(dev, dtype=float) + 0.0,
                       None if bills is None else np.asarray(bills, dtype=float) + 0.0,

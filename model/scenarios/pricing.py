@@ -75,6 +75,11 @@ class ScenarioResult:
     response_model: dict | None = None
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # the same draws with the lasting share fixed (0, the model's central share, 1): per share
+    # {lasting_share, lasting_10y_bp, interest_cost_10yr_bn} (bands as triples); None for the envelope
+    persistence_sensitivity: list[dict] | None = None
+    # why several holders' sale moves yields less than a member's alone would (None if it cannot)
+    coalition_note: str | None = None
 
     # -- access --------------------------------------------------------------------------
     def triple(self, maturity: str, month: int) -> tuple[float, float, float]:
@@ -151,6 +156,13 @@ class ScenarioResult:
                 for p in self.holder_paths
             ],
             "response_model": self.response_model,
+            "persistence_sensitivity": (
+                None if self.persistence_sensitivity is None else
+                [{"lasting_share": _r(row["lasting_share"]),
+                  "lasting_10y_bp": band_dict(row["lasting_10y_bp"], "draws"),
+                  "interest_cost_10yr_bn": band_dict(row["interest_cost_10yr_bn"], "draws")}
+                 for row in self.persistence_sensitivity]),
+            "coalition_note": self.coalition_note,
             "warnings": self.warnings,
             "notes": self.notes,
         }
@@ -165,7 +177,12 @@ class ScenarioResult:
         return {
             **{k: getattr(self, k) for k in ("scenario", "title", "description", "path", "start", "horizon_months",
                                              "months", "response", "response_source", "pricing_mode", "draws",
-                                             "seed", "band_kind", "response_model", "warnings", "notes")},
+                                             "seed", "band_kind", "response_model", "warnings", "notes",
+                                             "coalition_note")},
+            "persistence_sensitivity": (None if self.persistence_sensitivity is None else
+                                        [{**row, "lasting_10y_bp": list(row["lasting_10y_bp"]),
+                                          "interest_cost_10yr_bn": list(row["interest_cost_10yr_bn"])}
+                                         for row in self.persistence_sensitivity]),
             "yields_bp": {m: frame_record(f) for m, f in self.yields_bp.items()},
             "lasting_bp": {m: list(v) for m, v in self.lasting_bp.items()},
             "interest_cost_bn": {k: list(v) for k, v in self.interest_cost_bn.items()},
@@ -192,6 +209,10 @@ class ScenarioResult:
             "holder_loss_bn": {k: tuple(v) for k, v in record["holder_loss_bn"].items()},
             "total_loss_bn": tuple(record["total_loss_bn"]) if record["total_loss_bn"] is not None else None,
             "flows": frame_from(record["flows"]), "holder_paths": paths,
+            "persistence_sensitivity": (None if record["persistence_sensitivity"] is None else
+                                        [{**row, "lasting_10y_bp": tuple(row["lasting_10y_bp"]),
+                                          "interest_cost_10yr_bn": tuple(row["interest_cost_10yr_bn"])}
+                                         for row in record["persistence_sensitivity"]]),
         })
 
     def to_frame(self) -> pd.DataFrame:
@@ -233,6 +254,14 @@ class ScenarioResult:
             lines.append(f"  sellers' own mark-to-market loss ({kind}):")
             for k, v in self.holder_loss_bn.items():
                 lines.append(f"    {labels.get(k, k):<28} {_fmt_band(v, as_money=True)}")
+        if self.persistence_sensitivity:
+            lines.append(f"  if the lasting share were fixed ({kind}; the same draws):")
+            for row in self.persistence_sensitivity:
+                lines.append(f"    share {row['lasting_share']:<5.2f} lasting 10-year move "
+                             f"{_fmt_band(row['lasting_10y_bp'])} bp, extra interest over 10 years "
+                             f"{_fmt_band(row['interest_cost_10yr_bn'], as_money=True)}")
+        if self.coalition_note:
+            lines.append(f"  why: {self.coalition_note}")
         lines += [f"  WARNING: {w}" for w in self.warnings]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -278,29 +307,48 @@ def _cost_weights(context: ScenarioContext) -> dict[str, np.ndarray]:
     return context.fiscal.weights(context.fiscal.months)
 
 
-def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarray],
-              paths_by_maturity: dict[str, tuple[float, float, float]], priced: list[str]) -> list[str]:
-    """Sales that lower yields (or purchases that raise them), and the coefficient behind it."""
+def _holder_effects(context: ScenarioContext, response: str, keys) -> pd.DataFrame | None:
+    """Prior, data and posterior of each holder's short-run effect (the response model's
+    table), or None under the literature envelope (which prices every holder alike)."""
+    if response not in ("posterior", "data") or context.response is None:
+        return None
+    return context.response.posterior_table({k: context.label(k) for k in keys})
+
+
+def sign_warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarray], priced: list[str],
+                   table: pd.DataFrame | None = None) -> list[str]:
+    """Per holder whose coefficient has sales lowering yields (the wrong sign for a demand
+    effect): a warning naming the coefficient. It depends on the holder, the response and the
+    direction of its flows, not on their size (the explorer and the sweep carry it on every cell)."""
     out = []
     model = context.response
+    table = table if table is not None else _holder_effects(context, response, flows)
+    if table is None:
+        return out
+    column = "posterior_mean" if response == "posterior" else "data_mean"
+    sd_column = "posterior_sd" if response == "posterior" else "data_sd"
+    for key, flow in flows.items():
+        total = float(flow.sum())
+        if abs(total) < 1e-9:
+            continue
+        rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] < 0)]
+        if len(rows):
+            effects = ", ".join(f"{maturity_label(r.maturity)} {number(r[column])} (sd {number(r[sd_column], sign=False)})"
+                                for _, r in rows.iterrows())
+            what = "sales lower yields" if total < 0 else "purchases raise yields"
+            estimate = "own estimate" if model.is_own(key) else "pooled estimate"
+            out.append(f"{context.label(key)}: under the {RESPONSE_WORD[response]} response its {estimate} has sales "
+                       f"lowering yields ({effects} bp per $100bn sold), the wrong sign for a demand effect, so here "
+                       f"its {what}")
+    return out
+
+
+def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarray],
+              paths_by_maturity: dict[str, tuple[float, float, float]], priced: list[str],
+              table: pd.DataFrame | None = None) -> list[str]:
+    """Sales that lower yields (or purchases that raise them), and the coefficient behind it."""
+    out = sign_warnings(context, response, flows, priced, table)
     net = sum(float(f.sum()) for f in flows.values())
-    if response in ("posterior", "data") and model is not None:
-        table = model.posterior_table({k: context.label(k) for k in flows})
-        column = "posterior_mean" if response == "posterior" else "data_mean"
-        sd_column = "posterior_sd" if response == "posterior" else "data_sd"
-        for key, flow in flows.items():
-            total = float(flow.sum())
-            if abs(total) < 1e-9:
-                continue
-            rows = table[(table["holder"] == key) & table["maturity"].isin(priced) & (table[column] < 0)]
-            if len(rows):
-                effects = ", ".join(f"{maturity_label(r.maturity)} {number(r[column])} (sd {number(r[sd_column], sign=False)})"
-                                    for _, r in rows.iterrows())
-                what = "sales lower yields" if total < 0 else "purchases raise yields"
-                estimate = "own estimate" if model.is_own(key) else "pooled estimate"
-                out.append(f"{context.label(key)}: under the {RESPONSE_WORD[response]} response its {estimate} has sales "
-                           f"lowering yields ({effects} bp per $100bn sold), the wrong sign for a demand effect, so here "
-                           f"its {what}")
     wrong = [(m, mid) for m, (_, mid, _) in paths_by_maturity.items()
              if m in priced and abs(net) >= 1e-9 and abs(mid) >= 0.05 and ((net < 0) == (mid < 0))]
     if wrong:
@@ -310,6 +358,50 @@ def _warnings(context: ScenarioContext, response: str, flows: dict[str, np.ndarr
         out.append(f"with {direction} of ${abs(net):,.0f}bn the lasting levels {moved} under the "
                    f"{RESPONSE_WORD[response]} response ({levels})")
     return out
+
+
+def _coalition_note(context: ScenarioContext, response: str, flows: dict[str, np.ndarray],
+                    table: pd.DataFrame | None, maturity: str = "10y") -> str | None:
+    """Why several holders moving together can move yields less than one of them alone: each
+    holder's flows are priced with its own effect per $100bn (the holder's estimate or the
+    pooled one), so the group's effect is the average weighted by what each sells or buys.
+    Said when some member's effect is larger than the group's average, with the amount that
+    member alone would have to sell (or buy) to move the 10-year as much in the long run (the
+    lasting level is the persistence share times the short-run effect, for every holder alike).
+    None for a single holder, under the literature envelope (every holder alike), or when the
+    members move in opposite directions."""
+    if table is None:
+        return None
+    totals = {k: float(f.sum()) for k, f in flows.items() if abs(float(f.sum())) > 1e-9}
+    if len(totals) < 2 or len({v > 0 for v in totals.values()}) > 1:
+        return None
+    column = "posterior_mean" if response == "posterior" else "data_mean"
+    rows = table[table["maturity"] == maturity].set_index("holder")
+    effect = {k: float(rows.loc[k, column]) for k in totals}  # bp per $100bn sold
+    moved = {k: abs(v) for k, v in totals.items()}  # $bn sold (or bought)
+    whole = sum(moved.values())
+    average = sum(effect[k] * moved[k] for k in totals) / whole
+    top = max(totals, key=lambda k: (effect[k], moved[k]))
+    if effect[top] - average < 0.05:
+        return None  # every member moves yields alike
+    selling = next(iter(totals.values())) < 0
+    sold, sells = ("sold", "sells") if selling else ("bought", "buys")
+    model = context.response
+    members = []
+    for k in sorted(totals, key=lambda k: -moved[k]):
+        kind = "own estimate" if model.is_own(k) else "pooled estimate"
+        wrong = ", the wrong sign for a demand effect" if effect[k] < 0 else ""
+        members.append(f"{context.label(k)}: {money(moved[k], 0)} at {number(effect[k])} ({kind}{wrong})")
+    alone = whole * average / effect[top]
+    tail = (f"so in the long run the {money(whole, 0)} moves the {maturity_label(maturity)} yield about as much as "
+            f"{money(max(alone, 0.0), 0)} {sold} by {context.label(top)} alone would: a larger amount {sold} by "
+            f"{context.label(top)} alone moves it more" if average > 0 else
+            f"so together they {'lower' if selling else 'raise'} the {maturity_label(maturity)} yield under this "
+            f"response, while {context.label(top)} alone would {'raise' if selling else 'lower'} it")
+    unit = "bp per $100bn sold" + ("" if selling else "; purchases move it the other way")
+    return (f"each holder is priced with its own effect on the {maturity_label(maturity)} yield "
+            f"({RESPONSE_WORD[response]} response, short run, {unit}): {'; '.join(members)}. Weighted by what each "
+            f"{sells}, the group averages {number(average)} bp per $100bn, {tail}")
 
 
 def simulate(scenario: Scenario, context: ScenarioContext, response: str | None = None,
@@ -353,7 +445,8 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     sellers = [p for p in paths if p.deviation_bn.sum() < 0]
     stakes = _seller_stakes(sellers, context, loss_month)
     anchored = pricing.bills == "anchored"
-    priced = [m for m in RESPONSES if not (anchored and m == "3m")]
+    priced = priced_maturities(pricing.bills)
+    sensitivity = None
     notes: list[str] = []
     if anchored:
         notes.append("3-month bill yields are anchored to the policy rate: their deviation is zero "
@@ -406,6 +499,7 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         totals = {k: float(v.sum()) for k, v in priced_flows.items()}
         response_model = {"source": response, **model.describe(),
                           "correlation": _correlation(model, response, totals, drawn)}
+        sensitivity = _persistence_sensitivity(drawn, model.responses, model.persistence_mean)
     yields = {}
     for m in RESPONSES:
         lo, mid, hi = quantiles[m]
@@ -427,7 +521,8 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
                          "mean of the estimated holders, shrunk toward the literature, plus a holder's own spread)"
                          if response == "posterior" else
                          f"{p.label}: no estimate of its own; priced with the pooled estimate of the estimated holders")
-    warnings = _warnings(context, response, priced_flows, lasting, priced)
+    table = _holder_effects(context, response, priced_flows)
+    warnings = _warnings(context, response, priced_flows, lasting, priced, table)
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
         path=scenario.path, start=spec.scenario.start, horizon_months=horizon, months=months,
@@ -437,7 +532,32 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         interest_cost_bn=cost, holder_loss_bn=loss, flows=flows, holder_paths=paths,
         total_loss_bn=tuple(float(x) for x in total_loss) if total_loss is not None else None,
         response_model=response_model, warnings=list(dict.fromkeys(warnings)), notes=list(dict.fromkeys(notes)),
+        persistence_sensitivity=sensitivity, coalition_note=_coalition_note(context, response, priced_flows, table),
     )
+
+
+def priced_maturities(bills: str) -> list[str]:
+    """The maturities a scenario prices: all but 3-month bills when they are anchored to the
+    policy rate (``pricing.bills``)."""
+    return [m for m in RESPONSES if not (bills == "anchored" and m == "3m")]
+
+
+def _persistence_sensitivity(drawn: PricedDraws, responses: list[str], central: float) -> list[dict]:
+    """The lasting 10-year move and the 10-year interest cost with the lasting share fixed at
+    0, at the model's central share and at 1, from the same draws: per draw the lasting level
+    is the share times the short-run effect, and the cost is ``fixed + share x lasting`` (the
+    two parts :meth:`~model.response.ResponseModel.price` keeps), exactly what
+    :meth:`~model.response.ResponseModel.with_lasting_share` would price."""
+    short_run = drawn.cumulative[:, responses.index("10y")]
+    fixed, lasting = drawn.linear_parts["cost"]
+    j = COST_KEYS.index("10yr")
+    rows = []
+    for share in sorted({0.0, float(central), 1.0}):
+        rows.append({"lasting_share": share,
+                     "lasting_10y_bp": tuple(float(x) for x in np.percentile(share * short_run, BANDS)),
+                     "interest_cost_10yr_bn": tuple(float(x) for x in
+                                                    np.percentile(fixed[:, j] + share * lasting[:, j], BANDS))})
+    return rows
 
 
 def _bound_costs(bounds, weights, stakes, loss_month, loss_maturity, anchored):

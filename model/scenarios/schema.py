@@ -2,7 +2,7 @@
 every scenario (``simulation.toml``).
 
 Every problem in a file is one ``file: dotted.path — reason`` line; checks that need the data
-(holders present, a sale no larger than the holdings) run when a :class:`ScenarioContext` is
+(holders present, a sale no larger than the bonds and notes held) run when a :class:`ScenarioContext` is
 given.
 """
 
@@ -310,7 +310,8 @@ def validate_scenario(path: str | Path, context: ScenarioContext | None = None) 
     """Check one scenario file; returns the parsed file (or None), problems, resolved holders.
 
     Every problem is one ``file: dotted.path — reason`` line. Checks needing data (the start
-    month against the data, holders present in the data, a sale no larger than the holdings)
+    month against the data, holders present in the data, a sale no larger than the bonds and notes
+    held, or than all holdings when it sells bills too)
     run when ``context`` is given.
     """
     path = str(path)
@@ -371,9 +372,19 @@ def validate_raw(raw: dict, path: str, context: ScenarioContext | None = None
                                 f"at or before {start}")
                 continue
             sold = plan.get("bn")
-            if plan.get("action") == "sell" and _is_number(sold) and sold > held:
-                problems.append(f"{path}: holders[{i + 1}].bn — a sale of ${sold:,.0f}bn is larger than "
-                                f"{context.label(key)}'s holdings (${held:,.0f}bn, the latest figure at {start})")
+            if plan.get("action") == "sell" and _is_number(sold):
+                # a sale is of bonds and notes unless the plan sells bills too: check it against
+                # what it sells from (holdings less bills, at the latest bill share)
+                if plan.get("instruments") == "all":
+                    what, available = "Treasuries", held
+                    held_text = f"{context.label(key)}'s holdings (${held:,.0f}bn"
+                else:
+                    what, available = "bonds and notes", held * (1.0 - context.bill_share(key))
+                    held_text = (f"{context.label(key)}'s bonds and notes (${available:,.0f}bn of its "
+                                 f"${held:,.0f}bn of Treasuries")
+                if sold > available:
+                    problems.append(f"{path}: holders[{i + 1}].bn — a sale of ${sold:,.0f}bn of {what} is larger "
+                                    f"than {held_text}, the latest figures at {start})")
         if len(set(resolved)) < len(resolved):
             dup = next(k for k in resolved if resolved.count(k) > 1)
             problems.append(f"{path}: holders — '{dup}' appears more than once; give one plan per holder")

@@ -20,8 +20,14 @@ import pandas as pd
 from model.labels import holder_label
 from model.numbers import money, number
 from model.scenarios.context import ScenarioContext
-from model.scenarios.pricing import ScenarioResult, band_dict, simulate
-from model.scenarios.schema import Scenario, ScenarioFile
+from model.scenarios.pricing import (
+    ScenarioResult,
+    band_dict,
+    priced_maturities,
+    sign_warnings,
+    simulate,
+)
+from model.scenarios.schema import Pricing, Scenario, ScenarioFile
 from model.schema import versioned
 
 HORIZON_MONTHS = 60  # every sweep scenario runs 60 months (the 24-month move and the lasting level fit)
@@ -39,11 +45,18 @@ def sale_scenario(holder: str, sale_bn: float, months: int, start: str, response
     """A plain sale of ``sale_bn`` of bonds and notes over ``months`` months, as a scenario."""
     spec = ScenarioFile.model_validate({
         "scenario": {"name": f"sale_{sale_bn:g}_{months}", "title": f"{holder_label(holder)} sells ${sale_bn:,.0f}bn "
-                     f"over {months} months", "start": start, "horizon_months": horizon},
+                     f"of bonds and notes over {months} months", "start": start, "horizon_months": horizon},
         "pricing": {"response": response, "draws": draws, "seed": seed},
         "holders": [{"holder": holder, "action": "sell", "bn": float(sale_bn), "months": int(months)}],
     })
     return Scenario("sweep", spec, [holder])
+
+
+def sale_warnings(context: ScenarioContext, holder: str, response: str) -> list[str]:
+    """The warnings every sale by ``holder`` carries under ``response``, whatever its size and
+    length: a coefficient with the wrong sign for a demand effect (see
+    :func:`~model.scenarios.pricing.simulate`)."""
+    return sign_warnings(context, response, {holder: np.array([-1.0])}, priced_maturities(Pricing().bills))
 
 
 def _row(result: ScenarioResult, scale: float = 1.0) -> dict[str, float]:
@@ -87,6 +100,7 @@ class SweepResult:
     frame: pd.DataFrame
     method: str = "every cell priced"
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # carried by every cell (one holder, one response)
 
     @property
     def band_kind(self) -> str:
@@ -105,6 +119,7 @@ class SweepResult:
                       "interest_cost_bn": "$bn, cumulative extra federal net interest over 10 years"},
             "cells": [{"sale_bn": float(r["sale_bn"]), "sale_months": int(r["sale_months"]), **_cell(r, self.band_kind)}
                       for _, r in self.frame.iterrows()],
+            "warnings": self.warnings,
             "notes": self.notes,
         })
 
@@ -126,6 +141,7 @@ class SweepResult:
                     f"{money(r['cost_10yr_high_bn'], 0, sign=True)}]")
             lines.append(f"  {money(r['sale_bn'], 0):>8} {int(r['sale_months']):>6}  {bp(r, 'y10_24m'):>26}  "
                          f"{bp(r, 'y10_lasting'):>24}  {cost:>30}")
+        lines += [f"  WARNING (every cell): {w}" for w in self.warnings]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -147,7 +163,7 @@ def sweep(context: ScenarioContext, holder: str = "japan", sizes_bn: tuple[float
                      "sale_months": int(length), **_row(result)})
     return SweepResult(holder=holder, label=context.label(holder), response=response,
                        draws=None if response == "literature" else draws, seed=seed, start=start,
-                       frame=pd.DataFrame(rows))
+                       frame=pd.DataFrame(rows), warnings=sale_warnings(context, holder, response))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +188,8 @@ class ExplorerGrid:
     draws: int
     seed: int
     frames: dict[str, pd.DataFrame]  # response -> one row per (holder, size, length) that fits the holdings
+    bonds_notes_bn: dict[str, float] = field(default_factory=dict)  # what a sale sells from: holdings less bills
+    warnings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # response -> holder -> every cell's
 
     def sweep_result(self, holder: str, response: str = "posterior") -> SweepResult:
         """One holder's slice, as a :class:`SweepResult` (the report's heatmaps)."""
@@ -179,7 +197,11 @@ class ExplorerGrid:
         return SweepResult(holder=holder, label=self.labels[holder], response=response,
                            draws=None if response == "literature" else self.draws, seed=self.seed, start=self.start,
                            frame=frame[frame["holder"] == holder].reset_index(drop=True),
-                           method=self.method, notes=[self.note])
+                           method=self.method, notes=[self.note], warnings=self.cell_warnings(response, holder))
+
+    def cell_warnings(self, response: str, holder: str) -> list[str]:
+        """The warnings every cell of ``holder`` carries under ``response``."""
+        return list(self.warnings.get(response, {}).get(holder, []))
 
     @property
     def method(self) -> str:
@@ -191,10 +213,12 @@ class ExplorerGrid:
         return (f"{len(self.holders)} holders x {len(self.sizes_bn)} sizes x {len(self.months)} lengths; each holder "
                 f"and length priced once ({self.draws:,} draws, seed {self.seed}) and scaled to every size, which gives "
                 "the same numbers as pricing each size (the response is linear in the amount sold); sizes above a "
-                "holder's holdings are left out")
+                "holder's bonds and notes are left out")
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.concat([f.assign(response=r) for r, f in self.frames.items()], ignore_index=True)
+        """Every cell under both responses, with the warnings it carries (joined by ' | ')."""
+        return pd.concat([f.assign(response=r, warnings=[" | ".join(self.cell_warnings(r, h)) for h in f["holder"]])
+                          for r, f in self.frames.items()], ignore_index=True)
 
     def to_record(self) -> dict:
         """Every field, exactly (for the results cache)."""
@@ -202,7 +226,8 @@ class ExplorerGrid:
 
         return {"holders": self.holders, "labels": self.labels, "holdings_bn": self.holdings_bn,
                 "sizes_bn": list(self.sizes_bn), "months": list(self.months), "start": self.start, "draws": self.draws,
-                "seed": self.seed, "frames": {r: frame_record(f) for r, f in self.frames.items()}}
+                "seed": self.seed, "frames": {r: frame_record(f) for r, f in self.frames.items()},
+                "bonds_notes_bn": self.bonds_notes_bn, "warnings": self.warnings}
 
     @classmethod
     def from_record(cls, record: dict) -> ExplorerGrid:
@@ -219,9 +244,11 @@ class ExplorerGrid:
         for key in post.index:
             holder, size, length = key
             cells.append({"holder": holder, "sale_bn": float(size), "sale_months": int(length),
-                          "posterior": _cell(post.loc[key], "draws"), "literature": _cell(lit.loc[key], "range")})
+                          "posterior": {**_cell(post.loc[key], "draws"), "warnings": self.cell_warnings("posterior", holder)},
+                          "literature": {**_cell(lit.loc[key], "range"), "warnings": self.cell_warnings("literature", holder)}})
         return versioned({
-            "holders": [{"holder": h, "label": self.labels[h], "holdings_bn": round(self.holdings_bn[h], 1)}
+            "holders": [{"holder": h, "label": self.labels[h], "holdings_bn": round(self.holdings_bn[h], 1),
+                         "bonds_notes_bn": round(self.bonds_notes_bn[h], 1)}
                         for h in self.holders],
             "sizes_bn": list(self.sizes_bn), "lengths_months": list(self.months), "start": self.start,
             "horizon_months": HORIZON_MONTHS, "draws": self.draws, "seed": self.seed, "method": self.method,
@@ -240,6 +267,7 @@ def explorer_grid(context: ScenarioContext, holders: list[str], sizes_bn: tuple[
     month = pd.Timestamp(start + "-01")
     frames: dict[str, list[dict]] = {"posterior": [], "literature": []}
     holdings = {h: float(context.holdings_at(h, month)) for h in holders}
+    bonds_notes = {h: holdings[h] * (1.0 - context.bill_share(h)) for h in holders}  # what a sale sells from
     runs = [(holder, length, response) for holder in holders for length in months for response in frames]
 
     def price(i: int) -> ScenarioResult:
@@ -252,7 +280,7 @@ def explorer_grid(context: ScenarioContext, holders: list[str], sizes_bn: tuple[
             for response in frames:
                 result = priced[(holder, length, response)]
                 for size in sizes_bn:
-                    if np.isfinite(holdings[holder]) and size > holdings[holder]:
+                    if np.isfinite(bonds_notes[holder]) and size > bonds_notes[holder]:
                         continue
                     frames[response].append({"holder": holder, "label": context.label(holder), "sale_bn": float(size),
                                              "sale_months": int(length), **_row(result, size / REFERENCE_BN)})
@@ -260,4 +288,6 @@ def explorer_grid(context: ScenarioContext, holders: list[str], sizes_bn: tuple[
     return ExplorerGrid(holders=list(holders), labels={h: context.label(h) for h in holders}, holdings_bn=holdings,
                         sizes_bn=tuple(float(s) for s in sizes_bn), months=tuple(months), start=start, draws=draws,
                         seed=seed, frames={r: pd.DataFrame(rows).sort_values(order).reset_index(drop=True)
-                                           for r, rows in frames.items()})
+                                           for r, rows in frames.items()},
+                        bonds_notes_bn=bonds_notes,
+                        warnings={r: {h: sale_warnings(context, h, r) for h in holders} for r in frames})
