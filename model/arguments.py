@@ -85,6 +85,16 @@ def name_text(value: Any, name: str) -> str:
     return value
 
 
+def given_text(text: str) -> str:
+    """An argparse ``type`` for names, files and folders: an empty value is an error (never the
+    default in disguise)."""
+    import argparse
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a value, or leave the option out for the default")
+    return text
+
+
 def from_text(parse: Callable[[str], Any], check: Callable[..., Any], *args) -> Callable[[str], Any]:
     """An argparse ``type``: the text parsed (``int``, ``float``), then checked like an API value;
     a failure is an argparse error (one line, exit 2)."""
@@ -106,4 +116,4 @@ def from_text(parse: Callable[[str], Any], check: Callable[..., Any], *args) -> 
 
 
 __all__ = ["MAX_AMOUNT_BN", "MAX_SHIFT_BP", "RESPONSES", "SWEEP_HORIZON_MONTHS", "amount_bn", "choice",
-           "from_text", "name_text", "response", "shift_bp", "whole_number"]
+           "from_text", "given_text", "name_text", "response", "shift_bp", "whole_number"]

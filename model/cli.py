@@ -7,12 +7,9 @@ Exit codes: 0 success, 1 other failures, 2 invalid input. Errors are one line on
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import logging
 import sys
 import traceback
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from model.errors import (
     TLRiskError,
     ValidationFailed,
 )
+from model.progress import quiet_libraries
 from model.schema import versioned
 
 
@@ -291,33 +289,33 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="pull, parse and inspect the public data")
     data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     p = data_sub.add_parser("parse", help="detect a file's format and print its tidy table as CSV")
-    p.add_argument("file")
+    p.add_argument("file", type=A.given_text)
     p.add_argument("--part", choices=["auto", "holdings", "flows"], default="auto",
                    help="which table to print for files with both (default: flows for transactions files)")
     p.set_defaults(handler=cmd_data_parse)
     p = data_sub.add_parser("pull", help="download every source (TIC, FRED) into the cache")
-    p.add_argument("--source", action="append", help="only this source key (repeatable)")
-    p.add_argument("--from-dir", help="process publisher files from a local folder instead of the network")
+    p.add_argument("--source", type=A.given_text, action="append", help="only this source key (repeatable)")
+    p.add_argument("--from-dir", type=A.given_text, help="process publisher files from a local folder instead of the network")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_data_pull)
     p = data_sub.add_parser("status", help="per source: origin, last observation, staleness")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_data_status)
     p = data_sub.add_parser("snapshot", help="copy the cache's processed data into data/snapshot")
-    p.add_argument("--source", action="append", help="only this source key (repeatable)")
+    p.add_argument("--source", type=A.given_text, action="append", help="only this source key (repeatable)")
     p.set_defaults(handler=cmd_data_snapshot)
 
     p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
     p.add_argument("--json", action="store_true",
                    help="print models, the specification grid and the posterior per holder as JSON")
     p.add_argument("--full", action="store_true", help="with --json: every table, not just the models")
-    p.add_argument("--out", help="with --json: write to this file instead of stdout")
+    p.add_argument("--out", type=A.given_text, help="with --json: write to this file instead of stdout")
     p.add_argument("--no-cache", action="store_true", help="re-estimate even if the cached estimates are current")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=cmd_fit)
 
     p = sub.add_parser("validate", help="check scenario files without running them (exit 2 if invalid)")
-    p.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER", help="scenario files, or folders of them (*.toml)")
+    p.add_argument("files", type=A.given_text, nargs="+", metavar="FILE_OR_FOLDER", help="scenario files, or folders of them (*.toml)")
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("holders", help="the holder names a scenario file may use, with each holder's holdings")
@@ -325,15 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_holders)
 
     p = sub.add_parser("simulate", help="price one scenario: a file, or one holder's sale, purchase or pause")
-    p.add_argument("file", nargs="?", help="a scenario file (or use --holder with --sell, --buy or --pause)")
-    p.add_argument("--holder", help="without a file: the holder (e.g. japan, 'Cayman Islands')")
+    p.add_argument("file", type=A.given_text, nargs="?", help="a scenario file (or use --holder with --sell, --buy or --pause)")
+    p.add_argument("--holder", type=A.given_text, help="without a file: the holder (e.g. japan, 'Cayman Islands')")
     p.add_argument("--sell", type=_amount, metavar="BN", help="without a file: sell $BN bn more than the "
                    "recent pace over --months")
     p.add_argument("--buy", type=_amount, metavar="BN", help="without a file: buy $BN bn more than the "
                    "recent pace over --months")
     p.add_argument("--pause", action="store_true", help="without a file: no net purchases for --months")
     p.add_argument("--months", type=_positive_int, default=12, help="without a file: months of the action (default 12)")
-    p.add_argument("--start", help="without a file: first month, YYYY-MM (default: the month after the data end)")
+    p.add_argument("--start", type=A.given_text, help="without a file: first month, YYYY-MM (default: the month after the data end)")
     p.add_argument("--horizon", type=_positive_int, default=60, help="without a file: months priced (default 60)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (schema in the README)")
     p.add_argument("--response", choices=["posterior", "data", "literature"],
@@ -342,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_simulate)
 
     p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
-    p.add_argument("--holder", default="japan", help="a holder group or country (default japan)")
+    p.add_argument("--holder", type=A.given_text, default="japan", help="a holder group or country (default japan)")
     p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 250, 500, 750, 1000],
                    help="sale sizes, whole $bn")
     p.add_argument("--months", type=A.from_text(int, A.whole_number, "value", 1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
@@ -354,12 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_sweep)
 
     p = sub.add_parser("report", help="write the HTML and PDF report, figures and results.json")
-    p.add_argument("--scenarios", help="folder of scenario files (default: scenarios/)")
-    p.add_argument("--out", help="output folder (default: reports/output/)")
+    p.add_argument("--scenarios", type=A.given_text, help="folder of scenario files (default: scenarios/)")
+    p.add_argument("--out", type=A.given_text, help="output folder (default: reports/output/)")
     p.add_argument("--offline", action="store_true", help="do not try a live pull; use the cache or snapshot")
-    p.add_argument("--headline", metavar="NAME", help="the scenario that leads (its [scenario] name); default: "
+    p.add_argument("--headline", type=A.given_text, metavar="NAME", help="the scenario that leads (its [scenario] name); default: "
                    "the file with headline = true, else the largest sale by the largest holder")
-    p.add_argument("--sweep-holder", metavar="HOLDER", help="the holder of the sensitivity heatmaps and the "
+    p.add_argument("--sweep-holder", type=A.given_text, metavar="HOLDER", help="the holder of the sensitivity heatmaps and the "
                    "explorer's first holder; default: the lead scenario's largest seller")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.add_argument("--no-cache", action="store_true", help="compute everything again (estimates, pricing, "
@@ -391,25 +389,6 @@ _shift = A.from_text(float, A.shift_bp, "value")
 SWEEP_HORIZON_MONTHS = A.SWEEP_HORIZON_MONTHS
 
 
-@contextlib.contextmanager
-def _library_warnings(verbose: bool):
-    """Libraries' own warnings and log records (pandas-datareader's deprecations, numpy's
-    RuntimeWarning, a missing glyph, urllib3's retries) are for developers: shown with
-    ``--verbose``, otherwise kept off the terminal, where every line is the tool's own."""
-    if verbose:
-        yield
-        return
-    root = logging.getLogger()
-    quiet = logging.NullHandler()  # stops logging's last-resort printer
-    root.addHandler(quiet)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        root.removeHandler(quiet)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -419,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         check_source_date_epoch()
-        with _library_warnings(args.verbose):
+        with quiet_libraries(args.verbose):
             return args.handler(args)
     except TLRiskError as exc:
         if args.verbose:
@@ -432,7 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except MemoryError:
-        print("error: out of memory (try fewer draws, or close other programs)", file=sys.stderr)
+        hint = " (fewer --draws need less)" if getattr(args, "draws", None) else ""
+        print(f"error: out of memory during 'tlrisk {args.command}': the machine or a memory limit refused more"
+              f"{hint}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # a bug: one line, traceback on request
         if args.verbose:

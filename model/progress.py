@@ -4,8 +4,11 @@ silences them."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 import time
+import warnings
 from typing import TextIO
 
 
@@ -33,3 +36,22 @@ class Stages:
 
     def done(self, text: str = "done") -> None:
         self._print(text)
+
+
+@contextlib.contextmanager
+def quiet_libraries(verbose: bool):
+    """Libraries' own warnings and log records (pandas-datareader's deprecations, numpy's
+    RuntimeWarning, a missing glyph, urllib3's retries) are for developers: shown with
+    ``--verbose``, otherwise kept off the terminal, where every line is the tool's own."""
+    if verbose:
+        yield
+        return
+    root = logging.getLogger()
+    quiet = logging.NullHandler()  # stops logging's last-resort printer
+    root.addHandler(quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeHandler(quiet)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from model.errors import InputError, OutputError
 
+MAX_NAME_BYTES = 255  # the longest file name most file systems allow
 MARKER = ".tlrisk-report.json"  # in every folder the report writes: what it owns
 WRITTEN_BY = "tlrisk report"
 _REPORT_FILES = {"report.html", "report.pdf", "results.json", "figures", "tables"}
@@ -83,6 +84,10 @@ def check_output_folder(out_dir: Path) -> Path:
     OutputError
         When the folder or the one it would be created in cannot be written (exit 1).
     """
+    longest = MAX_NAME_BYTES - len(".new.12345678.") - 1
+    if len(Path(out_dir).name.encode()) > longest:
+        raise InputError(f"the folder name is {len(Path(out_dir).name.encode())} bytes long; the report writes "
+                         f"temporary folders beside it named after it, so at most {longest} bytes", Path(out_dir).name[:40] + "...")
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() or out_dir.is_symlink():
         if not out_dir.is_dir():

@@ -15,10 +15,13 @@ relative to a baseline (by default the holder's trailing 12-month average):
 
 Every action is a deviation from the baseline, so plans for several holders add up.
 
-Pricing: flows move yields through the estimated distributed-lag responses (or the
-literature envelope); with ``mode = "announcement"`` a share of the planned cumulative change
-is priced at once. Uncertainty: whole response paths are drawn from the joint HAC covariance
-of the lag coefficients (the same normal draws for every maturity).
+Pricing: flows move yields through the response model (:mod:`model.response`: the estimated
+distributed-lag responses shrunk toward the literature, the estimates alone, or the literature
+envelope); with ``mode = "announcement"`` a share of the planned cumulative change is priced at
+once. Uncertainty: whole response paths are drawn jointly across maturities and holders, each
+draw from one specification of the grid (picked by its weight), with its lasting share drawn
+too; extra federal interest comes from the fiscal stage's weights (:class:`InterestCost`),
+passed in by the pipeline.
 """
 
 from model.scenarios.context import ScenarioContext
