@@ -228,18 +228,20 @@ def seller_ledger(sale: HolderSale, data: LedgerData, yield_bp: np.ndarray, doll
         "reserve_bond_yield_pct": data.fact(sale.holder, "reserve_bond_yield_pct").value,
         "financing_bill_cost_pct": data.fact(sale.holder, "financing_bill_cost_pct").value,
         "dollar_deposit_rate_pct": data.fact(sale.holder, "dollar_deposit_rate_pct").value,
-        "statement": (
-            f"The book rate of the reserves' dollars is not published; the ledger assumes "
-            f"{data.fact(sale.holder, 'book_rate_local_per_usd').value:g} {currency or 'local units'} per dollar "
-            f"(range {data.fact(sale.holder, 'book_rate_local_per_usd').low:g}-"
-            f"{data.fact(sale.holder, 'book_rate_local_per_usd').high:g}), implied by published valuation gains "
-            "and losses. The realised gain is an accounting gain already on the books, not a gain from selling."),
+        "statement": _book_statement(data.fact(sale.holder, "book_rate_local_per_usd"), currency),
     }
     ledger = SellerLedger(sale.holder, sale.label, currency, sale.proceeds, sold, converted, lines, local,
                           reasons, assumptions, dollar)
     if lines.get("exporters_loss_bn") is not None:
         ledger.exporters_lasting_bn_per_year = lasting_local / s_lasting
     return ledger
+
+
+def _book_statement(book, currency: str | None) -> str:
+    span = f" (range {book.low:g}-{book.high:g})" if book.ranged else ""
+    return (f"The book rate of the reserves' dollars is not published; the ledger assumes {book.value:g} "
+            f"{currency or 'local units'} per dollar{span}, implied by published valuation gains and losses. The "
+            "realised gain is an accounting gain already on the books, not a gain from selling.")
 
 
 def _central(x) -> float:
