@@ -315,6 +315,12 @@ def test_verdict_for_purchases_and_for_nothing():
     buy = build_ledger([HolderSale("japan", "Japan", [-50.0], Proceeds.KEPT_IN_DOLLARS)], -y, -cost,
                        on=dt.date(2026, 3, 1), seed=1)
     assert buy.verdict.startswith("Japan buying $50bn more Treasuries would save the US about")
+    # a cost band reaching below zero: no sale is enough at its 5th percentile
+    wide = build_ledger([HolderSale("japan", "Japan", [100.0], Proceeds.KEPT_IN_DOLLARS)], y, cost - 60.0,
+                        on=dt.date(2026, 3, 1), seed=1)
+    assert np.percentile(cost - 60.0, 5) < 0 < np.median(cost - 60.0)
+    be = wide.break_even_sale_bn()
+    assert be["p95"] is None and be["median"] == pytest.approx(wide.tariff.duties_bn_per_year * 100 / np.median(cost - 60))
     assert buy.break_even_sale_bn() is None
     none = build_ledger([HolderSale("japan", "Japan", [0.0], Proceeds.KEPT_IN_DOLLARS)], y * 0, cost * 0,
                         on=dt.date(2026, 3, 1))

@@ -94,18 +94,19 @@ class Ledger:
         us = float(np.median(self.interest_cost_10yr_bn))
         return us / seller if seller > 0 and us > 0 else None
 
-    def break_even_sale_bn(self) -> dict[str, float] | None:
-        """Sale ($bn) whose ten-year US interest cost equals one year of duties: a band from the
-        cost's band (a higher cost means a smaller sale), ``None`` when the plan does not sell or
-        the cost is not positive."""
+    def break_even_sale_bn(self) -> dict[str, float | None] | None:
+        """Sale ($bn) whose ten-year US interest cost equals one year of duties, as a band from
+        the cost's band (a higher cost means a smaller sale): ``p95`` is ``None`` where the cost's
+        5th percentile is not positive (no sale is enough); ``None`` altogether when the plan
+        does not sell or the median cost is not positive."""
         if self.tariff is None or self.sold_bn <= 0:
             return None
         cost = band(self.interest_cost_10yr_bn)
-        if cost["p05"] <= 0:
+        if cost["median"] <= 0:
             return None
-        per_bn = {k: v / self.sold_bn for k, v in cost.items()}
-        duties = self.tariff.duties_bn_per_year
-        return {"median": duties / per_bn["median"], "p05": duties / per_bn["p95"], "p95": duties / per_bn["p05"]}
+        duties = self.tariff.duties_bn_per_year * self.sold_bn
+        return {"median": duties / cost["median"], "p05": duties / cost["p95"],
+                "p95": duties / cost["p05"] if cost["p05"] > 0 else None}
 
     # -- JSON ----------------------------------------------------------------------------------
 
@@ -350,15 +351,15 @@ def verdict_sentence(ledger: Ledger) -> str:
         if ratio >= 1.5:
             sentence += f", so the US would bear about {ratio:.1f} times {whose} cost"
         elif ratio > 1 / 1.5:
-            sentence += f", about as much as {'it' if len(labels) == 1 else 'they'} would bear"
+            sentence += f", about as much as {labels[0] if len(labels) == 1 else 'the sellers'} would bear"
         else:
             sentence += f", so {who} would bear about {1 / ratio:.1f} times the US cost"
     breakeven = ledger.break_even_sale_bn()
     if breakeven is not None and ledger.tariff is not None:
         goods = next((s.label for s in ledger.sellers if s.holder == ledger.tariff.holder), ledger.tariff.holder)
-        sentence += (f"; ten years of that extra interest would match one year of the "
-                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods only for a sale "
-                     f"of about {_round_bn(breakeven['median'])}")
+        sentence += (f"; ten years of extra US interest would equal one year of the "
+                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods at a sale of "
+                     f"about {_round_bn(breakeven['median'])}")
     return sentence[0].upper() + sentence[1:] + "."
 
 
