@@ -3,6 +3,15 @@
 The model is linear in the yield deviations, so it is expressed as weights: for each maturity
 bucket, a matrix mapping the monthly deviation path (bp) to cumulative extra interest over 1,
 5 and 10 years. Scenarios apply the weights to every Monte Carlo path at once.
+
+Maturity-aware: the debt outstanding at the start runs off as the Treasury's published maturity
+profile says (``[profile]`` in ``fiscal.toml``: the average maturity of marketable debt, about
+70 months; the share maturing within a year, about a third, is checked). Bills roll over within
+their tenor; each coupon bucket's stock matures evenly over its tenor stretched by one common
+factor chosen so that the stock's average remaining maturity equals the published one (an
+evenly spread stock of new-issue tenors would be far shorter, about 51 months, and would reprice
+too fast). New borrowing follows CBO's baseline deficits. A user with the Monthly Statement of
+the Public Debt (``model.sources.mspd``) can set the profile from the file.
 """
 
 from __future__ import annotations
@@ -44,6 +53,16 @@ class CBOCheck(StrictModel):
     source: str = Field(min_length=1)
 
 
+class MaturityProfile(StrictModel):
+    """The Treasury's published maturity profile of marketable debt."""
+
+    average_maturity_months: float = Field(gt=0, le=400)
+    maturing_within_1y_share: float = Field(gt=0, lt=1)
+    tolerance: float = Field(gt=0, le=0.5)  # largest gap allowed between the model's within-a-year share and it
+    as_of: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    source: str = Field(min_length=1)
+
+
 class FiscalConfig(StrictModel):
     """Validated ``fiscal.toml``.
 
@@ -59,13 +78,84 @@ class FiscalConfig(StrictModel):
     deficit_growth_pct: float = Field(ge=-50, le=50)
     bucket: list[Bucket] = Field(min_length=1)
     cbo_check: CBOCheck
+    profile: MaturityProfile | None = None
 
     @model_validator(mode="after")
     def _shares(self) -> FiscalConfig:
         total = sum(b.share for b in self.bucket)
         if abs(total - 1) > 1e-6:
             raise ValueError(f"bucket shares must sum to 1 (they sum to {total:.4f})")
+        if self.profile is not None:
+            stretch = runoff_stretch(self)
+            if stretch is None:
+                raise ValueError(f"profile.average_maturity_months {self.profile.average_maturity_months:g} cannot be "
+                                 "reached: it is shorter than the bills' own average maturity, or there is no coupon "
+                                 "bucket (tenor over 12 months) to stretch")
+            gap = within_year_share(self, stretch) - self.profile.maturing_within_1y_share
+            if abs(gap) > self.profile.tolerance:
+                raise ValueError(f"with an average maturity of {self.profile.average_maturity_months:g} months the "
+                                 f"buckets put {within_year_share(self, stretch):.1%} of the debt maturing within a "
+                                 f"year, not {self.profile.maturing_within_1y_share:.0%} (tolerance "
+                                 f"{self.profile.tolerance:.0%}): revise the bucket shares or tenors")
         return self
+
+
+def _coupon(bucket: Bucket) -> bool:
+    """Coupon buckets (tenor over a year) are stretched to the published maturity; bills are not."""
+    return bucket.tenor_months > 12
+
+
+def runoff_stretch(config: FiscalConfig) -> float | None:
+    """The factor on coupon buckets' tenors that makes the starting stock's average remaining
+    maturity (``share x length / 2`` summed over buckets) equal the profile's; 1 without a
+    profile; None when no positive factor does."""
+    if config.profile is None:
+        return 1.0
+    bills = sum(b.share * b.tenor_months / 2 for b in config.bucket if not _coupon(b))
+    coupons = sum(b.share * b.tenor_months / 2 for b in config.bucket if _coupon(b))
+    if coupons <= 0:
+        return None
+    stretch = (config.profile.average_maturity_months - bills) / coupons
+    return stretch if stretch > 0 else None
+
+
+def runoff_months(bucket: Bucket, stretch: float) -> float:
+    """Over how many months a bucket's starting stock matures."""
+    return bucket.tenor_months * stretch if _coupon(bucket) else float(bucket.tenor_months)
+
+
+def within_year_share(config: FiscalConfig, stretch: float) -> float:
+    """Share of the starting stock maturing within twelve months under the run-off."""
+    return sum(b.share * min(1.0, 12.0 / runoff_months(b, stretch)) for b in config.bucket)
+
+
+def average_maturity(config: FiscalConfig, stretch: float) -> float:
+    """Average remaining maturity (months) of the starting stock under the run-off."""
+    return sum(b.share * runoff_months(b, stretch) / 2 for b in config.bucket)
+
+
+def spread_evenly(stock: float, length: float, size: int) -> np.ndarray:
+    """``stock`` maturing evenly over ``length`` months (a fractional last month takes its part)."""
+    out = np.zeros(size)
+    full = int(np.floor(length))
+    per_month = stock / length
+    out[:full] = per_month
+    if length > full:
+        out[full] = per_month * (length - full)
+    return out
+
+
+def with_profile(config: FiscalConfig, average_maturity_months: float, maturing_within_1y_share: float,
+                 as_of: str, source: str, tolerance: float | None = None) -> FiscalConfig:
+    """``config`` with another maturity profile (e.g. one derived from a Monthly Statement of the
+    Public Debt file with :func:`model.sources.mspd.debt_profile`), validated again."""
+    data = config.model_dump()
+    data["profile"] = {"average_maturity_months": float(average_maturity_months),
+                       "maturing_within_1y_share": float(maturing_within_1y_share),
+                       "tolerance": float(tolerance if tolerance is not None
+                                          else (config.profile.tolerance if config.profile else 0.05)),
+                       "as_of": as_of, "source": source}
+    return FiscalConfig.model_validate_json(json.dumps(data))
 
 
 @cache
@@ -100,6 +190,7 @@ class FiscalModel:
     def build(cls, config: FiscalConfig | None = None, months: int = 120) -> FiscalModel:
         """Lay out the debt stock, its roll-over and new borrowing month by month."""
         config = config or fiscal_config()
+        stretch = runoff_stretch(config)
         deficits = np.array([
             config.deficit_first_year_bn * (1 + config.deficit_growth_pct / 100) ** (t // 12) / 12
             for t in range(months)
@@ -108,9 +199,11 @@ class FiscalModel:
         for bucket in config.bucket:
             tenor = bucket.tenor_months
             stock = config.debt_public_bn * bucket.share
-            # the starting stock matures evenly over the tenor (and keeps its old coupon)
-            maturing = np.zeros(months + tenor)
-            maturing[:tenor] += stock / tenor
+            # the starting stock keeps its old coupon until it matures, evenly over the bucket's
+            # run-off (its tenor, stretched for coupon buckets to the published average maturity)
+            length = runoff_months(bucket, stretch)
+            maturing = np.zeros(months + tenor + int(np.ceil(length)) + 1)
+            maturing[: int(np.ceil(length)) + 1] += spread_evenly(stock, length, int(np.ceil(length)) + 1)
             issued = np.zeros(months)
             E = np.zeros((months, months))
             for u in range(months):
@@ -192,10 +285,24 @@ def uniform_shift_cost(shift_bp: float, model: FiscalModel | None = None) -> dic
         "cbo_rule_of_thumb_bn": scaled,
         "ratio_to_cbo": cost["10yr"] / scaled if scaled else None,
         "cbo_source": check.source,
+        "maturity_profile": maturity_profile(model.config),
         "units": {"shift_bp": "basis points on every Treasury rate, from the start month on",
                   "interest_cost_bn": "$bn, cumulative extra federal net interest",
                   "interest_cost_by_year_bn": "$bn, extra federal net interest in each year (year 1 first)"},
     })
+
+
+def maturity_profile(config: FiscalConfig) -> dict:
+    """How the starting debt runs off: the published profile beside the model's."""
+    stretch = runoff_stretch(config)
+    bills = sum(b.share for b in config.bucket if not _coupon(b))
+    out = {"bills_share": bills, "average_maturity_months_model": average_maturity(config, stretch),
+           "maturing_within_1y_share_model": within_year_share(config, stretch), "coupon_stretch": stretch}
+    if config.profile is not None:
+        out.update({"average_maturity_months_published": config.profile.average_maturity_months,
+                    "maturing_within_1y_share_published": config.profile.maturing_within_1y_share,
+                    "as_of": config.profile.as_of, "source": config.profile.source})
+    return out
 
 
 def fiscal_table(result: dict) -> str:

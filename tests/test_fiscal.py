@@ -96,3 +96,99 @@ def test_bucket_shares_must_sum_to_one():
             "deficit_first_year_bn": 0.0, "deficit_growth_pct": 0.0, "cbo_check": CBO,
             "bucket": [{"name": "a", "maturity": "10y", "share": 0.5, "tenor_months": 12}],
         })
+
+
+# ---------------------------------------------------------------------------------------------
+# Maturity-aware run-off: the starting stock matures as the published profile says
+# ---------------------------------------------------------------------------------------------
+
+PROFILE = {"average_maturity_months": 40.0, "maturing_within_1y_share": 0.54, "tolerance": 0.05,
+           "as_of": "2025-12", "source": "test"}
+
+
+def two_buckets(profile: dict | None = PROFILE, deficit: float = 0.0) -> FiscalConfig:
+    """Bills (tenor 4, half the stock) and 5-year notes (tenor 60, the other half)."""
+    return FiscalConfig.model_validate({
+        "start": "2026-05", "debt_public_bn": 1200.0, "average_rate_pct": 3.0, "compound": False,
+        "deficit_first_year_bn": deficit, "deficit_growth_pct": 0.0, "cbo_check": CBO, "profile": profile,
+        "bucket": [{"name": "bills", "maturity": "3m", "share": 0.5, "tenor_months": 4},
+                   {"name": "notes", "maturity": "5y", "share": 0.5, "tenor_months": 60}],
+    })
+
+
+def test_runoff_stretch_matches_the_published_average_maturity():
+    """By hand: bills average 4/2 = 2 months; notes spread over 60k months average 30k; the stock's
+    average, 0.5 x 2 + 0.5 x 30k = 40, gives k = 39/15 = 2.6: the notes run off over 156 months."""
+    from model.fiscal import average_maturity, runoff_stretch, within_year_share
+
+    config = two_buckets()
+    assert runoff_stretch(config) == pytest.approx(2.6)
+    assert average_maturity(config, 2.6) == pytest.approx(40.0)
+    # within a year: all the bills and 12 / 156 of the notes
+    assert within_year_share(config, 2.6) == pytest.approx(0.5 + 0.5 * 12 / 156)
+    model = FiscalModel.build(config, months=120)
+    monthly = model.monthly_cost({"3m": np.full(120, 10.0), "5y": np.zeros(120)})
+    np.testing.assert_allclose(monthly[4:], 600.0 * 0.001 / 12)  # bills fully repriced after 4 months
+    notes = model.monthly_cost({"3m": np.zeros(120), "5y": np.full(120, 10.0)})
+    # the notes' starting stock: 600 / 156 a month reprices; none of it rolls over within 120 months
+    expected = np.array([(t + 1) * 600.0 / 156 * 0.001 / 12 for t in range(120)])
+    np.testing.assert_allclose(notes, expected)
+    # without a profile the notes run off over their tenor (the former model)
+    plain = FiscalModel.build(two_buckets(None), months=120).monthly_cost({"3m": np.zeros(120), "5y": np.full(120, 10.0)})
+    assert plain[59] == pytest.approx(600.0 * 0.001 / 12)
+    assert notes.sum() < plain.sum()  # a longer stock reprices more slowly
+
+
+def test_a_profile_the_buckets_cannot_match_is_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not 62%"):
+        two_buckets({**PROFILE, "maturing_within_1y_share": 0.62})
+    with pytest.raises(ValidationError, match="cannot be reached"):
+        two_buckets({**PROFILE, "average_maturity_months": 1.0})
+
+
+def test_with_profile_from_a_debt_file():
+    from model.fiscal import with_profile
+
+    config = with_profile(two_buckets(), 52.0, 0.55, "2026-03", "MSPD file")
+    assert config.profile.average_maturity_months == 52.0 and config.profile.source == "MSPD file"
+
+
+def test_maturity_aware_cost_against_cbo_rule_of_thumb():
+    """The shipped model: +10 bp on every rate within 25% of CBO's $351bn over ten years and $54bn
+    in the tenth year, with the starting stock matching the published 70-month average maturity and
+    about a third of the debt maturing within a year."""
+    result = uniform_shift_cost(10.0)
+    profile = result["maturity_profile"]
+    assert profile["average_maturity_months_model"] == pytest.approx(70.0)
+    assert abs(profile["maturing_within_1y_share_model"] - 0.33) <= 0.05
+    assert 0.75 <= result["interest_cost_bn"]["10yr"] / 351.0 <= 1.25
+    assert 0.75 <= result["interest_cost_by_year_bn"][9] / 54.0 <= 1.25
+    # the first year: about a third of the stock plus new borrowing reprices, but only as it matures
+    # through the year: between half and all of (0.33 x debt + deficit) x 0.1%
+    full = (0.33 * 31455.0 + 1900.0) * 0.001
+    assert 0.4 * full <= result["interest_cost_bn"]["1yr"] <= full
+
+
+def test_fiscal_config_agrees_with_the_curated_facts():
+    """fiscal.toml prices with the figures data/curated cites (one set of published numbers)."""
+    from model.ledger.data import ledger_data
+
+    data, config = ledger_data(), fiscal_config()
+    fact = lambda key: data.fact("us", key).value  # noqa: E731
+    assert config.profile.average_maturity_months == fact("average_maturity_months")
+    assert config.profile.maturing_within_1y_share == fact("maturing_within_1y_share")
+    bills = sum(b.share for b in config.bucket if b.tenor_months <= 12)
+    assert abs(bills - fact("bills_share")) < 0.005
+    assert abs(config.debt_public_bn / fact("debt_held_by_public_usd_bn") - 1) < 0.02
+    assert abs(config.average_rate_pct - fact("average_rate_pct")) < 0.1
+    assert config.cbo_check.ten_year_cost_bn == fact("cbo_rule_10yr_usd_bn")
+    assert config.cbo_check.tenth_year_cost_bn == fact("cbo_rule_year10_usd_bn")
+    # CBO's deficit path: $1.9tn in FY2026 growing to $3.1tn in FY2036
+    first, last = data.cbo_baseline[0], data.cbo_baseline[-1]
+    assert config.deficit_first_year_bn == first.deficit_usd_bn
+    growth = (last.deficit_usd_bn / first.deficit_usd_bn) ** (1 / (last.fiscal_year - first.fiscal_year)) - 1
+    assert config.deficit_growth_pct == pytest.approx(growth * 100, abs=0.05)
+    ten_years = sum(config.deficit_first_year_bn * (1 + config.deficit_growth_pct / 100) ** t for t in range(10))
+    assert abs(ten_years / fact("cbo_deficits_10yr_usd_bn") - 1) < 0.05

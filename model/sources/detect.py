@@ -10,12 +10,13 @@ from model.config import HolderConfig
 from model.errors import InputError
 from model.sources.fred import parse_fred_csv
 from model.sources.mof import looks_like_mof_feio, parse_mof_feio
+from model.sources.mspd import looks_like_mspd, parse_mspd
 from model.sources.tables import ParsedTable
 from model.sources.text import TextSource, split_tab
 from model.sources.tic_flows import parse_s1_globl, parse_slt3d, parse_slt_table3
 from model.sources.tic_holdings import parse_mfh_legacy, parse_mfhhis, parse_slt_table5
 
-FORMATS = ("mfhhis", "slt_table5", "mfh_legacy", "s1_globl", "slt_table3", "slt3d", "fred_csv", "mof_feio")
+FORMATS = ("mfhhis", "slt_table5", "mfh_legacy", "s1_globl", "slt_table3", "slt3d", "fred_csv", "mof_feio", "mspd")
 
 
 def detect_format(src: TextSource) -> str:
@@ -41,6 +42,8 @@ def detect_format(src: TextSource) -> str:
         return "fred_csv"
     if looks_like_mof_feio(src):
         return "mof_feio"
+    if looks_like_mspd(src):
+        return "mspd"
     if "TABLE 3D" in upper:
         return "slt3d"
     if any(split_tab(line)[:3] == ["country", "country_code", "date"] for line in head):
@@ -69,6 +72,7 @@ _PARSERS: dict[str, Callable[..., ParsedTable]] = {
     "slt_table3": parse_slt_table3,
     "slt3d": parse_slt3d,
     "mof_feio": parse_mof_feio,
+    "mspd": parse_mspd,
 }
 
 

@@ -1,0 +1,374 @@
+"""Both sides of the bargain in one object: the US cost, the dollar, US inflation, each
+seller's own ledger, the tariff at stake, and the verdict.
+
+:func:`build_ledger` takes what the scenario stage already has (the plan's sales per holder
+and what each does with the dollars, draws of the yield move priced for the reserve bonds and
+of the ten-year interest cost, joint draw by draw) and returns a :class:`Ledger`;
+:meth:`Ledger.to_dict` is the ``ledger`` object of ``tlrisk simulate --json``.
+
+The verdict's arithmetic:
+
+* the seller's cost over ten years = mark-to-market loss + lasting translation loss + ten
+  years of carry forgone + exporters' loss (the first year's, plus nine years of the lasting
+  part); the realised gain is left out (an accounting gain already on the books) and so is the
+  translation loss on impact (it fades within weeks);
+* ``ratio_us_to_seller`` = the US ten-year interest cost / the seller's ten-year cost (medians);
+* ``break_even_sale_bn`` = the sale at which ten years of extra US interest equal one year of
+  US duties on the seller's goods: ``duties x sold / interest cost`` (the response is linear
+  in the amount sold);
+* one sentence in plain words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.ledger.data import FX_KEYS, LedgerData, ledger_data
+from model.ledger.dollar import (
+    TERM_PREMIUM_NOTE,
+    DollarDraws,
+    FxEstimate,
+    Proceeds,
+    conversion_draws,
+    dollar_pct_from_local,
+    draw_fact,
+    inflation_pp,
+    published_prior,
+    shrink,
+)
+from model.ledger.seller import HolderSale, SellerLedger, seller_ledger
+from model.ledger.tariff import TariffStake, tariff_at_stake
+from model.numbers import money
+from model.schema import DRAW_KEYS
+
+YEARS = 10
+FX_HOLDERS = ("japan",)  # holders whose currency's response has curated evidence (jp_fx_impact.csv)
+CURRENCY_WORDS = {"JPY": "the yen", "CNY": "the yuan", "GBP": "the pound", "EUR": "the euro"}
+
+
+def band(draws) -> dict[str, float] | None:
+    """``{median, p05, p95}`` of draws (``None`` for ``None``)."""
+    if draws is None:
+        return None
+    x = np.asarray(draws, dtype=float)
+    q = np.percentile(x, [50, 5, 95])
+    return dict(zip(DRAW_KEYS, (float(v) for v in q), strict=True))
+
+
+@dataclass
+class Ledger:
+    """The bargain for one scenario (draws kept; :meth:`to_dict` gives the JSON)."""
+
+    sales: list[HolderSale]
+    sellers: list[SellerLedger]
+    interest_cost_10yr_bn: np.ndarray
+    dollar_pct: np.ndarray | None
+    dollar_pct_lasting: np.ndarray | None
+    dollar_against: list[str]
+    inflation_pp_1y: np.ndarray | None
+    inflation_pp_2y: np.ndarray | None
+    tariff: TariffStake | None
+    tariff_holder: str | None
+    tariff_reason: str | None
+    seller_cost_10yr_bn: np.ndarray | None
+    verdict: str
+    notes: list[str] = field(default_factory=list)
+    us_reasons: dict[str, str] = field(default_factory=dict)
+    fx_effect: dict[str, FxEstimate] = field(default_factory=dict)
+
+    # -- the verdict's numbers ---------------------------------------------------------------
+
+    @property
+    def sold_bn(self) -> float:
+        return float(sum(s.sold_bn for s in self.sales))
+
+    @property
+    def ratio_us_to_seller(self) -> float | None:
+        if self.seller_cost_10yr_bn is None:
+            return None
+        seller = float(np.median(self.seller_cost_10yr_bn))
+        us = float(np.median(self.interest_cost_10yr_bn))
+        return us / seller if seller > 0 and us > 0 else None
+
+    def break_even_sale_bn(self) -> dict[str, float | None] | None:
+        """Sale ($bn) whose ten-year US interest cost equals one year of duties, as a band from
+        the cost's band (a higher cost means a smaller sale): ``p95`` is ``None`` where the cost's
+        5th percentile is not positive (no sale is enough); ``None`` altogether when the plan
+        does not sell or the median cost is not positive."""
+        if self.tariff is None or self.sold_bn <= 0:
+            return None
+        cost = band(self.interest_cost_10yr_bn)
+        if cost["median"] <= 0:
+            return None
+        duties = self.tariff.duties_bn_per_year * self.sold_bn
+        return {"median": duties / cost["median"], "p05": duties / cost["p95"],
+                "p95": duties / cost["p05"] if cost["p05"] > 0 else None}
+
+    # -- JSON ----------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The ``ledger`` object of ``tlrisk simulate --json`` (see the README)."""
+        us = {
+            "interest_cost_10yr_bn": band(self.interest_cost_10yr_bn),
+            "dollar_pct": band(self.dollar_pct),
+            "inflation_pp_2y": band(self.inflation_pp_2y),
+            "dollar_pct_lasting": band(self.dollar_pct_lasting),
+            "inflation_pp_1y": band(self.inflation_pp_1y),
+            "dollar_against": self.dollar_against,
+            "not_available": self.us_reasons,
+            "notes": [TERM_PREMIUM_NOTE],
+        }
+        sellers = [_seller_dict(s) for s in self.sellers]
+        if self.tariff is not None:
+            tariff = self.tariff.to_dict()
+        else:
+            tariff = {"holder": self.tariff_holder, "as_of": None, "us_imports_bn": None, "effective_rate": None,
+                      "duties_bn_per_year": None, "sources": [], "not_available": self.tariff_reason}
+        ratio = self.ratio_us_to_seller
+        return {
+            "proceeds": {s.holder: s.proceeds.value for s in self.sales},
+            "us": us,
+            "sellers": sellers,
+            "tariff": tariff,
+            "bargain": {
+                "seller_cost_10yr_bn": band(self.seller_cost_10yr_bn),
+                "ratio_us_to_seller": ratio,
+                "break_even_sale_bn": self.break_even_sale_bn(),
+            },
+            "verdict": self.verdict,
+            "notes": self.notes,
+        }
+
+
+def _seller_dict(s: SellerLedger) -> dict:
+    out = {"holder": s.holder, "label": s.label, "currency": s.currency, "proceeds": s.proceeds.value,
+           "sold_bn": s.sold_bn, "converted_bn": s.converted_bn}
+    for key in ("mtm_loss_bn", "translation_loss_bn", "translation_loss_local_bn", "realised_gain_bn",
+                "carry_forgone_bn_per_year", "exporters_loss_bn", "translation_loss_lasting_bn"):
+        out[key] = band(s.lines.get(key))
+    out["not_available"] = s.not_available
+    out["assumptions"] = s.assumptions
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------------
+
+
+def build_ledger(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *, on: dt.date,
+                 data: LedgerData | None = None, fx_estimate: FxEstimate | None = None,
+                 usd_rates: dict[str, float] | None = None, seed: int = 0) -> Ledger:
+    """The leverage ledger of a scenario.
+
+    Parameters
+    ----------
+    sales : sequence of HolderSale
+        Each holder of the plan: its monthly sales ($bn, + = sold) and its proceeds.
+    yield_bp : array_like
+        Draws of the yield move priced for the sellers' reserve bonds (bp; e.g. the 5-year at
+        the scenario's loss month), one per draw.
+    interest_cost_10yr_bn : array_like
+        Draws of the extra US federal interest over ten years ($bn), the same draws in the same
+        order (so the ledger's bands are joint with the yields').
+    on : datetime.date
+        The date whose tariffs are at stake.
+    data : LedgerData, optional
+        The curated tables (default: ``data/curated``).
+    fx_estimate : FxEstimate, optional
+        The intervention-day estimate of the yen's move per $100bn (``tlrisk events``); without
+        it the published episodes alone set the dollar's response.
+    usd_rates : dict, optional
+        Current exchange rate per holder id (local per dollar; default: the curated rate).
+    seed : int
+        Seed of the draws of the facts' published ranges and of the exchange-rate response.
+
+    Returns
+    -------
+    Ledger
+    """
+    data = data or ledger_data()
+    yield_bp = np.asarray(yield_bp, dtype=float).ravel()
+    cost = np.asarray(interest_cost_10yr_bn, dtype=float).ravel()
+    if yield_bp.size == 0 or yield_bp.shape != cost.shape:
+        raise ValueError("yield and interest-cost draws must be non-empty and of the same length")
+    if not (np.all(np.isfinite(yield_bp)) and np.all(np.isfinite(cost))):
+        raise ValueError("yield and interest-cost draws must be finite")
+    n = yield_bp.size
+    # one stream per purpose and holder, so that the seller's draws do not depend on whether
+    # another part of the ledger drew (a kept-in-dollars run has the same bond-side draws)
+    def stream(purpose: int, index: int = 0) -> np.random.Generator:
+        return np.random.default_rng([seed, purpose, index])
+
+    usd_rates = usd_rates or {}
+    notes: list[str] = []
+
+    dollars: dict[str, DollarDraws | None] = {}
+    effects: dict[str, FxEstimate] = {}
+    for index, sale in enumerate(sales):
+        rng = stream(1, index)
+        if not np.any(sale.converted_bn_by_month):
+            dollars[sale.holder] = None
+            continue
+        if sale.holder not in FX_HOLDERS or data.missing(sale.holder, FX_KEYS) or len(data.fx_episodes) < 2:
+            dollars[sale.holder] = None
+            continue
+        effect = shrink(fx_estimate, published_prior(data.fx_episodes))
+        effects[sale.holder] = effect
+        half_life = draw_fact(data.fact(sale.holder, "fx_half_life_days"), rng, n, 0.5, 250.0)
+        lasting = draw_fact(data.fact(sale.holder, "fx_lasting_share"), rng, n, 0.0, 1.0)
+        drawn = conversion_draws(sale.converted_bn_by_month, effect, half_life, lasting, rng)
+        dollars[sale.holder] = drawn
+        largest = max(e.usd_bn for e in data.fx_episodes)
+        if drawn.largest_month_bn > largest * 1.05:
+            notes.append(f"{sale.label} converts up to ${drawn.largest_month_bn:,.0f}bn in a month, more than the "
+                         f"largest intervention on record (${largest:,.0f}bn): the exchange-rate effect is an "
+                         "extrapolation")
+
+    sellers = [seller_ledger(s, data, yield_bp, dollars.get(s.holder), stream(2, index), usd_rates.get(s.holder))
+               for index, s in enumerate(sales) if s.sold_bn != 0 or np.any(s.sold_bn_by_month)]
+
+    # the dollar against the sellers' currencies: conversions weighted by the dollars converted
+    converting = [s for s in sales if np.any(s.converted_bn_by_month)]
+    priced = [s for s in converting if dollars.get(s.holder) is not None]
+    unpriced = [s for s in converting if dollars.get(s.holder) is None]
+    us_reasons: dict[str, str] = {}
+    against: list[str] = []
+    if not converting:
+        dollar_pct = np.zeros(n)
+        lasting_pct = np.zeros(n)
+        notes.append("No seller converts its dollars, so the dollar does not move: selling Treasuries and keeping "
+                     "the dollars changes yields, not the exchange rate.")
+    elif not priced:
+        dollar_pct = lasting_pct = None
+        us_reasons["dollar_pct"] = ("no estimate of how the converting holders' currencies respond: "
+                                    + ", ".join(s.label for s in unpriced))
+    else:
+        weights = np.array([abs(dollars[s.holder].converted_bn) for s in priced])
+        weights = weights / weights.sum()
+        dollar_pct = sum(w * dollars[s.holder].impact_dollar_pct for w, s in zip(weights, priced, strict=True))
+        lasting_pct = sum(w * dollars[s.holder].lasting_dollar_pct for w, s in zip(weights, priced, strict=True))
+        against = [data.holders[s.holder].currency if s.holder in data.holders else s.holder for s in priced]
+        if unpriced:
+            notes.append("The dollar's move leaves out the conversions of " + ", ".join(s.label for s in unpriced)
+                         + " (no estimate of their currencies' response).")
+    if dollar_pct is not None:
+        rng = stream(3)
+        pass_1y = draw_fact(data.fact("us", "cpi_passthrough_1y"), rng, n, 0.0, 1.0)
+        pass_2y = draw_fact(data.fact("us", "cpi_passthrough_2y"), rng, n, 0.0, 1.0)
+        inflation_1y, inflation_2y = inflation_pp(lasting_pct, pass_1y), inflation_pp(lasting_pct, pass_2y)
+    else:
+        inflation_1y = inflation_2y = None
+        us_reasons["inflation_pp_2y"] = "the dollar's move is not available"
+
+    # the tariff at stake: the first seller with curated tariff data
+    tariff, tariff_holder, tariff_reason = None, None, None
+    for s in sales:
+        if s.sold_bn == 0 and not np.any(s.sold_bn_by_month):
+            continue
+        stake = tariff_at_stake(data, s.holder, on)
+        if stake is not None:
+            tariff, tariff_holder = stake, s.holder
+            break
+    if tariff is None:
+        tariff_holder = sales[0].holder if sales else None
+        tariff_reason = "US tariff data are curated for Japan only (data/curated/jp_tariff_timeline.csv)"
+
+    available = [s for s in sellers if s.available]
+    seller_cost = None
+    if available and len(available) == len(sellers):
+        seller_cost = sum(_ten_year_cost(s) for s in available)
+    ledger = Ledger(list(sales), sellers, cost, dollar_pct, lasting_pct, against, inflation_1y, inflation_2y,
+                    tariff, tariff_holder, tariff_reason, seller_cost, "", notes, us_reasons, effects)
+    ledger.verdict = verdict_sentence(ledger)
+    return ledger
+
+
+def _ten_year_cost(s: SellerLedger) -> np.ndarray:
+    """The seller's cost over ten years (see the module docstring); lines not available count 0."""
+    def line(key):
+        x = s.lines.get(key)
+        return 0.0 if x is None else x
+
+    total = line("mtm_loss_bn") + line("translation_loss_lasting_bn") + YEARS * line("carry_forgone_bn_per_year")
+    total = total + line("exporters_loss_bn")
+    if s.exporters_lasting_bn_per_year is not None:
+        total = total + (YEARS - 1) * s.exporters_lasting_bn_per_year
+    return np.asarray(total, dtype=float)
+
+
+def _round_bn(x: float) -> str:
+    """``$12bn``, ``$1.2bn``, ``$1,200bn`` (plain words: whole numbers from $10bn)."""
+    return money(x, 0 if abs(x) >= 10 else 1)
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def verdict_sentence(ledger: Ledger) -> str:
+    """One sentence of verdict in plain words, computed from the ledger's medians."""
+    movers = [s for s in ledger.sellers if s.sold_bn != 0]
+    if not movers:
+        return "The scenario neither sells nor buys Treasuries, so there is no bargain to weigh."
+    labels = [s.label for s in movers]
+    who = _names(labels)
+    whose = f"{labels[0]}'s" if len(labels) == 1 else "the sellers'"
+    sold = ledger.sold_bn
+    us = float(np.median(ledger.interest_cost_10yr_bn))
+    converting = [s for s in movers if s.proceeds is Proceeds.CONVERTED]
+    currencies = [CURRENCY_WORDS.get(s.currency or "", "their currencies") for s in converting]
+    currency = _names(list(dict.fromkeys(currencies))) if currencies else ""
+    act = f"{who} {'selling' if sold >= 0 else 'buying'} {_round_bn(abs(sold))} {'of' if sold >= 0 else 'more'} Treasuries"
+    if sold > 0 and converting:
+        act += f" and converting the dollars into {currency}"
+    elif sold > 0:
+        act += " and keeping the dollars"
+    if us >= 0:
+        parts = [f"{act} would add about {_round_bn(us)} to US federal interest over ten years"]
+    else:
+        parts = [f"{act} would save the US about {_round_bn(-us)} of federal interest over ten years"]
+    if ledger.dollar_pct is not None and converting:
+        d = float(np.median(ledger.dollar_pct))
+        move = "fall" if d < 0 else "rise"
+        against = _names([*dict.fromkeys(CURRENCY_WORDS.get(c, c) for c in ledger.dollar_against)])
+        parts.append(f"make the dollar {move} about {abs(d):.1f}% against {against} at first (a move that fades "
+                     "within weeks)")
+    if ledger.seller_cost_10yr_bn is not None:
+        seller = float(np.median(ledger.seller_cost_10yr_bn))
+        them = labels[0] if len(labels) == 1 else "the sellers"
+        parts.append(f"{'cost' if seller >= 0 else 'earn'} {them} about {_round_bn(abs(seller))} over the same "
+                     "ten years")
+    else:
+        parts.append(f"cost {who} an amount that the published facts do not allow to estimate")
+    sentence = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    ratio = ledger.ratio_us_to_seller
+    if ratio is not None:
+        if ratio >= 1.5:
+            sentence += f", so the US would bear about {ratio:.1f} times {whose} cost"
+        elif ratio > 1 / 1.5:
+            sentence += f", about as much as {labels[0] if len(labels) == 1 else 'the sellers'} would bear"
+        else:
+            sentence += f", so {who} would bear about {1 / ratio:.1f} times the US cost"
+    breakeven = ledger.break_even_sale_bn()
+    if breakeven is not None and ledger.tariff is not None:
+        goods = next((s.label for s in ledger.sellers if s.holder == ledger.tariff.holder), ledger.tariff.holder)
+        sentence += (f"; ten years of extra US interest would equal one year of the "
+                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods at a sale of "
+                     f"about {_round_bn(breakeven['median'])}")
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def ledger_json(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *, on: dt.date,
+                data: LedgerData | None = None, fx_estimate: FxEstimate | None = None,
+                usd_rates: dict[str, float] | None = None, seed: int = 0) -> dict:
+    """:func:`build_ledger` as the ``ledger`` object of ``tlrisk simulate --json``."""
+    return build_ledger(sales, yield_bp, interest_cost_10yr_bn, on=on, data=data, fx_estimate=fx_estimate,
+                        usd_rates=usd_rates, seed=seed).to_dict()
+
+
+__all__ = ["Ledger", "band", "build_ledger", "dollar_pct_from_local", "ledger_json", "verdict_sentence"]
