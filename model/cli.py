@@ -184,7 +184,8 @@ def cmd_holders(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     one_line = [name for name, value in (("--holder", args.holder), ("--sell", args.sell), ("--buy", args.buy),
-                                         ("--pause", args.pause or None)) if value is not None]
+                                         ("--pause", args.pause or None), ("--proceeds", args.proceeds))
+                if value is not None]
     if args.file and one_line:
         raise InputError(f"give a scenario file or {', '.join(one_line)}, not both", field="simulate")
     actions = [a for a, v in (("sell", args.sell), ("buy", args.buy), ("pause", args.pause or None)) if v is not None]
@@ -199,7 +200,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         action = actions[0]
         scenario = pipeline.one_line_scenario(context, args.holder, action, args.months,
                                               args.sell if action == "sell" else args.buy,
-                                              start=args.start, horizon=args.horizon)
+                                              start=args.start, horizon=args.horizon, proceeds=args.proceeds)
         where = "(command line)"
     pipeline.check_draws(where, args.draws, scenario.spec.scenario.horizon_months, context, "--draws")
     result = pipeline.price(scenario, pipeline.priced_context(data, log=_log()), response=args.response,
@@ -330,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--buy", type=_amount, metavar="BN", help="without a file: buy $BN bn more than the "
                    "recent pace over --months")
     p.add_argument("--pause", action="store_true", help="without a file: no net purchases for --months")
+    p.add_argument("--proceeds", choices=["converted", "kept_in_dollars"], help="without a file: what the holder "
+                   "does with the dollars: converted into its currency (moves the dollar) or kept in dollars (default)")
     p.add_argument("--months", type=_positive_int, default=12, help="without a file: months of the action (default 12)")
     p.add_argument("--start", type=A.given_text, help="without a file: first month, YYYY-MM (default: the month after the data end)")
     p.add_argument("--horizon", type=_positive_int, default=60, help="without a file: months priced (default 60)")

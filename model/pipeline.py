@@ -27,6 +27,7 @@ Nothing here prints: progress, warnings and results go to the callables a caller
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Callable
@@ -395,12 +396,15 @@ def scenario_from(source: str | Path | dict, context: ScenarioContext) -> Scenar
 
 
 def one_line_scenario(context: ScenarioContext, holder: str, action: str, months: int, bn: float | None,
-                      start: str | None = None, horizon: int = 60) -> Scenario:
-    """The scenario ``tlrisk simulate --holder ...`` builds: one holder's sale, purchase or pause."""
+                      start: str | None = None, horizon: int = 60, proceeds: str | None = None) -> Scenario:
+    """The scenario ``tlrisk simulate --holder ...`` builds: one holder's sale, purchase or pause
+    (``proceeds``: what it does with the dollars, see :class:`model.scenarios.schema.Proceeds`)."""
     from model.scenarios.build import one_line_scenario as raw_scenario
     from model.scenarios.build import scenario_from_dict
 
     raw = raw_scenario(context, holder, action, months, bn, start=start, horizon=horizon)
+    if proceeds is not None:
+        raw["holders"][0]["proceeds"] = proceeds
     return scenario_from_dict(raw, context, source="(command line)")
 
 
@@ -460,17 +464,49 @@ def check_draws(where: str, draws: int | None, horizon: int, context: ScenarioCo
 
 
 def price(scenario: Scenario, context: ScenarioContext, response: str | None = None,
-          draws: int | None = None) -> ScenarioResult:
-    """One scenario priced with one response (posterior, data or literature)."""
+          draws: int | None = None, fx=None) -> ScenarioResult:
+    """One scenario priced with one response (posterior, data or literature), with its ledger
+    (:func:`bargain`)."""
     from model.scenarios import simulate
 
-    return simulate(scenario, context, response=response, draws=draws)
+    return bargain(simulate(scenario, context, response=response, draws=draws), fx)
+
+
+def bargain(result: ScenarioResult, fx=None) -> ScenarioResult:
+    """Stage 6, the ledger: both sides of the bargain for a priced scenario (the US cost, the
+    dollar, US inflation, each seller's own cost, the tariff at stake and a verdict;
+    :mod:`model.ledger`), joint with the pricing's draws. The literature envelope has no draws:
+    its ledger is None.
+
+    Parameters
+    ----------
+    fx : model.ledger.FxEstimate, optional
+        The intervention-day estimate of the yen's move per $100bn converted (:func:`fx_estimate`);
+        without it the published episodes alone set the dollar's response.
+    """
+    import datetime as dt
+
+    from model.ledger import HolderSale, build_ledger
+    from model.scenarios.schema import Proceeds
+
+    if result.per_draw is None:
+        return result
+    sales = [HolderSale(p.key, p.label, -(p.deviation_bn + (0.0 if p.bills_deviation_bn is None
+                                                            else p.bills_deviation_bn)), Proceeds(p.proceeds))
+             for p in result.holder_paths]
+    first = dt.date.fromisoformat(result.start + "-01")  # the tariffs in force when the scenario starts
+    ledger = build_ledger(sales, result.per_draw["loss_yield_bp"], result.per_draw["interest_cost_10yr_bn"],
+                          on=first, fx_estimate=fx, seed=result.seed)
+    from model.schema import clean
+
+    result.ledger = clean(ledger.to_dict())
+    return result
 
 
 RESPONSE_SOURCES = ("posterior", "data", "literature")
 
 
-def price_scenarios(checked: list, context: ScenarioContext, remembered: Remembered) -> list[ScenarioSet]:
+def price_scenarios(checked: list, context: ScenarioContext, remembered: Remembered, fx=None) -> list[ScenarioSet]:
     """Every checked file priced three ways (posterior, data only, literature), each pricing
     from the results cache when its inputs are unchanged."""
     from model.memo import digest
@@ -481,7 +517,8 @@ def price_scenarios(checked: list, context: ScenarioContext, remembered: Remembe
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
         key = digest(remembered.base, "scenario", str(file), spec.model_dump(mode="json"), holders)
-        results = [remembered(digest(key, r), lambda r=r, scenario=scenario: price(scenario, context, response=r),
+        results = [remembered(digest(key, r, dataclasses.asdict(fx) if fx is not None else None),
+                              lambda r=r, scenario=scenario: price(scenario, context, response=r, fx=fx),
                               ScenarioResult.to_record, ScenarioResult.from_record)
                    for r in RESPONSE_SOURCES]
         priced.append(ScenarioSet(*results, headline=spec.scenario.headline))

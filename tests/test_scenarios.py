@@ -238,7 +238,7 @@ BAD = [
     (scenario(holders=SELL.format(holder="japan", bn=5000, months=12)), "holders[1].bn — a sale of $5,000bn of bonds and notes is larger than"),
     (scenario(draws=50_000_000), "pricing.draws — 50,000,000 draws is above the limit"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "sell"\nmonths = 3\n'), "a sell needs exactly one of 'bn'"),
-    (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'pause', 'sell' or 'path'"),
+    (scenario(holders='[[holders]]\nholder = "japan"\naction = "dump"\n'), "holders[1].action — Input should be 'slowdown', 'raise', 'pause', 'sell' or 'path'"),
     (scenario(holders='[[holders]]\nholder = "japan"\naction = "path"\nmonths = 3\n'), "'flows_bn' (monthly purchases, $bn) goes with action 'path'"),
     (scenario(pricing='mode = "announcement"'), "mode 'announcement' needs announcement_share above 0"),
     (scenario(pricing='response = "estimate"'), "use 'posterior' (the default"),

@@ -199,6 +199,7 @@ def build_ledger(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *
     if not (np.all(np.isfinite(yield_bp)) and np.all(np.isfinite(cost))):
         raise ValueError("yield and interest-cost draws must be finite")
     n = yield_bp.size
+
     # one stream per purpose and holder, so that the seller's draws do not depend on whether
     # another part of the ledger drew (a kept-in-dollars run has the same bond-side draws)
     def stream(purpose: int, index: int = 0) -> np.random.Generator:
@@ -206,15 +207,38 @@ def build_ledger(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *
 
     usd_rates = usd_rates or {}
     notes: list[str] = []
+    dollars, effects = _conversions(sales, data, fx_estimate, n, stream, notes)
+    sellers = [seller_ledger(s, data, yield_bp, dollars.get(s.holder), stream(2, index), usd_rates.get(s.holder))
+               for index, s in enumerate(sales) if s.sold_bn != 0 or np.any(s.sold_bn_by_month)]
+    us_reasons: dict[str, str] = {}
+    dollar_pct, lasting_pct, against = _dollar(sales, data, dollars, notes, us_reasons, n)
+    if dollar_pct is not None:
+        rng = stream(3)
+        pass_1y = draw_fact(data.fact("us", "cpi_passthrough_1y"), rng, n, 0.0, 1.0)
+        pass_2y = draw_fact(data.fact("us", "cpi_passthrough_2y"), rng, n, 0.0, 1.0)
+        inflation_1y, inflation_2y = inflation_pp(lasting_pct, pass_1y), inflation_pp(lasting_pct, pass_2y)
+    else:
+        inflation_1y = inflation_2y = None
+        us_reasons["inflation_pp_2y"] = "the dollar's move is not available"
+    tariff, tariff_holder, tariff_reason = _tariff(sales, data, on)
+    available = [s for s in sellers if s.available]
+    seller_cost = None
+    if available and len(available) == len(sellers):
+        seller_cost = sum(_ten_year_cost(s) for s in available)
+    ledger = Ledger(list(sales), sellers, cost, dollar_pct, lasting_pct, against, inflation_1y, inflation_2y,
+                    tariff, tariff_holder, tariff_reason, seller_cost, "", notes, us_reasons, effects)
+    ledger.verdict = verdict_sentence(ledger)
+    return ledger
 
+
+def _conversions(sales, data: LedgerData, fx_estimate: FxEstimate | None, n: int, stream, notes: list[str]):
+    """Per converting holder with evidence on its currency: draws of the exchange-rate path."""
     dollars: dict[str, DollarDraws | None] = {}
     effects: dict[str, FxEstimate] = {}
     for index, sale in enumerate(sales):
         rng = stream(1, index)
-        if not np.any(sale.converted_bn_by_month):
-            dollars[sale.holder] = None
-            continue
-        if sale.holder not in FX_HOLDERS or data.missing(sale.holder, FX_KEYS) or len(data.fx_episodes) < 2:
+        if (not np.any(sale.converted_bn_by_month) or sale.holder not in FX_HOLDERS
+                or data.missing(sale.holder, FX_KEYS) or len(data.fx_episodes) < 2):
             dollars[sale.holder] = None
             continue
         effect = shrink(fx_estimate, published_prior(data.fx_episodes))
@@ -228,64 +252,47 @@ def build_ledger(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *
             notes.append(f"{sale.label} converts up to ${drawn.largest_month_bn:,.0f}bn in a month, more than the "
                          f"largest intervention on record (${largest:,.0f}bn): the exchange-rate effect is an "
                          "extrapolation")
+    return dollars, effects
 
-    sellers = [seller_ledger(s, data, yield_bp, dollars.get(s.holder), stream(2, index), usd_rates.get(s.holder))
-               for index, s in enumerate(sales) if s.sold_bn != 0 or np.any(s.sold_bn_by_month)]
 
-    # the dollar against the sellers' currencies: conversions weighted by the dollars converted
+def _dollar(sales, data: LedgerData, dollars: dict, notes: list[str], us_reasons: dict[str, str], n: int):
+    """The dollar against the sellers' currencies (impact and lasting, %), conversions weighted by
+    the dollars converted; exactly zero when nobody converts."""
     converting = [s for s in sales if np.any(s.converted_bn_by_month)]
     priced = [s for s in converting if dollars.get(s.holder) is not None]
     unpriced = [s for s in converting if dollars.get(s.holder) is None]
-    us_reasons: dict[str, str] = {}
-    against: list[str] = []
     if not converting:
-        dollar_pct = np.zeros(n)
-        lasting_pct = np.zeros(n)
         notes.append("No seller converts its dollars, so the dollar does not move: selling Treasuries and keeping "
                      "the dollars changes yields, not the exchange rate.")
-    elif not priced:
-        dollar_pct = lasting_pct = None
+        return np.zeros(n), np.zeros(n), []
+    if not priced:
         us_reasons["dollar_pct"] = ("no estimate of how the converting holders' currencies respond: "
                                     + ", ".join(s.label for s in unpriced))
-    else:
-        weights = np.array([abs(dollars[s.holder].converted_bn) for s in priced])
-        weights = weights / weights.sum()
-        dollar_pct = sum(w * dollars[s.holder].impact_dollar_pct for w, s in zip(weights, priced, strict=True))
-        lasting_pct = sum(w * dollars[s.holder].lasting_dollar_pct for w, s in zip(weights, priced, strict=True))
-        against = [data.holders[s.holder].currency if s.holder in data.holders else s.holder for s in priced]
-        if unpriced:
-            notes.append("The dollar's move leaves out the conversions of " + ", ".join(s.label for s in unpriced)
-                         + " (no estimate of their currencies' response).")
-    if dollar_pct is not None:
-        rng = stream(3)
-        pass_1y = draw_fact(data.fact("us", "cpi_passthrough_1y"), rng, n, 0.0, 1.0)
-        pass_2y = draw_fact(data.fact("us", "cpi_passthrough_2y"), rng, n, 0.0, 1.0)
-        inflation_1y, inflation_2y = inflation_pp(lasting_pct, pass_1y), inflation_pp(lasting_pct, pass_2y)
-    else:
-        inflation_1y = inflation_2y = None
-        us_reasons["inflation_pp_2y"] = "the dollar's move is not available"
+        return None, None, []
+    weights = np.array([abs(dollars[s.holder].converted_bn) for s in priced])
+    weights = weights / weights.sum()
+    dollar_pct = sum(w * dollars[s.holder].impact_dollar_pct for w, s in zip(weights, priced, strict=True))
+    lasting_pct = sum(w * dollars[s.holder].lasting_dollar_pct for w, s in zip(weights, priced, strict=True))
+    against = [data.holders[s.holder].currency if s.holder in data.holders else s.holder for s in priced]
+    if unpriced:
+        notes.append("The dollar's move leaves out the conversions of " + ", ".join(s.label for s in unpriced)
+                     + " (no estimate of their currencies' response).")
+    return dollar_pct, lasting_pct, against
 
-    # the tariff at stake: the first seller with curated tariff data
-    tariff, tariff_holder, tariff_reason = None, None, None
+
+def _tariff(sales, data: LedgerData, on: dt.date) -> tuple[TariffStake | None, str | None, str | None]:
+    """The tariff at stake: the first seller with curated tariff data, on the day given."""
     for s in sales:
         if s.sold_bn == 0 and not np.any(s.sold_bn_by_month):
             continue
-        stake = tariff_at_stake(data, s.holder, on)
+        try:
+            stake = tariff_at_stake(data, s.holder, on)
+        except ValueError as exc:  # a day outside the dated table
+            return None, s.holder, str(exc)
         if stake is not None:
-            tariff, tariff_holder = stake, s.holder
-            break
-    if tariff is None:
-        tariff_holder = sales[0].holder if sales else None
-        tariff_reason = "US tariff data are curated for Japan only (data/curated/jp_tariff_timeline.csv)"
-
-    available = [s for s in sellers if s.available]
-    seller_cost = None
-    if available and len(available) == len(sellers):
-        seller_cost = sum(_ten_year_cost(s) for s in available)
-    ledger = Ledger(list(sales), sellers, cost, dollar_pct, lasting_pct, against, inflation_1y, inflation_2y,
-                    tariff, tariff_holder, tariff_reason, seller_cost, "", notes, us_reasons, effects)
-    ledger.verdict = verdict_sentence(ledger)
-    return ledger
+            return stake, s.holder, None
+    return (None, sales[0].holder if sales else None,
+            "US tariff data are curated for Japan only (data/curated/jp_tariff_timeline.csv)")
 
 
 def _ten_year_cost(s: SellerLedger) -> np.ndarray:
@@ -323,7 +330,8 @@ def verdict_sentence(ledger: Ledger) -> str:
     converting = [s for s in movers if s.proceeds is Proceeds.CONVERTED]
     currencies = [CURRENCY_WORDS.get(s.currency or "", "their currencies") for s in converting]
     currency = _names(list(dict.fromkeys(currencies))) if currencies else ""
-    act = f"{who} {'selling' if sold >= 0 else 'buying'} {_round_bn(abs(sold))} {'of' if sold >= 0 else 'more'} Treasuries"
+    act = (f"{who} {'selling' if sold >= 0 else 'buying'} {_round_bn(abs(sold))} {'of' if sold >= 0 else 'more'} "
+           "Treasury bonds and notes")
     if sold > 0 and converting:
         act += f" and converting the dollars into {currency}"
     elif sold > 0:

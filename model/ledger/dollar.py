@@ -42,28 +42,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
 from model.ledger.data import Fact, FxEpisode
+from model.scenarios.schema import DEFAULT_PROCEEDS, PROCEEDS_CHOICES, Proceeds  # noqa: F401 (re-exported)
 from model.stats import z_critical
 
 BUSINESS_DAYS_PER_MONTH = 21.0
 MONTHS_PER_YEAR = 12
-
-
-class Proceeds(StrEnum):
-    """What a selling holder does with the dollars it receives."""
-
-    CONVERTED = "converted"  # sold for its own currency (an intervention): moves the exchange rate
-    KEPT_IN_DOLLARS = "kept_in_dollars"  # held as dollar deposits or other dollar assets: moves no exchange rate
-
-
-#: The default when a scenario does not say: a sale meant as leverage need not be an
-#: intervention, and reallocating within dollar assets is the reading that claims least.
-DEFAULT_PROCEEDS = Proceeds.KEPT_IN_DOLLARS
-PROCEEDS_CHOICES = tuple(p.value for p in Proceeds)
 
 
 def parse_proceeds(value: str | Proceeds) -> Proceeds:

@@ -30,6 +30,7 @@ class HolderPath:
     bills_deviation_bn: np.ndarray | None = None  # bills sold with instruments = "all"
     bill_share: float = 0.0
     notes: list[str] = field(default_factory=list)
+    proceeds: str = "kept_in_dollars"  # what the holder does with the dollars (schema.Proceeds)
 
 
 def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.Timestamp,
@@ -45,17 +46,18 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
     notes = []
     dev = np.zeros(horizon)
     bills = None
-    if plan.action == "slowdown":
+    if plan.action in ("slowdown", "raise"):  # a raise is a slowdown's mirror: purchases rise by the amount
         until = active_from + (plan.months or horizon)
         if plan.share is not None:
             if base <= 0:
-                notes.append(f"baseline purchases are {money(base)} a month (not positive): a slowdown by a share "
-                             "changes nothing")
+                notes.append(f"baseline purchases are {money(base)} a month (not positive): a {plan.action} by a "
+                             "share changes nothing")
             size = plan.share * max(base, 0.0)
         else:
             size = plan.bn_per_month or 0.0
         ramp = np.clip((t - active_from + 1) / max(plan.ramp_months, 1), 0, 1) if plan.ramp_months else 1.0
-        dev = -size * ramp * ((t >= active_from) & (t < until))
+        sign = -1.0 if plan.action == "slowdown" else 1.0
+        dev = sign * size * ramp * ((t >= active_from) & (t < until))
     elif plan.action == "pause":
         dev = -base * ((t >= active_from) & (t < active_from + plan.months))
     elif plan.action == "path":
@@ -92,4 +94,4 @@ def holder_path(plan: HolderPlan, key: str, context: ScenarioContext, start: pd.
     label = context.label(key)
     return HolderPath(key, label, plan.action, base, window, held, np.asarray(dev, dtype=float) + 0.0,
                       None if bills is None else np.asarray(bills, dtype=float) + 0.0,
-                      context.bill_share(key), notes)
+                      context.bill_share(key), notes, plan.proceeds)

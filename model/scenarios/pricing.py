@@ -80,6 +80,11 @@ class ScenarioResult:
     persistence_sensitivity: list[dict] | None = None
     # why several holders' sale moves yields less than a member's alone would (None if it cannot)
     coalition_note: str | None = None
+    # both sides of the bargain (model.ledger; attached by the pipeline's ledger stage), or None
+    ledger: dict | None = None
+    # per-draw quantities the ledger prices jointly with the yields: ``loss_yield_bp`` (the loss
+    # maturity at the loss month) and ``interest_cost_10yr_bn``; kept in memory only
+    per_draw: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     # -- access --------------------------------------------------------------------------
     def triple(self, maturity: str, month: int) -> tuple[float, float, float]:
@@ -163,6 +168,7 @@ class ScenarioResult:
                   "interest_cost_10yr_bn": band_dict(row["interest_cost_10yr_bn"], "draws")}
                  for row in self.persistence_sensitivity]),
             "coalition_note": self.coalition_note,
+            "ledger": self.ledger,
             "warnings": self.warnings,
             "notes": self.notes,
         }
@@ -178,7 +184,7 @@ class ScenarioResult:
             **{k: getattr(self, k) for k in ("scenario", "title", "description", "path", "start", "horizon_months",
                                              "months", "response", "response_source", "pricing_mode", "draws",
                                              "seed", "band_kind", "response_model", "warnings", "notes",
-                                             "coalition_note")},
+                                             "coalition_note", "ledger")},
             "persistence_sensitivity": (None if self.persistence_sensitivity is None else
                                         [{**row, "lasting_10y_bp": list(row["lasting_10y_bp"]),
                                           "interest_cost_10yr_bn": list(row["interest_cost_10yr_bn"])}
@@ -190,7 +196,7 @@ class ScenarioResult:
             "total_loss_bn": list(self.total_loss_bn) if self.total_loss_bn is not None else None,
             "flows": frame_record(self.flows),
             "holder_paths": [{**{k: getattr(p, k) for k in ("key", "label", "action", "baseline_bn", "baseline_window",
-                                                            "holdings_start_bn", "bill_share", "notes")},
+                                                            "holdings_start_bn", "bill_share", "notes", "proceeds")},
                               "deviation_bn": array_record(p.deviation_bn),
                               "bills_deviation_bn": array_record(p.bills_deviation_bn)} for p in self.holder_paths],
         }
@@ -262,6 +268,8 @@ class ScenarioResult:
                              f"{_fmt_band(row['interest_cost_10yr_bn'], as_money=True)}")
         if self.coalition_note:
             lines.append(f"  why: {self.coalition_note}")
+        if self.ledger:
+            lines.append(f"  the bargain: {self.ledger['verdict']}")
         lines += [f"  WARNING: {w}" for w in self.warnings]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -446,60 +454,18 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     stakes = _seller_stakes(sellers, context, loss_month)
     anchored = pricing.bills == "anchored"
     priced = priced_maturities(pricing.bills)
-    sensitivity = None
     notes: list[str] = []
     if anchored:
         notes.append("3-month bill yields are anchored to the policy rate: their deviation is zero "
                      "(pricing.bills = 'estimated' prices them with their own estimate)")
 
-    if response == "literature":
-        bounds = model.literature_paths(priced_flows, extended, share)
-        kind, n_draws = "range", None
-        lows = {m: np.minimum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
-        highs = {m: np.maximum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
-        mids = {m: bounds["central"][m] for m in RESPONSES}
-        if anchored:
-            lows["3m"] = highs["3m"] = mids["3m"] = np.zeros(extended)
-        lasting_bounds = model.literature_persistent(priced_flows)
-        lasting = {}
-        for j, m in enumerate(RESPONSES):
-            vals = [lasting_bounds[b][j] for b in ("low", "central", "high")]
-            lasting[m] = (0.0, 0.0, 0.0) if (anchored and m == "3m") else (min(vals), vals[1], max(vals))
-        costs, losses, total_loss = _bound_costs(bounds, weights, stakes, loss_month, sim.loss_maturity, anchored)
-        env = model.envelope
-        source = (f"literature envelope: 10-year, bp per $100bn sold at today's scale, short run "
-                  f"{env['short_run']['low']:.1f} / {env['short_run']['central']:.1f} / {env['short_run']['high']:.1f} "
-                  f"decaying (half-life {env['half_life_months']:g} months) to long run "
-                  f"{env['long_run']['low']:.1f} / {env['long_run']['central']:.1f} / {env['long_run']['high']:.1f} "
-                  f"(low / central / high)")
-        notes.append("bands: the literature envelope (low / central / high published effects, rescaled), not a "
-                     "probability interval; other maturities scaled by the envelope's maturity loading")
-        quantiles = {m: (lows[m][:horizon], mids[m][:horizon], highs[m][:horizon]) for m in RESPONSES}
-        response_model = {"source": "literature", "envelope": {k: env[k] for k in ("short_run", "long_run", "sources",
-                                                                                   "half_life_months", "basis")}}
-    else:
-        kind, n_draws = "draws", draws
-        loss_weight = np.zeros((loss_month, 1))
-        loss_weight[loss_month - 1, 0] = 1.0
-        request = PriceRequest(
-            flows_bn=priced_flows, horizon=horizon, announcement_share=share, zero=("3m",) if anchored else (),
-            linear={"cost": {m: weights[m] for m in MATURITIES}, "loss": {sim.loss_maturity: loss_weight}})
-        budget = int(sim.memory_budget_mb * 2**20 * sim.path_budget_share)  # paths kept at once
-        drawn = model.price(request, response, draws, pricing.seed, chunk=sim.chunk_draws, budget_bytes=budget)
-        quantiles = {m: tuple(drawn.quantiles[m]) for m in RESPONSES}
-        lasting = {m: tuple(np.percentile(drawn.persistent[:, j], BANDS)) for j, m in enumerate(RESPONSES)}
-        costs = [tuple(np.percentile(drawn.linear["cost"][:, j], BANDS)) for j in range(len(COST_YEARS))]
-        loss_m = drawn.linear["loss"][:, 0]
-        losses = [tuple(np.percentile(loss_m * s / 10_000, BANDS)) for s in stakes]
-        total_loss = tuple(np.percentile(loss_m * stakes.sum() / 10_000, BANDS)) if len(stakes) else None
-        source = (f"{RESPONSE_TEXT[response]}; {len(model.specs)} specification(s) of the joint distributed-lag "
-                  f"system ({model.weights_rule} weights)")
-        notes.append("bands: 5th-95th percentiles of response paths drawn jointly across maturities and holders, "
-                     "across the specification grid, and across the persistence share")
-        totals = {k: float(v.sum()) for k, v in priced_flows.items()}
-        response_model = {"source": response, **model.describe(),
-                          "correlation": _correlation(model, response, totals, drawn)}
-        sensitivity = _persistence_sensitivity(drawn, model.responses, model.persistence_mean)
+    args = (model, priced_flows, horizon, share, weights, stakes, loss_month, anchored, sim)
+    priced_run = (_price_literature(*args, extended) if response == "literature"
+                  else _price_draws(*args, response, draws, pricing.seed))
+    notes += priced_run.notes
+    kind, n_draws = priced_run.kind, (draws if priced_run.kind == "draws" else None)
+    quantiles, lasting, costs, losses, total_loss = (priced_run.quantiles, priced_run.lasting, priced_run.costs,
+                                                     priced_run.losses, priced_run.total_loss)
     yields = {}
     for m in RESPONSES:
         lo, mid, hi = quantiles[m]
@@ -526,14 +492,89 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
         path=scenario.path, start=spec.scenario.start, horizon_months=horizon, months=months,
-        response=response, response_source=source,
+        response=response, response_source=priced_run.source,
         pricing_mode=(f"announcement ({share:.0%} priced at once)" if share else "flow"),
         draws=n_draws, seed=pricing.seed, band_kind=kind, yields_bp=yields, lasting_bp=lasting,
         interest_cost_bn=cost, holder_loss_bn=loss, flows=flows, holder_paths=paths,
         total_loss_bn=tuple(float(x) for x in total_loss) if total_loss is not None else None,
-        response_model=response_model, warnings=list(dict.fromkeys(warnings)), notes=list(dict.fromkeys(notes)),
-        persistence_sensitivity=sensitivity, coalition_note=_coalition_note(context, response, priced_flows, table),
+        response_model=priced_run.response_model, warnings=list(dict.fromkeys(warnings)),
+        notes=list(dict.fromkeys(notes)), persistence_sensitivity=priced_run.sensitivity,
+        coalition_note=_coalition_note(context, response, priced_flows, table), per_draw=priced_run.per_draw,
     )
+
+
+@dataclass
+class _Priced:
+    """What one response source gives a scenario: bands per month, the lasting level, costs and
+    losses as ``(low, middle, high)``, and (for draws) the per-draw quantities the ledger needs."""
+
+    kind: str
+    source: str
+    quantiles: dict
+    lasting: dict
+    costs: list
+    losses: list
+    total_loss: tuple | None
+    response_model: dict
+    notes: list[str]
+    sensitivity: list[dict] | None = None
+    per_draw: dict[str, np.ndarray] | None = None
+
+
+def _price_literature(model, priced_flows, horizon, share, weights, stakes, loss_month, anchored, sim,
+                      extended) -> _Priced:
+    """The literature envelope's low, central and high paths (a range of published answers)."""
+    bounds = model.literature_paths(priced_flows, extended, share)
+    lows = {m: np.minimum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
+    highs = {m: np.maximum.reduce([bounds[b][m] for b in bounds]) for m in RESPONSES}
+    mids = {m: bounds["central"][m] for m in RESPONSES}
+    if anchored:
+        lows["3m"] = highs["3m"] = mids["3m"] = np.zeros(extended)
+    lasting_bounds = model.literature_persistent(priced_flows)
+    lasting = {}
+    for j, m in enumerate(RESPONSES):
+        vals = [lasting_bounds[b][j] for b in ("low", "central", "high")]
+        lasting[m] = (0.0, 0.0, 0.0) if (anchored and m == "3m") else (min(vals), vals[1], max(vals))
+    costs, losses, total_loss = _bound_costs(bounds, weights, stakes, loss_month, sim.loss_maturity, anchored)
+    env = model.envelope
+    source = (f"literature envelope: 10-year, bp per $100bn sold at today's scale, short run "
+              f"{env['short_run']['low']:.1f} / {env['short_run']['central']:.1f} / {env['short_run']['high']:.1f} "
+              f"decaying (half-life {env['half_life_months']:g} months) to long run "
+              f"{env['long_run']['low']:.1f} / {env['long_run']['central']:.1f} / {env['long_run']['high']:.1f} "
+              f"(low / central / high)")
+    notes = ["bands: the literature envelope (low / central / high published effects, rescaled), not a "
+             "probability interval; other maturities scaled by the envelope's maturity loading"]
+    quantiles = {m: (lows[m][:horizon], mids[m][:horizon], highs[m][:horizon]) for m in RESPONSES}
+    response_model = {"source": "literature", "envelope": {k: env[k] for k in ("short_run", "long_run", "sources",
+                                                                               "half_life_months", "basis")}}
+    return _Priced("range", source, quantiles, lasting, costs, losses, total_loss, response_model, notes)
+
+
+def _price_draws(model, priced_flows, horizon, share, weights, stakes, loss_month, anchored, sim, response, draws,
+                 seed) -> _Priced:
+    """Joint draws of the response paths (posterior or data only), summarised."""
+    loss_weight = np.zeros((loss_month, 1))
+    loss_weight[loss_month - 1, 0] = 1.0
+    request = PriceRequest(
+        flows_bn=priced_flows, horizon=horizon, announcement_share=share, zero=("3m",) if anchored else (),
+        linear={"cost": {m: weights[m] for m in MATURITIES}, "loss": {sim.loss_maturity: loss_weight}})
+    budget = int(sim.memory_budget_mb * 2**20 * sim.path_budget_share)  # paths kept at once
+    drawn = model.price(request, response, draws, seed, chunk=sim.chunk_draws, budget_bytes=budget)
+    quantiles = {m: tuple(drawn.quantiles[m]) for m in RESPONSES}
+    lasting = {m: tuple(np.percentile(drawn.persistent[:, j], BANDS)) for j, m in enumerate(RESPONSES)}
+    costs = [tuple(np.percentile(drawn.linear["cost"][:, j], BANDS)) for j in range(len(COST_YEARS))]
+    loss_m = drawn.linear["loss"][:, 0]
+    losses = [tuple(np.percentile(loss_m * s / 10_000, BANDS)) for s in stakes]
+    total_loss = tuple(np.percentile(loss_m * stakes.sum() / 10_000, BANDS)) if len(stakes) else None
+    source = (f"{RESPONSE_TEXT[response]}; {len(model.specs)} specification(s) of the joint distributed-lag "
+              f"system ({model.weights_rule} weights)")
+    notes = ["bands: 5th-95th percentiles of response paths drawn jointly across maturities and holders, "
+             "across the specification grid, and across the persistence share"]
+    totals = {k: float(v.sum()) for k, v in priced_flows.items()}
+    response_model = {"source": response, **model.describe(), "correlation": _correlation(model, response, totals, drawn)}
+    per_draw = {"loss_yield_bp": loss_m.copy(), "interest_cost_10yr_bn": drawn.linear["cost"][:, COST_YEARS.index(10)].copy()}
+    return _Priced("draws", source, quantiles, lasting, costs, losses, total_loss, response_model, notes,
+                   _persistence_sensitivity(drawn, model.responses, model.persistence_mean), per_draw)
 
 
 def priced_maturities(bills: str) -> list[str]:

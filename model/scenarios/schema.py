@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -128,9 +129,23 @@ class Pricing(StrictModel):
 
 
 
+class Proceeds(StrEnum):
+    """What a holder does with the dollars a sale (or a purchase it does not make) leaves it."""
+
+    CONVERTED = "converted"  # sold for its own currency (as in Japan's 2022 and 2024 interventions): moves the rate
+    KEPT_IN_DOLLARS = "kept_in_dollars"  # kept as dollar deposits or other dollar assets: moves no exchange rate
+
+
+#: The default when a file does not say: a sale meant as leverage need not be an intervention,
+#: and reallocating within dollar assets is the reading that claims least (no dollar move).
+DEFAULT_PROCEEDS = Proceeds.KEPT_IN_DOLLARS
+PROCEEDS_CHOICES = tuple(p.value for p in Proceeds)
+
+
 class HolderPlan(StrictModel):
     holder: str = Field(min_length=1)
-    action: Literal["slowdown", "pause", "sell", "path"]
+    action: Literal["slowdown", "raise", "pause", "sell", "path"]
+    proceeds: Literal["converted", "kept_in_dollars"] = DEFAULT_PROCEEDS.value
     baseline: Literal["trailing_12m"] | MonthlyBn = "trailing_12m"
     share: float | None = Field(default=None, ge=0.0, le=1.0)
     bn_per_month: float | None = Field(default=None, ge=0.0, le=MAX_MONTHLY_BN)
@@ -159,16 +174,16 @@ class HolderPlan(StrictModel):
     def _fields_for_action(self) -> HolderPlan:
         if (self.action == "path") != (self.flows_bn is not None):
             raise ValueError("'flows_bn' (monthly purchases, $bn) goes with action 'path', and only with it")
-        if self.ramp_months and self.action != "slowdown":
-            raise ValueError("'ramp_months' belongs to a slowdown")
+        if self.ramp_months and self.action not in ("slowdown", "raise"):
+            raise ValueError("'ramp_months' belongs to a slowdown or a raise")
         if self.action == "path":
             if any(v is not None for v in (self.share, self.bn_per_month, self.bn, self.months)):
                 raise ValueError("a path takes only 'flows_bn' (and optional 'baseline', 'delay_months')")
-        elif self.action == "slowdown":
+        elif self.action in ("slowdown", "raise"):
             if (self.share is None) == (self.bn_per_month is None):
-                raise ValueError("a slowdown needs exactly one of 'share' (of baseline purchases) or 'bn_per_month'")
+                raise ValueError(f"a {self.action} needs exactly one of 'share' (of baseline purchases) or 'bn_per_month'")
             if self.bn is not None:
-                raise ValueError("'bn' belongs to a sell, not a slowdown")
+                raise ValueError(f"'bn' belongs to a sell, not a {self.action}")
         elif self.action == "pause":
             if self.months is None:
                 raise ValueError("a pause needs 'months' (how long net purchases stay at zero)")
