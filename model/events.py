@@ -328,6 +328,8 @@ class DailyData:
             values = rows["value"].to_numpy(float)
             if not np.all(np.isfinite(values)):
                 raise DataUnavailable(f"FRED {series_id}: a daily value is not a finite number")
+            if measure == "yen" and not np.all(values > 0):
+                raise DataUnavailable(f"FRED {series_id}: a yen-per-dollar rate is not positive")
             out[measure] = pd.Series(values, index=pd.DatetimeIndex(rows["date"]), name=series_id).sort_index()
         return cls(out)
 

@@ -589,3 +589,38 @@ def test_tlrisk_events_uses_the_ministry_record(tmp_path, monkeypatch, capsys, f
     assert payload["days_source"] == {"kind": "ministry_record", "file": "mof_feio.csv", "days": 15, "studied": 15}
     assert payload["events"][0]["amount_jpy_bn"] == 2124.9
     assert payload["notes"][0].startswith("Intervention days from the Ministry of Finance's record")
+
+
+def test_any_amount_cell_gives_an_error_or_a_plausible_number(tmp_path):
+    """Arbitrary text in the amount cell: a one-line InputError naming line 2 and the field, or
+    a finite amount within the plausible range; never anything else."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    lines = (CURATED / "jp_interventions.csv").read_text("utf-8").splitlines()
+    path = tmp_path / "days.csv"
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                     st.text(alphabet="0123456789.eE+-,_ nafi\u0661", max_size=30)))
+    def check(cell):
+        row = lines[1].replace(",2125,", f",{cell.replace(',', '')},")
+        path.write_text("\n".join([lines[0], row]) + "\n", encoding="utf-8")
+        try:
+            days = load_interventions(path, ministry_record=None)
+        except InputError as exc:
+            assert exc.line == 2 and exc.field == "amount_jpy_bn" and "\n" not in str(exc)
+            return
+        assert 0 < days[0].amount_jpy_bn <= 20_000 and np.isfinite(days[0].amount_jpy_bn)
+
+    check()
+
+
+def test_days_outside_the_daily_data_are_left_out_with_a_note(tmp_path, news, daily):
+    lines = (CURATED / "jp_interventions.csv").read_text("utf-8").splitlines()
+    early = "2003-01-15,buy_usd,1000,test,test,https://example.org/x"
+    path = tmp_path / "jp_interventions.csv"
+    path.write_text("\n".join([lines[0], early, *lines[1:]]) + "\n")
+    study = run_event_study(load_interventions(path), news, daily, draws=200)
+    assert len(study.events) == 15 and study.days_source["days"] == 16 and study.days_source["studied"] == 15
+    assert study.notes[0].startswith("1 intervention day(s) outside the daily data") and "2003-01-15" in study.notes[0]
