@@ -983,11 +983,13 @@ def blocks_of(windows: list[PoolWindow]) -> list[Block]:
     together in the placebo, keeping their spacing (one block per episode; a run of day
     windows is one block)."""
     groups: list[list[PoolWindow]] = []
+    last = -np.inf  # the last intervention day of the current group
     for w in sorted(windows, key=lambda w: w.start):
-        if groups and w.start - max(v.start + v.offsets[-1] for v in groups[-1]) <= EPISODE_GAP_DAYS:
+        if groups and w.start - last <= EPISODE_GAP_DAYS:
             groups[-1].append(w)
         else:
             groups.append([w])
+        last = max(last, w.start + w.offsets[-1]) if len(groups[-1]) > 1 else w.start + w.offsets[-1]
     out = []
     for g in groups:
         first = g[0].start
@@ -1072,8 +1074,9 @@ def _episode_title(direction: str, dates: list[pd.Timestamp]) -> str:
 
 def covered_days(days: list[InterventionDay], daily: DailyData) -> tuple[list[InterventionDay], list[str]]:
     """The days whose longest window the daily data cover, and a note on any left out."""
-    kept = [d for d in days if daily.covers(pd.Timestamp(d.date))]
-    out = [d.date.isoformat() for d in days if d not in kept]
+    inside = [daily.covers(pd.Timestamp(d.date)) for d in days]
+    kept = [d for d, ok in zip(days, inside, strict=True) if ok]
+    out = [d.date.isoformat() for d, ok in zip(days, inside, strict=True) if not ok]
     if not kept:
         cal = daily.calendar
         raise DataUnavailable(f"no intervention day lies inside the daily data ({cal[0]:%Y-%m-%d} to "
@@ -1130,11 +1133,12 @@ def pool_windows(kind: str, k: int, events: list[EventResult], runs: list[list[I
     """
     if kind == "day":
         ordered = sorted(positions.values())
+        gaps = [np.inf, *np.diff(ordered).tolist(), np.inf]  # gaps[i], gaps[i + 1]: before and after day i
+        nearest = {p: min(gaps[i], gaps[i + 1]) for i, p in enumerate(ordered)}
         out = []
         for e in events:
             p = positions[e.day.date]
-            gaps = [abs(p - q) for q in ordered if q != p]
-            if gaps and min(gaps) < k:
+            if nearest[p] < k:
                 continue
             w = e.at(k)
             out.append(PoolWindow((e.day.date.isoformat(),), p, (0,), k, w.base_date, w.end_date, e.dollars_sold_bn,
@@ -1187,6 +1191,7 @@ def _episode_results(runs: list[list[InterventionDay]], events: list[EventResult
                      daily: DailyData, news: list[NewsItem], model: ModelEffect | None,
                      envelope: dict | None, episode_of: dict[dt.date, str]) -> list[EpisodeResult]:
     """Each run of days read over one ``EPISODE_WINDOW``-day window, beside the model."""
+    sold_of = {e.day.date: e.dollars_sold_bn for e in events}
     out = []
     for run in runs:
         first = pd.Timestamp(run[0].date)
@@ -1194,8 +1199,7 @@ def _episode_results(runs: list[list[InterventionDay]], events: list[EventResult
         parts = {m: window(daily.series[m], first, span, m) for m in SERIES}
         ref = parts["10y"]
         actual = {m: parts[m].change if parts[m] else np.nan for m in SERIES}
-        dates = {d.date for d in run}
-        sold = sum(e.dollars_sold_bn for e in events if e.day.date in dates)
+        sold = sum(sold_of[d.date] for d in run)
         est = model.band(sold) if model is not None else None
         lit = literature_band(envelope, sold) if envelope is not None else None
         out.append(EpisodeResult(
