@@ -211,7 +211,8 @@ def simulate(scenario: str | Path | dict, response: str | None = None, draws: in
     context = _context()
     loaded = pipeline.scenario_from(scenario, context)
     pipeline.check_draws("simulate()", draws, loaded.spec.scenario.horizon_months, context, "draws")
-    return _as(Simulation, pipeline.price(loaded, context, response=response, draws=draws))
+    return _as(Simulation, pipeline.price(loaded, context, response=response, draws=draws,
+                                          fx=pipeline.fx_estimate(load())))
 
 
 def sweep(holder: str = "japan", sizes_bn: tuple[float, ...] = (100, 250, 500, 750, 1000),

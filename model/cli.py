@@ -204,7 +204,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         where = "(command line)"
     pipeline.check_draws(where, args.draws, scenario.spec.scenario.horizon_months, context, "--draws")
     result = pipeline.price(scenario, pipeline.priced_context(data, log=_log()), response=args.response,
-                            draws=args.draws)
+                            draws=args.draws, fx=pipeline.fx_estimate(data))
     print(result.to_json() if args.json else result.table())
     return EXIT_OK
 
@@ -234,6 +234,11 @@ def cmd_episodes(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    from model.events import placebo_draws_problem
+
+    problem = placebo_draws_problem(args.draws, where="--draws")
+    if problem:
+        raise ValidationFailed([problem])
     curated = pipeline.curated_events()  # a bad row stops here, before any estimation
     data = _load()
     context = pipeline.priced_context(data, log=_log())

@@ -505,6 +505,7 @@ class PooledResult:
     placebo_days: int
     null_draws: np.ndarray = field(repr=False)  # the 10-year placebo statistic (not exported)
     model_bp_per_100bn: float | None = None
+    placebo_sd: dict[str, float] = field(default_factory=dict)  # measure -> sd of its placebo statistic
 
     @property
     def days(self) -> list[str]:
@@ -774,6 +775,22 @@ class EventStudy:
                 for item in e.at(max(WINDOWS)).news:
                     seen.setdefault((item["date"], item["event"]), item)
         return sorted(seen.values(), key=lambda n: n["date"])
+
+    def yen_effect(self, window_days: int = 2) -> tuple[float, float, str] | None:
+        """The yen's move on the days Japan sold dollars, one window per episode: percent per
+        $100bn sold (+ = a stronger yen), the standard deviation of the same statistic on the
+        placebo days, and a description; None where the days do not give one."""
+        pool = next((p for p in self.pooled if p.group == "sell_usd" and p.window == "episode"
+                     and p.window_days == window_days and not p.excluding_us_news), None)
+        if pool is None or not pool.windows:
+            return None
+        effect, sd = pool.effects["yen"], pool.placebo_sd.get("yen", np.nan)
+        if not (np.isfinite(effect) and np.isfinite(sd) and sd > 0):
+            return None
+        return (float(effect), float(sd),
+                f"the yen on the days Japan sold dollars ({', '.join(p[:7] for p in dict.fromkeys(pool.days))}), "
+                f"{window_days}-day windows, one per episode, {money(pool.dollars_sold_bn, 0)} sold; spread of "
+                f"the same statistic on {pool.placebo_days:,} placebo days")
 
     def pooled_row(self, group: str, window_days: int, excluding_us_news: bool, window: str = "day") -> PooledResult:
         return next(p for p in self.pooled if (p.group, p.window, p.window_days, p.excluding_us_news)
@@ -1177,13 +1194,15 @@ def _pooled_tests(events: list[EventResult], runs: list[list[InterventionDay]], 
                 for excluding in (False, True):
                     kept = [w for w in windows if not (excluding and w.news)]
                     effects, pvals, null = dict.fromkeys(SERIES, np.nan), dict.fromkeys(SERIES, np.nan), np.array([])
+                    spread = dict.fromkeys(SERIES, np.nan)
                     if kept:
                         for m in SERIES:
                             effects[m], pvals[m], draws_m = pooled_test(kept, m, placebos[group], n, draws, rng)
+                            spread[m] = float(np.std(draws_m, ddof=1)) if len(draws_m) > 1 else np.nan
                             if m == "10y":
                                 null = draws_m
                     pooled.append(PooledResult(group, kind, k, excluding, kept, effects, pvals,
-                                               len(placebos[group].positions), null, model_bp))
+                                               len(placebos[group].positions), null, model_bp, spread))
     return pooled
 
 

@@ -566,6 +566,33 @@ def curated_events():
     return load_interventions(folder / "jp_interventions.csv"), load_us_news(folder / "us_news.csv")
 
 
+FX_DRAWS = 10_000  # placebo draws behind the yen's estimate: the report's events and `simulate` agree
+
+
+def fx_estimate(data: Data, study: EventStudy | None = None, caches: Caches | None = None):
+    """The intervention days' estimate of the yen's move per $100bn converted, with its
+    standard error, for the ledger (:class:`model.ledger.FxEstimate`), or None when the days give
+    none. Taken from ``study`` when the caller ran the event study, else computed on its own
+    (the yen does not depend on the response model) and kept in the results cache."""
+    from model.ledger import FxEstimate
+
+    if study is None:
+        from model.events import DailyData, intervention_study
+        from model.memo import digest
+
+        caches = caches or Caches.default()
+        days, news = curated_events()
+        remembered = Remembered(caches.results, inputs_digest(data.bundle))
+        found = remembered(digest(remembered.base, "fx", FX_DRAWS),
+                           lambda: intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()),
+                                                      draws=FX_DRAWS).yen_effect(),
+                           lambda v: list(v) if v is not None else None,
+                           lambda r: tuple(r) if r is not None else None)
+    else:
+        found = study.yen_effect()
+    return None if found is None else FxEstimate(*found)
+
+
 def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=None) -> EventStudy:
     """Japan's intervention days against placebo days, and the monthly 2SLS."""
     from model.events import DailyData, intervention_study
@@ -693,8 +720,11 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
         log.warn(warning)
     context = scenario_context(prepared.data, fitted.results)
     remembered = Remembered(caches.results, inputs_digest(prepared.data.bundle), log.warn)
+    # the intervention days come first: their yen estimate prices the dollar in every ledger
+    study = events(prepared.data, context.response)
+    fx = fx_estimate(prepared.data, study)
     log.stage(f"pricing {len(prepared.checked)} scenario(s) three ways (posterior, data only, literature)")
-    priced = price_scenarios(prepared.checked, context, remembered)
+    priced = price_scenarios(prepared.checked, context, remembered, fx)
     for sset in priced:
         log.out(_scenario_line(sset))
     log.stage("the scenario explorer: sales by holder, size and length")
@@ -702,9 +732,8 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
                                              price_explorer=lambda keys: explorer(context, keys, remembered))
     log.detail(f"lead scenario: {lead} ({reason}); sensitivity holder: {context.label(holder)}; "
                f"{len(grid.holders)} holders x {len(grid.sizes_bn)} sizes x {len(grid.months)} lengths")
-    log.stage("historical episodes and Japan's intervention days")
+    log.stage("historical episodes")
     past = episodes(context, remembered)
-    study = events(prepared.data, context.response)
     remembered.finish(log)
     labels = {k: g.label for k, g in context.holders.groups.items()}
     inputs = ReportInputs(bundle=prepared.data.bundle, panel=prepared.data.panel, results=fitted.results,

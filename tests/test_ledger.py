@@ -306,7 +306,7 @@ def test_verdict_arithmetic_and_words(planted):
     assert text.count(".") >= 1 and text.endswith(".") and "\n" not in text
     for internal in ("_", "kept_in_dollars", "japan ", "bn_"):
         assert internal not in text
-    assert f"${round(us)}bn" in text and "Japan selling $100bn of Treasuries and keeping the dollars" in text
+    assert f"${round(us)}bn" in text and "Japan selling $100bn of Treasury bonds and notes and keeping the dollars" in text
     assert f"${round(duties)}bn of US duties" in text
 
 
@@ -314,7 +314,7 @@ def test_verdict_for_purchases_and_for_nothing():
     y, cost = _draws()
     buy = build_ledger([HolderSale("japan", "Japan", [-50.0], Proceeds.KEPT_IN_DOLLARS)], -y, -cost,
                        on=dt.date(2026, 3, 1), seed=1)
-    assert buy.verdict.startswith("Japan buying $50bn more Treasuries would save the US about")
+    assert buy.verdict.startswith("Japan buying $50bn more Treasury bonds and notes would save the US about")
     # a cost band reaching below zero: no sale is enough at its 5th percentile
     wide = build_ledger([HolderSale("japan", "Japan", [100.0], Proceeds.KEPT_IN_DOLLARS)], y, cost - 60.0,
                         on=dt.date(2026, 3, 1), seed=1)

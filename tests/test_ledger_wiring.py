@@ -115,3 +115,17 @@ def test_a_raise_mirrors_a_slowdown(context):
     # ramped in over three months: a third, two thirds, then the whole half of the baseline
     np.testing.assert_allclose(raised.deviation_bn[:4], 0.5 * base * np.array([1 / 3, 2 / 3, 1.0, 1.0]))
     assert raised.deviation_bn[12:].sum() == 0.0
+
+
+def test_the_yen_estimate_is_the_intervention_days_own_and_the_same_by_every_route(snapshot_bundle, panel, context):
+    data = pipeline.Data(snapshot_bundle, panel)
+    study = pipeline.events(data, context.response)
+    from_study = pipeline.fx_estimate(data, study)
+    alone = pipeline.fx_estimate(data)  # what `simulate` uses, computed without the response model
+    assert from_study == alone
+    pool = next(p for p in study.pooled if p.group == "sell_usd" and p.window == "episode" and p.window_days == 2
+                and not p.excluding_us_news)
+    # independent arithmetic: 100 x the yen's summed moves over the windows / dollars sold
+    yen = 100.0 * sum(w.changes["yen"] for w in pool.windows) / sum(w.dollars_sold_bn for w in pool.windows)
+    assert alone.local_gain_pct_per_100bn == pytest.approx(yen)
+    assert alone.se > 0 and "placebo" in alone.source

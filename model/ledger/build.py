@@ -359,7 +359,7 @@ def verdict_sentence(ledger: Ledger) -> str:
         if ratio >= 1.5:
             sentence += f", so the US would bear about {ratio:.1f} times {whose} cost"
         elif ratio > 1 / 1.5:
-            sentence += f", about as much as {labels[0] if len(labels) == 1 else 'the sellers'} would bear"
+            sentence += ", about as much as the US would bear"
         else:
             sentence += f", so {who} would bear about {1 / ratio:.1f} times the US cost"
     breakeven = ledger.break_even_sale_bn()
