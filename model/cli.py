@@ -292,7 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="show tracebacks (for bug reports)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    data = sub.add_parser("data", help="pull, parse and inspect the public data")
+    _data_parsers(sub.add_parser("data", help="pull, parse and inspect the public data"))
+    _scenario_parsers(sub)
+    _report_parsers(sub)
+    return parser
+
+
+def _data_parsers(data: argparse.ArgumentParser) -> None:
+    """``tlrisk data parse|pull|status|snapshot``."""
     data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     p = data_sub.add_parser("parse", help="detect a file's format and print its tidy table as CSV")
     p.add_argument("file", type=A.given_text)
@@ -311,6 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", type=A.given_text, action="append", help="only this source key (repeatable)")
     p.set_defaults(handler=cmd_data_snapshot)
 
+
+def _scenario_parsers(sub) -> None:
+    """``tlrisk fit|validate|holders|simulate|sweep``."""
     p = sub.add_parser("fit", help="estimate how yields respond to foreign purchases")
     p.add_argument("--json", action="store_true",
                    help="print models, the specification grid and the posterior per holder as JSON")
@@ -359,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=cmd_sweep)
 
+
+def _report_parsers(sub) -> None:
+    """``tlrisk report|episodes|events|fiscal``."""
     p = sub.add_parser("report", help="write the HTML and PDF report, figures and results.json")
     p.add_argument("--scenarios", type=A.given_text, help="folder of scenario files (default: scenarios/)")
     p.add_argument("--out", type=A.given_text, help="output folder (default: reports/output/)")
@@ -388,7 +401,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shift-bp", type=_shift, required=True, help="bp, between -10000 and 10000")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_fiscal)
-    return parser
 
 
 _positive_int = A.from_text(int, A.whole_number, "value", 1)

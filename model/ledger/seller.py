@@ -214,27 +214,34 @@ def seller_ledger(sale: HolderSale, data: LedgerData, yield_bp: np.ndarray, doll
     local["mtm_loss_local_bn"] = lines["mtm_loss_bn"] * s0
     local["carry_forgone_local_bn_per_year"] = lines["carry_forgone_bn_per_year"] * s0
 
-    mixes = {f"{m.as_of:%Y-%m}": round(implied_duration(m, data.fact(sale.holder, 'reserve_bond_yield_pct').value), 2)
-             for m in data.maturity_mix}
-    assumptions: dict[str, object] = {
-        "reserves_usd_bn": reserves.total_usd_bn,
-        "reserves_as_of": reserves.as_of.isoformat(),
-        "treasuries_usd_bn": _central(treasuries),
-        "dollar_assets_usd_bn": _central(reserves.total_usd_bn * usd_share),
-        "reserve_bond_duration_years": data.fact(sale.holder, "reserve_bond_duration_years").value,
-        "duration_implied_by_maturity_mix_years": mixes,
-        "usd_rate_local_per_usd": s0,
-        "book_rate_local_per_usd": data.fact(sale.holder, "book_rate_local_per_usd").value,
-        "reserve_bond_yield_pct": data.fact(sale.holder, "reserve_bond_yield_pct").value,
-        "financing_bill_cost_pct": data.fact(sale.holder, "financing_bill_cost_pct").value,
-        "dollar_deposit_rate_pct": data.fact(sale.holder, "dollar_deposit_rate_pct").value,
-        "statement": _book_statement(data.fact(sale.holder, "book_rate_local_per_usd"), currency),
-    }
+    assumptions = _assumptions(sale, data, reserves, treasuries, usd_share, s0, currency)
     ledger = SellerLedger(sale.holder, sale.label, currency, sale.proceeds, sold, converted, lines, local,
                           reasons, assumptions, dollar)
     if lines.get("exporters_loss_bn") is not None:
         ledger.exporters_lasting_bn_per_year = lasting_local / s_lasting
     return ledger
+
+
+def _assumptions(sale: HolderSale, data: LedgerData, reserves, treasuries, usd_share, s0: float,
+                 currency: str | None) -> dict[str, object]:
+    """What the seller's lines assume, stated beside them (central values of drawn facts)."""
+    fact = lambda key: data.fact(sale.holder, key).value  # noqa: E731
+    mixes = {f"{m.as_of:%Y-%m}": round(implied_duration(m, fact("reserve_bond_yield_pct")), 2)
+             for m in data.maturity_mix}
+    return {
+        "reserves_usd_bn": reserves.total_usd_bn,
+        "reserves_as_of": reserves.as_of.isoformat(),
+        "treasuries_usd_bn": _central(treasuries),
+        "dollar_assets_usd_bn": _central(reserves.total_usd_bn * usd_share),
+        "reserve_bond_duration_years": fact("reserve_bond_duration_years"),
+        "duration_implied_by_maturity_mix_years": mixes,
+        "usd_rate_local_per_usd": s0,
+        "book_rate_local_per_usd": fact("book_rate_local_per_usd"),
+        "reserve_bond_yield_pct": fact("reserve_bond_yield_pct"),
+        "financing_bill_cost_pct": fact("financing_bill_cost_pct"),
+        "dollar_deposit_rate_pct": fact("dollar_deposit_rate_pct"),
+        "statement": _book_statement(data.fact(sale.holder, "book_rate_local_per_usd"), currency),
+    }
 
 
 def _book_statement(book, currency: str | None) -> str:

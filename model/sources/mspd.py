@@ -129,6 +129,42 @@ def _rate(text: str) -> float | None:
     return value
 
 
+def _security_terms(src: TextSource, cell, col: dict, k: int, record: dt.date, class2: str,
+                    amount: float | None) -> tuple[dt.date, dt.date | None, float | None]:
+    """A security row's maturity date, issue date and rate (the coupon, else the bill's yield),
+    checked: an amount, a maturity on or after the record date."""
+    if amount is None:
+        raise src.error(f"security {class2} has no outstanding amount", k, "Outstanding Amount (in Millions)")
+    try:
+        maturity = _date(cell("maturity_date"))
+        issue = _date(cell("issue_date")) if "issue_date" in col else None
+    except ValueError as exc:
+        raise src.error(str(exc), k, "Maturity Date") from None
+    if maturity is None:
+        raise src.error(f"security {class2} has no maturity date", k, "Maturity Date")
+    if maturity < record:
+        raise src.error(f"security {class2} matured on {maturity} before the record date {record}", k,
+                        "Maturity Date")
+    try:
+        coupon = _rate(cell("interest_rate")) if "interest_rate" in col else None
+        yld = _rate(cell("yield")) if "yield" in col else None
+    except ValueError as exc:
+        raise src.error(str(exc), k, "Interest Rate") from None
+    return maturity, issue, coupon if coupon is not None else yld
+
+
+def _total_warnings(frame: pd.DataFrame, totals: dict) -> list[str]:
+    """Subtotal rows that disagree with the securities listed under them."""
+    out = []
+    sums = frame.groupby(["date", "series_id"])["value"].sum()
+    for (record, kind), (total, line) in sorted(totals.items()):
+        listed = float(sums.get((pd.Timestamp(record), kind), 0.0))
+        if abs(listed - total / 1000.0) > max(0.5, 0.005 * total / 1000.0):
+            out.append(f"line {line}: the {kind} securities of {record} add up to ${listed:,.1f}bn but the "
+                       f"total row says ${total / 1000.0:,.1f}bn")
+    return out
+
+
 def parse_mspd(src: TextSource, holders=None) -> ParsedTable:
     """Parse the MSPD's marketable-securities detail into one row per security and date.
 
@@ -189,24 +225,7 @@ def parse_mspd(src: TextSource, holders=None) -> ParsedTable:
                 previous = totals.get((record, kind), (0.0, k))
                 totals[(record, kind)] = (previous[0] + amount, k)
             continue  # subtotal rows and labels
-        if amount is None:
-            raise src.error(f"security {class2} has no outstanding amount", k, "Outstanding Amount (in Millions)")
-        try:
-            maturity = _date(cell("maturity_date"))
-            issue = _date(cell("issue_date")) if "issue_date" in col else None
-        except ValueError as exc:
-            raise src.error(str(exc), k, "Maturity Date") from None
-        if maturity is None:
-            raise src.error(f"security {class2} has no maturity date", k, "Maturity Date")
-        if maturity < record:
-            raise src.error(f"security {class2} matured on {maturity} before the record date {record}", k,
-                            "Maturity Date")
-        try:
-            coupon = _rate(cell("interest_rate")) if "interest_rate" in col else None
-            yld = _rate(cell("yield")) if "yield" in col else None
-        except ValueError as exc:
-            raise src.error(str(exc), k, "Interest Rate") from None
-        rate = coupon if coupon is not None else yld
+        maturity, issue, rate = _security_terms(src, cell, col, k, record, class2, amount)
         key = (record, class2)
         if key in seen:
             if abs(seen[key]["value"] * 1000 - amount) > 0.5:
@@ -222,11 +241,7 @@ def parse_mspd(src: TextSource, holders=None) -> ParsedTable:
     if not records:
         raise src.error("no securities (rows with a CUSIP) after the header", start + 2)
     frame = pd.DataFrame.from_records(records, columns=SECURITY_COLUMNS)
-    for (record, kind), (total, line) in sorted(totals.items()):
-        listed = float(frame.loc[(frame["date"] == pd.Timestamp(record)) & (frame["series_id"] == kind), "value"].sum())
-        if abs(listed - total / 1000.0) > max(0.5, 0.005 * total / 1000.0):
-            warnings.append(f"line {line}: the {kind} securities of {record} add up to ${listed:,.1f}bn but the "
-                            f"total row says ${total / 1000.0:,.1f}bn")
+    warnings += _total_warnings(frame, totals)
     if skipped:
         warnings.append(f"{skipped} Federal Financing Bank row(s) left out (no CUSIP or maturity)")
     frame["line"] = frame["line"].astype("Int64")
