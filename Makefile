@@ -23,11 +23,14 @@ install: $(STAMP) ## Create .venv and install the tool (idempotent)
 data: $(STAMP) ## Pull the live data (TIC tables, FRED series) into data/cache
 	$(BIN)/tlrisk data pull
 
-report: $(STAMP) ## Write reports/output/report.html and report.pdf (offline: cache or shipped snapshot)
-	$(BIN)/tlrisk report --offline
+# SCENARIOS=dir runs another folder of scenario files (default: scenarios/)
+SCENARIO_ARGS = $(if $(SCENARIOS),--scenarios "$(SCENARIOS)")
 
-preview: $(STAMP) ## The report without its PDF (a quick look after editing a scenario)
-	$(BIN)/tlrisk report --offline --no-pdf
+report: $(STAMP) ## Write reports/output/report.html and report.pdf (offline; SCENARIOS=dir for another folder)
+	$(BIN)/tlrisk report --offline $(SCENARIO_ARGS)
+
+preview: $(STAMP) ## The report without a new PDF (a quick look after editing a scenario; SCENARIOS=dir too)
+	$(BIN)/tlrisk report --offline --no-pdf $(SCENARIO_ARGS)
 
 test: $(STAMP) ## Run the test suite (no network needed)
 	$(BIN)/python -m pytest -q -n auto

@@ -701,9 +701,9 @@ def _scenario_line(sset: ScenarioSet) -> str:
     post, lit = sset.posterior, sset.literature
     warnings = len(post.warnings) + len(sset.data.warnings)
     return (f"{post.scenario}: lasting 10-year move {band(post.lasting('10y'))} bp (posterior), "
-            f"{band(sset.data.lasting('10y'))} (data), {band(lit.lasting('10y'))} (literature); extra federal "
-            f"interest over 10 years {band(post.cost('10yr'), 0)} / {band(lit.cost('10yr'), 0)} $bn"
-            + (f"; {warnings} warning(s)" if warnings else ""))
+            f"{band(sset.data.lasting('10y'))} bp (data only), {band(lit.lasting('10y'))} bp (literature); extra "
+            f"federal interest over 10 years {band(post.cost('10yr'), 0)} $bn (posterior), "
+            f"{band(lit.cost('10yr'), 0)} $bn (literature)" + (f"; {warnings} warning(s)" if warnings else ""))
 
 
 def report_inputs(request: ReportRequest, log: Log = QUIET):
@@ -725,6 +725,8 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
     fx = fx_estimate(prepared.data, study)
     log.stage(f"pricing {len(prepared.checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = price_scenarios(prepared.checked, context, remembered, fx)
+    log.out("each scenario: median [5th, 95th percentile] of the draws (posterior, data only); central [low, "
+            "high] of the published effects (literature)")
     for sset in priced:
         log.out(_scenario_line(sset))
     log.stage("the scenario explorer: sales by holder, size and length")
