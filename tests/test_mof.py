@@ -124,7 +124,7 @@ def test_subtotal_at_the_end_of_the_quarter_and_other_currencies():
     ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,1x0,米ドル買い・円売り\n", "non-numeric", 5),
     ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,100,ウォン買い・円売り\n", "unknown currency", 5),
     (",,平成22年9月15日,100,米ドル買い・円売り\n", "before any period", 4),
-    ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,100,米ドル買い・円売り\n,,平成22年9月15日,5,米ドル買い・円売り\n"
+    ("平成22年7月1日～平成22年9月30日,105,,,\n,,平成22年9月15日,100,米ドル買い・円売り\n,,平成22年9月15日,5,米ドル買い・円売り\n"
      "(注)x,,,,\n", "appears twice", 6),
 ])
 def test_bad_rows_name_the_file_and_line(body, message, line):

@@ -53,7 +53,7 @@ def cell_value(draw, allow_star: bool = True):
         return "n.a.", None, "n.a."
     if kind == "star":
         return "*", 0.0, "*"
-    tenths = draw(st.integers(min_value=0, max_value=2_000_000))
+    tenths = draw(st.integers(min_value=0, max_value=999_999))  # up to $99,999.9bn, the plausible range
     text = f"{tenths / 10:.1f}"
     if text.endswith(".0") and draw(st.booleans()):
         text = text[:-2]
@@ -237,7 +237,9 @@ def table3_file(draw):
     expected = {}
     for name in [*holders, "Grand Total"]:
         for m in months:
-            values = {c: draw(st.integers(min_value=-500_000, max_value=9_000_000)) for c in cols}
+            # positions are never negative; net transactions and valuation changes may be
+            values = {c: draw(st.integers(min_value=0 if c.endswith("_pos") else -500_000, max_value=9_000_000))
+                      for c in cols}
             if m < pd.Timestamp("2023-02-01"):
                 for c in ("for_treas_net", "for_lt_treas_net", "for_lt_treas_valchg"):
                     values[c] = None
@@ -253,6 +255,7 @@ def table3_file(draw):
 def fred_file(draw):
     series = draw(st.sampled_from(["GS10", "DGS10", "FYGFDPUN", "MTSDS133FMS"]))
     header = "DATE" if series == "MTSDS133FMS" else "observation_date"
+    percent = series in ("GS10", "DGS10")  # held to -100..100 percent; the others are millions of dollars
     start = dt.date(draw(st.integers(1960, 2020)), draw(st.integers(1, 12)), 1)
     step = draw(st.sampled_from([1, 7, 31, 92]))
     n = draw(st.integers(min_value=1, max_value=40))
@@ -266,10 +269,10 @@ def fred_file(draw):
         elif kind == "dot":
             text, value = ".", None
         elif kind == "int":
-            v = draw(st.integers(-10**7, 10**8))
+            v = draw(st.integers(-99, 99) if percent else st.integers(-10**7, 10**8))
             text, value = f"{v}.0" if draw(st.booleans()) else str(v), float(v)
         elif kind == "long":
-            text = f"{draw(st.floats(-1e6, 1e8, allow_nan=False)):.8f}"
+            text = f"{draw(st.floats(-99, 99) if percent else st.floats(-1e6, 1e8, allow_nan=False)):.8f}"
             value = float(text)
         else:
             text = f"{draw(st.integers(-500, 2000)) / 100:.2f}"
