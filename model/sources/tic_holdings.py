@@ -74,7 +74,7 @@ def _vintage_after_footer(rows: list[list[str]], start: int, src: TextSource) ->
         match = _DATE_LINE.match(cells[0].strip()) if cells else None
         if match:
             month, day, year = (int(g) for g in match.groups())
-            year = year + 2000 if year < 100 else year
+            year = year + 2000 if len(match.group(3)) == 2 else year  # '5/18/26'; '5/18/0001' is the year 1
             try:
                 if not FIRST_YEAR <= year <= LAST_YEAR:
                     raise ValueError

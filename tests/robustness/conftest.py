@@ -1,4 +1,9 @@
-"""The robustness suite counts its cases (tests, and examples tried by hypothesis)."""
+"""The robustness suite counts its cases (tests, and examples tried by hypothesis), by class.
+
+A test module names its class with ``CASE_CLASS = "parser"``; otherwise the class is the
+module's name without ``test_`` (``test_cache.py`` -> ``cache``). The counts travel with each
+test's report, so they are right under pytest-xdist too.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,41 @@ settings.register_profile("robustness", max_examples=60, deadline=None, derandom
 settings.load_profile("robustness")
 
 _OUTCOMES: dict[str, str] = {}  # test id -> passed, failed or skipped (one per case, whatever the phase)
+_CLASSES: dict[str, str] = {}  # test id -> its class
+_FILES_TRIED: dict[str, int] = {}  # test id -> generated or corrupted files it put through the parsers
+
+
+def _in_suite(nodeid: str) -> bool:
+    return "tests/robustness/" in nodeid.replace("\\", "/")
+
+
+def case_class(module) -> str:
+    """The class a module's cases are counted under."""
+    return getattr(module, "CASE_CLASS", None) or Path(module.__file__).stem.removeprefix("test_")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if _in_suite(item.nodeid) and getattr(item, "module", None) is not None:
+            item.user_properties.append(("case_class", case_class(item.module)))
+
+
+@pytest.fixture(autouse=True)
+def _count_files_tried(request):
+    before = EXAMPLES_TRIED[0]
+    yield
+    if EXAMPLES_TRIED[0] > before:
+        request.node.user_properties.append(("files_tried", EXAMPLES_TRIED[0] - before))
 
 
 def pytest_runtest_logreport(report):
-    if "tests/robustness/" not in report.nodeid.replace("\\", "/"):
+    if not _in_suite(report.nodeid):
         return
+    for key, value in report.user_properties:
+        if key == "case_class":
+            _CLASSES[report.nodeid] = value
+        elif key == "files_tried":
+            _FILES_TRIED[report.nodeid] = value
     if report.failed:  # in setup, the test itself or teardown: the case failed
         _OUTCOMES[report.nodeid] = "failed"
     elif report.skipped:
@@ -32,12 +67,18 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if _OUTCOMES:
         counts = {k: sum(v == k for v in _OUTCOMES.values()) for k in ("passed", "failed", "skipped")}
-        files = EXAMPLES_TRIED[0]
+        files = sum(_FILES_TRIED.values())
         tries = f"; the property tests put {files:,} generated or corrupted files through the parsers" if files else ""
         terminalreporter.write_line(
             f"robustness suite: {len(_OUTCOMES)} cases - {counts['passed']} passed, {counts['failed']} failed, "
             f"{counts['skipped']} skipped{tries}"
         )
+        by_class: dict[str, int] = {}
+        for nodeid in _OUTCOMES:
+            name = _CLASSES.get(nodeid, "other")
+            by_class[name] = by_class.get(name, 0) + 1
+        terminalreporter.write_line("robustness cases by class: "
+                                    + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())))
 
 
 @pytest.fixture

@@ -280,3 +280,77 @@ def fred_file(draw):
         lines.append(f"{date:%Y-%m-%d},{text}")
         expected[pd.Timestamp(date)] = (value, "")
     return _encode("\n".join(lines) + "\n", False), expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The Ministry of Finance's intervention record (Shift-JIS, era dates, subtotal rows)
+# ---------------------------------------------------------------------------------------------
+
+MOF_HEAD = "外国為替平衡操作の実施状況\r\n（単位：億円）\r\n期間,合計額,実施日,介入額,売買通貨\r\n"
+MOF_PAIRS = ["米ドル売り・円買い", "米ドル買い・円売り", "ユーロ買い・円売り", "ユーロ売り・円買い",
+             "英ポンド買い・円売り", "英ポンド売り・円買い", "ドイツマルク買い・円売り", "ルピア買い・円売り"]
+
+
+def era(day: dt.date) -> str:
+    """``令和4年9月22日``, ``令和元年5月1日``, ``平成23年3月18日``."""
+    if day >= dt.date(2019, 5, 1):
+        name, year = "令和", day.year - 2018
+    else:
+        name, year = "平成", day.year - 1988
+    return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+
+
+def mof_record(periods: int, pairs: int = 4, first: dt.date = dt.date(1991, 4, 1), days: int = 7) -> tuple[str, int]:
+    """The text of a record of ``periods`` consecutive periods of ``days`` days, each day with
+    ``pairs`` currency pairs (deterministic amounts), and its number of day rows."""
+    out, rows, k = [MOF_HEAD], 0, 0
+    start = first
+    for _ in range(periods):
+        end = start + dt.timedelta(days=days - 1)
+        lines, total, day = [], 0, start
+        while day <= end:
+            for pair in MOF_PAIRS[:pairs]:
+                amount = 1000 + (k * 37) % 9000
+                k += 1
+                total += amount
+                lines.append(f',,{era(day)},"{amount:,}",{pair}\r\n')
+            day += dt.timedelta(days=1)
+        out.append(f'{era(start)}～{era(end)},"{total:,}",,,\r\n' + "".join(lines))
+        rows += len(lines)
+        start = end + dt.timedelta(days=1)
+    return "".join(out), rows
+
+
+@st.composite
+def mof_file(draw):
+    """A short record: 1-4 quarters from 1991 on, 1-4 days each, written as the Ministry does
+    (thousands separators, full-width digits sometimes, the subtotal on the period row or in a
+    計 row below the days), with the (date, bought, sold) -> amount a correct parser reads."""
+    quarter = draw(st.integers(min_value=0, max_value=400))
+    expected = {}
+    lines = [MOF_HEAD.rstrip("\r\n")]
+    for q in range(quarter, quarter + draw(st.integers(min_value=1, max_value=4))):
+        year, month = 1991 + (q + 1) // 4, 3 * ((q + 1) % 4) + 1
+        start = dt.date(year, month, 1)
+        end = (dt.date(year + (month == 10), (month + 2) % 12 + 1, 1) - dt.timedelta(days=1))
+        days = sorted(draw(st.sets(st.integers(min_value=0, max_value=(end - start).days), min_size=1, max_size=4)))
+        rows, total = [], 0
+        for offset in days:
+            day = start + dt.timedelta(days=offset)
+            pair = draw(st.sampled_from(MOF_PAIRS[:4]))
+            amount = draw(st.integers(min_value=1, max_value=99_999))
+            total += amount
+            written = era(day)
+            if draw(st.booleans()):  # full-width digits, as some Japanese files have them
+                written = written.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+            rows.append(f',,{written},"{amount:,}",{pair}')
+            bought, sold = {"米ドル売り・円買い": ("JPY", "USD"), "米ドル買い・円売り": ("USD", "JPY"),
+                            "ユーロ買い・円売り": ("EUR", "JPY"), "ユーロ売り・円買い": ("JPY", "EUR")}[pair]
+            expected[(pd.Timestamp(day), bought, sold)] = amount
+        period = f"{era(start)}～{era(end)}"
+        if draw(st.booleans()):
+            lines += [f'{period},"{total:,}",,,', *rows]
+        else:
+            lines += [f"{period},,,,", *rows, f'計,"{total:,}",,,']
+    lines.append("（注）金額は億円。,,,,")
+    return ("\r\n".join(lines) + "\r\n").encode("cp932"), expected
