@@ -1,8 +1,9 @@
 """The robustness suite counts its cases (tests, and examples tried by hypothesis), by class.
 
 A test module names its class with ``CASE_CLASS = "parser"``; otherwise the class is the
-module's name without ``test_`` (``test_cache.py`` -> ``cache``). The counts travel with each
-test's report, so they are right under pytest-xdist too.
+module's name without ``test_`` (``test_cache.py`` -> ``cache``). Each test's class and the
+files it tried travel in its report (``user_properties``); ``reporting.py``, registered by
+``tests/conftest.py`` so that it also runs in pytest-xdist's controlling process, adds them up.
 """
 
 from __future__ import annotations
@@ -19,11 +20,6 @@ CONFIG = Path(__file__).resolve().parents[2] / "model" / "config"
 
 settings.register_profile("robustness", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("robustness")
-
-_OUTCOMES: dict[str, str] = {}  # test id -> passed, failed or skipped (one per case, whatever the phase)
-_CLASSES: dict[str, str] = {}  # test id -> its class
-_FILES_TRIED: dict[str, int] = {}  # test id -> generated or corrupted files it put through the parsers
-
 
 def _in_suite(nodeid: str) -> bool:
     return "tests/robustness/" in nodeid.replace("\\", "/")
@@ -46,39 +42,6 @@ def _count_files_tried(request):
     yield
     if EXAMPLES_TRIED[0] > before:
         request.node.user_properties.append(("files_tried", EXAMPLES_TRIED[0] - before))
-
-
-def pytest_runtest_logreport(report):
-    if not _in_suite(report.nodeid):
-        return
-    for key, value in report.user_properties:
-        if key == "case_class":
-            _CLASSES[report.nodeid] = value
-        elif key == "files_tried":
-            _FILES_TRIED[report.nodeid] = value
-    if report.failed:  # in setup, the test itself or teardown: the case failed
-        _OUTCOMES[report.nodeid] = "failed"
-    elif report.skipped:
-        _OUTCOMES.setdefault(report.nodeid, "skipped")
-    elif report.when == "call":
-        _OUTCOMES.setdefault(report.nodeid, "passed")
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _OUTCOMES:
-        counts = {k: sum(v == k for v in _OUTCOMES.values()) for k in ("passed", "failed", "skipped")}
-        files = sum(_FILES_TRIED.values())
-        tries = f"; the property tests put {files:,} generated or corrupted files through the parsers" if files else ""
-        terminalreporter.write_line(
-            f"robustness suite: {len(_OUTCOMES)} cases - {counts['passed']} passed, {counts['failed']} failed, "
-            f"{counts['skipped']} skipped{tries}"
-        )
-        by_class: dict[str, int] = {}
-        for nodeid in _OUTCOMES:
-            name = _CLASSES.get(nodeid, "other")
-            by_class[name] = by_class.get(name, 0) + 1
-        terminalreporter.write_line("robustness cases by class: "
-                                    + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())))
 
 
 @pytest.fixture
