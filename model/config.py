@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from model.errors import InputError, ValidationFailed, did_you_mean
+from model.files import read_bytes_limited
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,13 +34,44 @@ _FOOTNOTE = re.compile(r"\s+\d{1,2}/\s*$")
 _SPACES = re.compile(r"\s+")
 
 
+# No number in any config or scenario file comes near these (the largest is a seed, 20,260,501);
+# a field without bounds of its own still refuses 1e300, which would overflow what it feeds.
+MAX_CONFIG_FLOAT = 1e12
+MAX_CONFIG_INT = 2**53  # the largest whole number a JSON output (a float) holds exactly
+
+
 class StrictModel(BaseModel):
     """Base for every config and scenario model: unknown keys are errors, values are never
     coerced (``"60"`` is not a number, ``true`` is not a share, ``5e7`` is not a whole number)
-    and numbers must be finite (``nan`` and ``inf`` are refused), in every field of every
-    model that derives from it."""
+    and numbers must be finite (``nan`` and ``inf`` are refused) and at most ``1e12`` (a whole
+    number ``2**53``) in size, in every field of every model that derives from it; fields
+    check their own narrower domains."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _numbers_in_range(self) -> StrictModel:
+        problems = [(loc, reason) for name in type(self).model_fields
+                    for loc, reason in _oversized(getattr(self, name), (name,))]
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+
+def _oversized(value: Any, loc: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    """Numbers inside ``value`` (lists, tuples, dicts; nested models check their own) that are
+    too large for any setting."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, float) and abs(value) > MAX_CONFIG_FLOAT:
+        return [(loc, f"{value:g} is too large for any setting (at most {MAX_CONFIG_FLOAT:g} in size)")]
+    if isinstance(value, int) and abs(value) > MAX_CONFIG_INT:
+        return [(loc, f"{value:,} is too large for any setting (at most 2**53 in size)")]
+    if isinstance(value, list | tuple):
+        return [p for i, item in enumerate(value) for p in _oversized(item, (*loc, i))]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _oversized(item, (*loc, key))]
+    return []
 
 
 def _packaged_config_dir() -> Path:
@@ -75,6 +107,11 @@ def config_dir_override() -> Path | None:
     override = os.environ.get("TLRISK_CONFIG_DIR")
     if not override:
         return None
+    from model.paths import path_problem
+
+    problem = path_problem(override)
+    if problem:  # (an over-long name would fail below with a bare OSError)
+        raise InputError(f"environment variable TLRISK_CONFIG_DIR='{override[:60]}' {problem}")
     folder = Path(override)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
@@ -114,12 +151,7 @@ def config_path(name: str) -> Path:
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning syntax errors into a one-line :class:`InputError`."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", path) from None
+    raw = read_bytes_limited(path, "config")  # /dev/zero or a data file given as a config: refused
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -192,7 +224,8 @@ _TYPE_ERRORS = {"int_type", "float_type", "string_type", "bool_type", "list_type
                 "model_type", "model_attributes_type", "literal_error", "finite_number", "int_from_float",
                 "tuple_type"}
 # a month written YYYY-MM: every config and scenario field holding a month uses this pattern
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+# ([0-9], not \d: pydantic's patterns take \d to mean a digit of any script, such as '٢٠٢٦')
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def _reason(err: dict[str, Any]) -> str:

@@ -71,10 +71,8 @@ def cpu_workers(limit: int = 4) -> int:
     text = os.environ.get("TLRISK_WORKERS", "").strip()
     if not text:
         return max(1, min(os.cpu_count() or 1, limit))
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    # ASCII digits only: int() also reads '٣' (an Arabic-Indic three) and '1_0'
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if not 1 <= value <= MAX_WORKERS:
         from model.errors import InputError
 

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# the robustness suite's summary (cases by class): a plugin, so that it also runs in xdist's controller
+pytest_plugins = ["robustness.reporting"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RAW_DIR = Path(os.environ.get("TLRISK_RAW_DIR", ROOT.parent / "shared" / "data" / "raw"))

@@ -97,3 +97,59 @@ def test_malformed_fred_files(tmp_path, body, message, line):
         parse_fred_csv(TextSource.from_path(path))
     assert message in str(err.value) and err.value.line == line
     assert str(err.value).startswith(f"{path}:{line}:")
+
+
+# -- values and dates that cannot be right (issue 22) -----------------------------------------
+
+GS10 = "observation_date,GS10\n2024-10-01,4.10\n2024-11-01,{value}\n2024-12-01,4.39\n"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("1e999", "'1e999' is too large to be a number"),
+    ("-1e999", "'-1e999' is too large to be a number"),
+    ("9" * 400, "'999999999999...999999 (400 characters)' is too large to be a number"),
+    ("436", "436 is outside the plausible range of a rate in percent (-100 to 100): a damaged cell or a number "
+            "in another unit"),
+    ("nan", "non-numeric value 'nan'"),
+    ("inf", "non-numeric value 'inf'"),
+    ("٤.٣٦", "non-numeric value '٤.٣٦'"),
+    ("4²", "non-numeric value '4²'"),
+    ("4_36", "non-numeric value '4_36'"),
+])
+def test_values_that_are_not_finite_or_not_plausible(value, message):
+    with pytest.raises(InputError) as info:
+        parse_fred_csv(TextSource.from_bytes(GS10.format(value=value).encode("utf-8"), "GS10.csv"))
+    assert (info.value.line, info.value.field, info.value.message) == (3, "GS10", message)
+
+
+def test_each_unit_has_its_range():
+    """Millions of dollars (the debt) and yen per dollar are held to their own units' ranges."""
+    def parse(series: str, value: str):
+        body = f"observation_date,{series}\n2024-10-01,{value}\n"
+        return parse_fred_csv(TextSource.from_bytes(body.encode(), f"{series}.csv")).series["value"].iloc[0]
+
+    assert parse("FYGFDPUN", "30870713.09449654") == pytest.approx(30870713.09449654)
+    assert parse("MTSDS133FMS", "-864074") == -864074.0
+    with pytest.raises(InputError, match="outside the plausible range of millions of dollars"):
+        parse("FYGFDPUN", "30870713094496.54")  # typed in dollars
+    assert parse("DEXJPUS", "161.73") == 161.73
+    with pytest.raises(InputError, match="outside the plausible range of yen per dollar"):
+        parse("DEXJPUS", "0.0062")  # dollars per yen
+    assert parse("NOTLISTED", "1e14") == 1e14  # a series the catalogue does not list: any finite figure
+    with pytest.raises(InputError, match="outside the plausible range of a published figure"):
+        parse("NOTLISTED", "1e16")
+
+
+@pytest.mark.parametrize("date, message", [
+    ("0001-01-01", "year 0001 is outside 1800-2200, the years this table can hold"),
+    ("9999-12-31", "year 9999 is outside 1800-2200"),
+    ("1677-09-21", "year 1677 is outside 1800-2200"),
+    ("2262-04-12", "year 2262 is outside 1800-2200"),
+    ("٢٠٢٤-11-01", "'٢٠٢٤-11-01' is not a YYYY-MM-DD date"),
+    ("2024-02-30", "'2024-02-30' is not a valid date"),
+])
+def test_dates_pandas_cannot_hold_or_that_do_not_exist(date, message):
+    body = f"observation_date,GS10\n2024-01-01,4.10\n{date},4.36\n"
+    with pytest.raises(InputError) as info:
+        parse_fred_csv(TextSource.from_bytes(body.encode("utf-8"), "GS10.csv"))
+    assert (info.value.line, info.value.field) == (3, "date") and info.value.message.startswith(message)

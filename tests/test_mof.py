@@ -124,7 +124,7 @@ def test_subtotal_at_the_end_of_the_quarter_and_other_currencies():
     ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,1x0,米ドル買い・円売り\n", "non-numeric", 5),
     ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,100,ウォン買い・円売り\n", "unknown currency", 5),
     (",,平成22年9月15日,100,米ドル買い・円売り\n", "before any period", 4),
-    ("平成22年7月1日～平成22年9月30日,,,,\n,,平成22年9月15日,100,米ドル買い・円売り\n,,平成22年9月15日,5,米ドル買い・円売り\n"
+    ("平成22年7月1日～平成22年9月30日,105,,,\n,,平成22年9月15日,100,米ドル買い・円売り\n,,平成22年9月15日,5,米ドル買い・円売り\n"
      "(注)x,,,,\n", "appears twice", 6),
 ])
 def test_bad_rows_name_the_file_and_line(body, message, line):
@@ -138,3 +138,100 @@ def test_a_cp1252_file_is_not_taken_for_japanese():
     raw = "Country\tSéance\tÉtat\n".encode("cp1252")
     assert raw.decode("cp932")  # decodes, but means nothing in Japanese
     assert TextSource.from_bytes(raw, "x").lines[0] == "Country\tSéance\tÉtat"
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers, dates and rows that cannot be right (issue 22)
+# ---------------------------------------------------------------------------------------------
+
+Q3_2022 = "令和4年7月1日～令和4年9月30日"
+
+
+def test_a_400_digit_amount_exits_2_naming_the_file_and_line(tmp_path, capsys):
+    """It used to print inf."""
+    path = tmp_path / "feio.csv"
+    body = f'{Q3_2022},"28,382",,,\n,,令和4年9月22日,"{"9" * 400}",米ドル売り・円買い\n'
+    path.write_bytes((HEAD + body).replace("\n", "\r\n").encode("cp932"))
+    assert main(["data", "parse", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip() == (f"error: {path}:5: amount: '999999999999...999999 (400 characters)' is too large "
+                           "to be a number")
+    assert out == "" and "inf" not in err
+
+
+@pytest.mark.parametrize("body, message, line, field", [
+    # a subtotal of n.a. used to switch the quarter's check off
+    (f"{Q3_2022},n.a.,,,\n,,令和4年9月22日,\"28,382\",米ドル売り・円買い\n", "subtotal 'n.a.' is not a number", 4, "total"),
+    (f"{Q3_2022},,,,\n,,令和4年9月22日,\"28,382\",米ドル売り・円買い\n計,n.a.,,,\n", "subtotal 'n.a.' is not a number",
+     6, "total"),
+    (f"{Q3_2022},,,,\n,,令和4年9月22日,\"28,382\",米ドル売り・円買い\n", "has 1 day(s) but no subtotal", 4, "total"),
+    # yen bought and yen sold; two currencies bought
+    (f"{Q3_2022},100,,,\n,,令和4年9月22日,100,円買い・円売り\n", "buys and sells the same currency (JPY)", 5, "currency"),
+    (f"{Q3_2022},100,,,\n,,令和4年9月22日,100,米ドル買い・ユーロ買い\n", "names two currencies bought (USD and EUR)", 5,
+     "currency"),
+    # an amount in yen (2.8 trillion yen typed out) rather than 100 million yen
+    (f"{Q3_2022},\"28,382\",,,\n,,令和4年9月22日,\"2,838,200,000,000\",米ドル売り・円買い\n",
+     "2,838,200,000,000 is outside the plausible range of one day's intervention in 100 million yen", 5, "amount"),
+    (f"{Q3_2022},\"2,838,200,000,000\",,,\n", "was it typed in yen, or damaged?", 4, "total"),
+    (f"{Q3_2022},\"28,382\",,,\n,,令和4年9月22日,\"28,382²\",米ドル売り・円買い\n", "non-numeric cell '28,382²'", 5, "amount"),
+    (f"{Q3_2022},\"28,382\",,,\n,,令和4年9月22日,\"٢٨٣٨٢\",米ドル売り・円買い\n", "non-numeric cell", 5, "amount"),
+    # years a record cannot hold (these used to raise OutOfBoundsDatetime)
+    (f"{Q3_2022},100,,,\n,,1000/9/22,100,米ドル売り・円買い\n", "'1000/9/22' is in the year 1000; an intervention "
+     "record covers 1971-2099", 5, "date"),
+    (f"{Q3_2022},100,,,\n,,3000/9/22,100,米ドル売り・円買い\n", "in the year 3000", 5, "date"),
+    (f"{Q3_2022},100,,,\n,,9999/12/31,100,米ドル売り・円買い\n", "in the year 9999", 5, "date"),
+    (f"{Q3_2022},100,,,\n,,0001/1/1,100,米ドル売り・円買い\n", "in the year 0001", 5, "date"),
+    ("0001/1/1～9999/12/31,100,,,\n", "in the year 0001", 4, "period"),
+    (f"{Q3_2022},100,,,\n,,令和4年2月30日,100,米ドル売り・円買い\n", "'令和4年2月30日' is not a real date", 5, "date"),
+    (f"{Q3_2022},100,,,\n,,令和99年9月22日,100,米ドル売り・円買い\n", "is in the year 2117", 5, "date"),
+    (f"{Q3_2022},100,,,\n,,令和4年9月x日,100,米ドル売り・円買い\n", "expected an era date such as 令和4年9月22日", 5, "date"),
+    ("令和4年9月30日～令和4年7月1日,100,,,\n", "ends before it starts", 4, "period"),
+    # a period pasted twice, or two that overlap
+    (f"{Q3_2022},100,,,\n,,令和4年9月22日,100,米ドル売り・円買い\n令和4年9月1日～令和4年12月31日,5,,,\n"
+     ",,令和4年10月21日,5,米ドル売り・円買い\n", "the period 2022-09-01 to 2022-12-31 overlaps 2022-07-01 to 2022-09-30 "
+     "(line 4)", 6, "period"),
+])
+def test_rows_that_cannot_be_right(body, message, line, field):
+    text = HEAD + body
+    try:
+        source = mof(text)
+    except UnicodeEncodeError:  # '²', '٢' exist only in a file converted to UTF-8
+        source = TextSource.from_bytes(text.replace("\n", "\r\n").encode("utf-8"), "feio.csv")
+    with pytest.raises(InputError) as info:
+        parse_source(source)
+    assert message in info.value.message, info.value.message
+    assert (info.value.path, info.value.line, info.value.field) == ("feio.csv", line, field)
+
+
+def test_a_quarter_without_interventions_may_have_no_subtotal_or_a_dash():
+    body = (f"令和4年4月1日～令和4年6月30日,-,,,\n令和4年1月1日～令和4年3月31日,,,,\n{Q3_2022},\"28,382\",,,\n"
+            ",,令和4年9月22日,\"28,382\",米ドル売り・円買い\n")
+    days = parse_source(mof(HEAD + body)).interventions
+    assert days["amount_100m_jpy"].tolist() == [28382.0]
+
+
+def test_full_width_digits_and_era_ligatures_are_read():
+    body = "㍻２２年７月１日～㍻２２年９月３０日,\"２１,２４９\",,,\n,,平成２２年９月１５日,\"２１,２４９\",米ドル買い・円売り\n"
+    day = parse_source(mof(HEAD + body)).interventions.iloc[0]
+    assert (day["date"], day["amount_100m_jpy"], day["direction"]) == (pd.Timestamp("2010-09-15"), 21249.0, "buy_usd")
+
+
+def test_an_error_on_the_last_line_is_not_called_a_cut_off_download():
+    """A complete last line (the file ends with a newline) that is wrong is just a wrong line; a
+    last line without its newline is what an interrupted download looks like."""
+    body = f"{Q3_2022},\"28,382\",,,\n,,令和4年9月22日,\"28,38x\",米ドル売り・円買い\n"
+    with pytest.raises(InputError) as complete:
+        parse_source(mof(HEAD + body))
+    assert complete.value.message == "non-numeric cell '28,38x'" and complete.value.line == 5
+    with pytest.raises(InputError) as cut:
+        parse_source(mof(HEAD + body.rstrip("\n")))
+    assert cut.value.message.startswith("file ends inside line 5 (non-numeric cell '28,38x'): the download looks cut off")
+
+
+def test_the_output_columns_are_unchanged(fixtures):
+    """Another stage reads these columns (the shape is a contract)."""
+    days = parse_path(fixtures / "mof_feio_mini.csv").interventions
+    assert list(days.columns) == ["date", "direction", "bought", "sold", "amount_jpy_bn", "amount_100m_jpy",
+                                  "quarter", "line"]
+    assert [str(days[c].dtype) for c in ("date", "amount_jpy_bn", "amount_100m_jpy", "line")] == [
+        "datetime64[ns]", "float64", "float64", "Int64"]

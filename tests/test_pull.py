@@ -326,3 +326,75 @@ def test_shipped_daily_part_is_the_published_series(raw_dir):
         daily = snapshot.read(f"fred_{series}")["daily"]
         assert daily["date"].tolist() == published["date"].tolist()
         assert daily["value"].tolist() == published["value"].tolist()
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers that are not finite or not plausible, and downloads without end (issue 22)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_from_dir_refuses_a_400_digit_cell_and_1e999(fixtures, primed, tmp_path, capsys, monkeypatch):
+    """A 400-digit TIC cell and a FRED value of 1e999 used to be stored, after which every
+    command failed with LinAlgError; now the source fails, naming the file and line, and the
+    cache keeps what it had."""
+    from model.cli import main
+
+    cache, snapshot, before = primed
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    table5 = (fixtures / "slt_table5_mini.txt").read_text()
+    (folder / "slt_table5.txt").write_text(table5.replace("1209.9", "9" * 400, 1))
+    gs10 = (fixtures / "fred_GS10_mini.csv").read_text()
+    (folder / "GS10.csv").write_text(gs10.replace("4.28", "1e999"))
+    from model.sources.pull import import_local
+
+    outcomes = {o.key: o for o in import_local(specs("tic_table5", "fred_GS10"), folder, cache, snapshot)}
+    table5_line = 1 + table5.splitlines().index(next(x for x in table5.splitlines() if x.startswith("Japan")))
+    assert outcomes["tic_table5"].status == "failed"
+    assert f"slt_table5.txt:{table5_line}: Japan 2026-04: '999999999999...999999 (400 characters)' is too large " \
+           "to be a number" in outcomes["tic_table5"].message
+    assert outcomes["fred_GS10"].status == "failed"
+    assert "GS10.csv:7: GS10: '1e999' is too large to be a number" in outcomes["fred_GS10"].message
+    assert_intact(cache, before)
+    capsys.readouterr()
+    # through the command line: the pull reports both, exit 1 (sources failed), nothing stored
+    monkeypatch.setenv("TLRISK_CACHE_DIR", str(cache.root))
+    code = main(["data", "pull", "--from-dir", str(folder), "--source", "tic_table5", "--source", "fred_GS10"])
+    err = capsys.readouterr()
+    assert code != 0 and "too large to be a number" in err.out + err.err and "LinAlgError" not in err.out + err.err
+    assert_intact(cache, before)
+
+
+def test_a_value_in_another_unit_is_refused(fixtures, primed, tmp_path):
+    """Japan's holdings typed in millions (1,209,900 where the table is in billions), a yield
+    in basis points (428 for 4.28 percent)."""
+    from model.sources.pull import import_local
+
+    cache, snapshot, before = primed
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "slt_table5.txt").write_text((fixtures / "slt_table5_mini.txt").read_text().replace("1209.9", "1209900"))
+    (folder / "GS10.csv").write_text((fixtures / "fred_GS10_mini.csv").read_text().replace("4.28", "428"))
+    outcomes = {o.key: o for o in import_local(specs("tic_table5", "fred_GS10"), folder, cache, snapshot)}
+    assert "1,209,900 is outside the plausible range of holdings in billions of dollars (0 to 100,000): a damaged " \
+           "cell, or a figure in millions where the table is in billions" in outcomes["tic_table5"].message
+    assert "428 is outside the plausible range of a rate in percent (-100 to 100)" in outcomes["fred_GS10"].message
+    assert_intact(cache, before)
+
+
+def test_a_download_larger_than_the_limit_is_stopped(urls, fixtures, primed, monkeypatch):
+    """A server that sends without end: the pull stops at the limit for a data file and names it."""
+    from model import files
+
+    cache, snapshot, before = primed
+    monkeypatch.setitem(files.LIMITS, "data", 100_000)
+    endless = (b"x" * 65536 for _ in range(10_000))  # 655 MB if read to the end
+    urls.expect_request("/tic/slt_table5.txt").respond_with_response(Response(endless, direct_passthrough=True))
+    serve_fred(urls, "GS10", b"observation_date,GS10\n" + b"2024-10-01,4.10\n" * 20_000)
+    t0 = time.monotonic()
+    outcomes = {o.key: o for o in pull_sources(specs("tic_table5", "fred_GS10"), cache, snapshot, **FAST)}
+    assert time.monotonic() - t0 < 20
+    for key in ("tic_table5", "fred_GS10"):
+        assert outcomes[key].status == "failed" and outcomes[key].fallback == "cache"
+        assert "the download is larger than 0.0953674 MB, the limit for a data file" in outcomes[key].message
+    assert_intact(cache, before)

@@ -146,3 +146,65 @@ def test_mini_transactions_fixtures(fixtures):
     assert gt["splice_break"].sum() == 1
     d = parse_path(fixtures / "slt3d_mini.csv").holdings
     assert d[(d["holder"] == "Japan") & (d["month"] == "2023-01-01")]["holdings_bn"].iloc[0] == pytest.approx(1104.387)
+
+
+# -- numbers that are not finite or not plausible (issue 22) ----------------------------------
+
+
+def replace_in_row(fixtures, name: str, row_start: str, column: int, cell: str, sep: str = "\t"):
+    """Parse fixture ``name`` with column ``column`` of the first row starting ``row_start`` replaced."""
+    from model.errors import InputError
+    from model.sources.detect import parse_source
+    from model.sources.text import TextSource, split_comma, split_tab
+
+    lines = (fixtures / name).read_text().splitlines()
+    k = next(i for i, line in enumerate(lines) if line.startswith(row_start))
+    cells = (split_tab if sep == "\t" else split_comma)(lines[k])
+    cells[column] = cell
+    lines[k] = sep.join(f'"{c}"' if sep == "," and ("," in c or not c.isdigit()) else c for c in cells)
+    with pytest.raises(InputError) as info:
+        parse_source(TextSource.from_bytes(("\r\n".join(lines) + "\r\n").encode(), name))
+    return info.value, k + 1
+
+
+@pytest.mark.parametrize("column, cell, field, message", [
+    (3, "-5", "[1]", "-5 is outside the plausible range of a month's gross transactions in millions of dollars"),
+    (9, "9" * 400, "[7]", "'999999999999...999999 (400 characters)' is too large to be a number"),
+    (3, "1e999", "[1]", "non-numeric cell '1e999'"),
+    (2, "0001-01", "month", "year 0001 is outside 1800-2200, the years this table can hold"),
+    (2, "9999-12", "month", "year 9999 is outside 1800-2200"),
+])
+def test_form_s_cells_that_cannot_be_right(fixtures, column, cell, field, message):
+    error, line = replace_in_row(fixtures, "s1_globl_mini.txt", "Japan", column, cell)
+    assert (error.line, error.field) == (line, field) and error.message.startswith(message)
+
+
+@pytest.mark.parametrize("column, cell, field, message", [
+    (3, "-1", "for_treas_pos", "-1 is outside the plausible range of holdings in millions of dollars"),
+    (4, "-100000001", "for_treas_net", "-100,000,001 is outside the plausible range of a month's net transactions"),
+    (4, "1" * 400, "for_treas_net", "too large to be a number"),
+    (2, "3000-01", "month", "year 3000 is outside 1800-2200"),
+])
+def test_table3_cells_that_cannot_be_right(fixtures, column, cell, field, message):
+    error, line = replace_in_row(fixtures, "slt_table3_mini.txt", "Japan", column, cell)
+    assert (error.line, error.field) == (line, field) and message in error.message
+
+
+def test_table3_negative_net_purchases_are_accepted(fixtures):
+    from model.sources.detect import parse_source
+    from model.sources.text import TextSource
+
+    text = (fixtures / "slt_table3_mini.txt").read_text()
+    assert "\t-" in text  # the fixture itself has net sales (negative), which stay valid
+    flows = parse_source(TextSource.from_bytes(text.encode(), "slt_table3.txt")).flows
+    assert (flows["net_purchases_bn"] < 0).any()
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    (3, "-7", "-7 is outside the plausible range of holdings in millions of dollars"),
+    (3, "9" * 400, "too large to be a number"),
+    (2, "0001-01", "year 0001 is outside 1800-2200"),
+])
+def test_table3d_cells_that_cannot_be_right(fixtures, column, cell, message):
+    error, line = replace_in_row(fixtures, "slt3d_mini.csv", '"Japan"', column, cell, sep=",")
+    assert error.line == line and message in error.message

@@ -241,3 +241,48 @@ def test_a_new_country_row_is_not_an_error(fixtures, tmp_path):
     h = parse_path(path).holdings
     assert cell(h, "Atlantis", "2026-04") == 1.5
     assert h.loc[h["holder"] == "Atlantis", "kind"].eq("country").all()
+
+
+# -- numbers that are not finite or not plausible (issue 22) ----------------------------------
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("9" * 400, "'999999999999...999999 (400 characters)' is too large to be a number"),
+    ("1e999", "non-numeric cell '1e999'"),
+    ("1185515", "1,185,515 is outside the plausible range of holdings in billions of dollars (0 to 100,000): a "
+                "damaged cell, or a figure in millions where the table is in billions"),
+    ("-5.0", "-5 is outside the plausible range of holdings in billions of dollars"),
+    ("١١٨٥.٥", "non-numeric cell '١١٨٥.٥'"),
+])
+@pytest.mark.parametrize("name", ["mfhhis_mini.txt", "slt_table5_mini.txt", "mfh_legacy.txt"])
+def test_holdings_that_cannot_be_right(fixtures, name, cell, message):
+    text = (fixtures / name).read_text()
+    japan = next(i for i, line in enumerate(text.splitlines()) if line.lstrip().startswith("Japan"))
+    first_number = re.search(r"(?<=[\t ])\d+(\.\d+)?(?=[\t \r]|$)", text.splitlines()[japan])
+    lines = text.splitlines(keepends=True)
+    start, end = first_number.span()
+    lines[japan] = lines[japan][:start] + cell + lines[japan][end:]
+    with pytest.raises(Exception) as info:
+        parse_path_text("".join(lines), name)
+    assert type(info.value).__name__ == "InputError"
+    if name == "mfh_legacy.txt" and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cell):
+        assert "values after the holder name" in info.value.message  # the legacy layout cannot tell
+    else:
+        assert info.value.message.startswith(message) and info.value.line == japan + 1
+        assert info.value.field.startswith("Japan")
+
+
+def parse_path_text(text: str, name: str):
+    from model.sources.detect import parse_source
+
+    return parse_source(TextSource.from_bytes(text.encode("utf-8"), name))
+
+
+@pytest.mark.parametrize("date", ["2/30/2026", "5/18/3026", "5/18/0001"])
+def test_a_publication_date_that_cannot_be_is_refused(fixtures, date):
+    text = (fixtures / "mfhhis_mini.txt").read_text()
+    vintage = re.search(r"^\d{1,2}/\d{1,2}/\d{4}", text, re.M)
+    with pytest.raises(Exception) as info:
+        parse_path_text(text[: vintage.start()] + date + text[vintage.end():], "mfhhis01.txt")
+    assert type(info.value).__name__ == "InputError" and info.value.field == "vintage"
+    assert f"'{date}' under the footer is not a publication date" in info.value.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class Described(StrictModel):
     title: str
     publisher: str
     units: str
-    stale_after_days: int | None = Field(default=None, ge=1)
+    stale_after_days: int | None = Field(default=None, ge=1, le=3660)  # at most ten years
 
 
 class TicFile(Described):
@@ -70,13 +71,26 @@ class FredSeries(Described):
     id: str = Field(pattern=KEY)
     snapshot: bool = True
     # also keep the daily observations from this date (the intervention event study)
-    daily_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    daily_from: str | None = None
+
+    @field_validator("daily_from")
+    @classmethod
+    def _a_real_day(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:  # YYYY-MM-DD in ASCII digits, a real day, in the years a FRED series covers
+            day = dt.date.fromisoformat(value) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else None
+        except ValueError:
+            day = None
+        if day is None or not 1900 <= day.year <= 2100:
+            raise ValueError(f"'{value[:40]}' is not a day written YYYY-MM-DD between 1900 and 2100")
+        return value
 
 
 class FredSection(HttpSettings):
     url: str
     page_url: str
-    min_interval_s: float = Field(ge=0)
+    min_interval_s: float = Field(ge=0, le=60)
     series: list[FredSeries]
 
 

@@ -101,12 +101,13 @@ def parse_source(src: TextSource, holders: HolderConfig | None = None, expect: s
     except csv.Error as exc:  # the csv module's own limits, whatever line tripped them
         raise src.error(f"unreadable as a table ({exc})") from None
     except InputError as exc:
-        # A problem on the file's very last line is what an interrupted download looks like.
-        last = max((i + 1 for i, line in enumerate(src.lines) if line.strip()), default=0)
-        if exc.line is not None and exc.line >= last and "cut off" not in exc.message:
+        # An interrupted download ends inside a line: a problem on the last line of a file
+        # without a final newline. A complete last line with a problem is just a bad line.
+        if exc.line is not None and exc.line >= len(src.lines) and not src.ends_with_newline \
+                and "cut off" not in exc.message:
             raise src.error(
                 f"file ends inside line {exc.line} ({exc.message}): the download looks cut off; "
-                "refusing it", exc.line,
+                "refusing it", exc.line, exc.field,
             ) from None
         raise
 

@@ -13,11 +13,30 @@ import numpy as np
 import pandas as pd
 
 from model.sources.tables import ParsedTable
-from model.sources.text import TextSource, split_comma
+from model.sources.text import ANY_NUMBER, Plausible, TextSource, check_year, checked, split_comma
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_VALUE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}$", re.ASCII)
+_VALUE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 HEADER_DATES = {"observation_date", "date"}
+
+# Plausible ranges by the units ``sources.toml`` gives each series. Far outside them a value is
+# damaged or in another unit (basis points for percent, dollars for millions of dollars); a
+# series the catalogue does not list is held to ANY_NUMBER (finite, at most 1e15 in size).
+UNIT_RANGES = {
+    "percent": Plausible(-100, 100, "a rate in percent"),
+    "index": Plausible(0, 1000, "an index"),
+    "JPY per USD": Plausible(1, 1000, "yen per dollar"),
+    "millions of USD": Plausible(-1e9, 1e9, "millions of dollars"),
+    "billions of USD, SAAR": Plausible(-1e6, 1e6, "billions of dollars"),
+}
+
+
+def plausible_range(series_id: str) -> Plausible:
+    """The range of a series' values, from its units in ``sources.toml``."""
+    from model.sources.catalog import sources_config
+
+    units = next((s.units for s in sources_config().fred.series if s.id == series_id), None)
+    return UNIT_RANGES.get(units or "", ANY_NUMBER)
 
 
 def parse_fred_csv(src: TextSource) -> ParsedTable:
@@ -29,8 +48,9 @@ def parse_fred_csv(src: TextSource) -> ParsedTable:
     Raises
     ------
     InputError
-        For a wrong header, a row without two fields, a bad date, dates not strictly
-        increasing, or a non-numeric value.
+        For a wrong header, a row without two fields, a bad date or one outside 1800-2200,
+        dates not strictly increasing, a non-numeric value, or a value that is not finite
+        (``1e999``) or outside the plausible range of the series' units.
     """
     lines = list(src.lines)
     header = split_comma(lines[0]) if lines else []
@@ -40,6 +60,7 @@ def parse_fred_csv(src: TextSource) -> ParsedTable:
             "('observation_date,SERIES' or 'DATE,SERIES')", 1,
         )
     series_id = header[1].strip()
+    plausible = plausible_range(series_id)
     warnings = []
     if not src.ends_with_newline and len(lines) > 1:
         warnings.append(
@@ -56,8 +77,10 @@ def parse_fred_csv(src: TextSource) -> ParsedTable:
         if len(cells) != 2:
             raise src.error(f"expected 2 fields (date,value), found {len(cells)}", k)
         date_text, value_text = cells[0].strip(), cells[1].strip()
-        if not _DATE.match(date_text):
-            raise src.error(f"'{date_text}' is not a YYYY-MM-DD date", k, "date")
+        match = _DATE.match(date_text)
+        if not match:
+            raise src.error(f"'{date_text[:40]}' is not a YYYY-MM-DD date", k, "date")
+        check_year(int(match.group(1)), src, k, "date")
         try:
             date = pd.Timestamp(date_text)
         except ValueError:
@@ -68,9 +91,9 @@ def parse_fred_csv(src: TextSource) -> ParsedTable:
         if value_text in ("", "."):
             value = np.nan
         elif _VALUE.match(value_text):
-            value = float(value_text)
+            value = checked(float(value_text), value_text, src, k, series_id, plausible)
         else:
-            raise src.error(f"non-numeric value '{value_text}'", k, series_id)
+            raise src.error(f"non-numeric value '{value_text[:40]}'", k, series_id)
         dates.append(date)
         values.append(value)
     if not dates:

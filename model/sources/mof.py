@@ -9,19 +9,22 @@ its date, amount and the currencies bought and sold (e.g. 米ドル買い・円�
 bought, yen sold"). Amounts carry thousands separators.
 
 The parser returns one row per day and currency pair, checks that the days of each quarter add
-up to its subtotal (a skipped or mangled row cannot pass silently), and refuses anything it
-does not recognise with the file and line.
+up to its subtotal (a skipped or mangled row cannot pass silently), that the periods do not
+overlap and that every amount is plausible in 100 million yen (an amount typed in yen is not a
+$20 trillion intervention), and refuses anything it does not recognise with the file and line.
+It runs in time linear in the size of the file.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import pandas as pd
 
 from model.sources.tables import ParsedTable
-from model.sources.text import TextSource, is_blank, parse_number, split_comma
+from model.sources.text import Plausible, TextSource, is_blank, parse_number, split_comma
 
 INTERVENTION_COLUMNS = ["date", "direction", "bought", "sold", "amount_jpy_bn", "amount_100m_jpy",
                         "quarter", "line"]
@@ -31,9 +34,22 @@ TITLE_MARKERS = ("外国為替平衡操作", "Foreign Exchange Intervention Oper
 ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018, "S": 1925, "H": 1988, "R": 2018}
 ERA_SPANS = {1925: ("1926-12-25", "1989-01-07"), 1988: ("1989-01-08", "2019-04-30"),
              2018: ("2019-05-01", "2099-12-31")}
-_ERA_DATE = re.compile(r"^(昭和|平成|令和|[SHR])\s*(元|\d{1,2})\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?$")
-_GREGORIAN = re.compile(r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$")
+_SPANS = {base: (pd.Timestamp(first), pd.Timestamp(last)) for base, (first, last) in ERA_SPANS.items()}
+# No record of Japan's interventions can fall outside these (the yen floated in 1971-73; the
+# Ministry's record starts in April 1991); a year such as 0001 or 9999 is a damaged cell.
+FIRST_DATE, LAST_DATE = pd.Timestamp("1971-01-01"), pd.Timestamp("2099-12-31")
+# ASCII digits only (after the full-width ones are normalised): \d alone matches any script's
+_ERA_DATE = re.compile(r"^(昭和|平成|令和|[SHR])\s*(元|\d{1,2})\s*[年.]\s*(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?$", re.ASCII)
+_GREGORIAN = re.compile(r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$", re.ASCII)
 _RANGE = re.compile(r"^(.+?)\s*[~〜–―]\s*(.+)$")
+DATE_EXAMPLE = "an era date such as 令和4年9月22日 or a date such as 2022/9/22"
+
+# Amounts are in 100 million yen (億円). The largest day on record is 80,722 (8.1 trillion yen,
+# 31 October 2011) and the largest quarter 148,314 (January-March 2004); Japan's reserves are
+# about 1,800,000. Beyond these bounds an amount was typed in yen or another unit, or damaged.
+_IN_YEN = "the amounts are in 100 million yen (億円): was it typed in yen, or damaged?"
+DAY_AMOUNT = Plausible(0, 200_000, "one day's intervention in 100 million yen (200,000 = 20 trillion yen)", _IN_YEN)
+PERIOD_TOTAL = Plausible(0, 1_000_000, "a period's total in 100 million yen (1,000,000 = 100 trillion yen)", _IN_YEN)
 
 CURRENCIES = {"米ドル": "USD", "ドル": "USD", "円": "JPY", "ユーロ": "EUR", "ドイツマルク": "DEM",
               "マルク": "DEM", "英ポンド": "GBP", "ポンド": "GBP", "インドネシアルピア": "IDR", "ルピア": "IDR"}
@@ -48,9 +64,25 @@ SUBTOTAL_LABELS = ("計", "小計", "合計", "四半期計", "Total", "Subtotal
 NOTE_PREFIXES = ("(注", "注", "※", "Note", "(Note", "出所", "Source")
 
 
+_ANY_DIGIT = re.compile(r"\d")  # a decimal digit of any script (full-width ４ included)
+
+
+@lru_cache(maxsize=8192)  # a file repeats its currency pairs and dates (one row per pair)
 def normalise(cell: str) -> str:
-    """Full-width digits, letters and brackets to ASCII (NFKC), surrounding blanks removed."""
-    return unicodedata.normalize("NFKC", cell).strip().strip('"').strip()
+    """Full-width digits, letters and brackets to ASCII (NFKC: ``令和４年`` -> ``令和4年``, the
+    era ligature ``㍻`` -> ``平成``), surrounding blanks removed.
+
+    Characters that are not digits but which NFKC would turn into digits (``²``, ``①``, ``½``:
+    a footnote marker beside a number) are kept as they are, so that ``28,382²`` is refused as
+    non-numeric rather than read as 283,822.
+    """
+    if cell.isascii():
+        return cell.strip().strip('"').strip()
+    text = unicodedata.normalize("NFKC", cell)
+    if len(_ANY_DIGIT.findall(text)) != len(_ANY_DIGIT.findall(cell)):  # a ², ① or ½ became digits
+        text = "".join(c if c.isnumeric() and not c.isdecimal() else unicodedata.normalize("NFKC", c)
+                       for c in cell)
+    return text.strip().strip('"').strip()
 
 
 def looks_like_mof_feio(src: TextSource) -> bool:
@@ -59,6 +91,7 @@ def looks_like_mof_feio(src: TextSource) -> bool:
     return any(marker in head for marker in TITLE_MARKERS)
 
 
+@lru_cache(maxsize=8192)
 def era_date(text: str) -> pd.Timestamp | None:
     """A date written with a Japanese era (``令和4年9月22日``, ``平成31年4月30日``,
     ``令和元年5月1日``, ``R4.9.22``) or in Gregorian form (``2022/9/22``); None when the text is
@@ -67,7 +100,9 @@ def era_date(text: str) -> pd.Timestamp | None:
     Raises
     ------
     ValueError
-        For a date that does not exist or falls outside its era (``平成32年``, ``令和1年4月1日``).
+        For a date that does not exist (``平成23年2月30日``), falls outside its era (``平成32年``,
+        ``令和1年4月1日``) or outside the years an intervention record can cover (1971-2099:
+        ``1000/1/1``, ``9999/12/31``), with a message saying what was expected.
     """
     text = normalise(text)
     match = _ERA_DATE.match(text)
@@ -75,39 +110,60 @@ def era_date(text: str) -> pd.Timestamp | None:
         era, year, month, day = match.groups()
         base = ERAS[era]
         number = 1 if year == "元" else int(year)
-        date = pd.Timestamp(base + number, int(month), int(day))
+        date = _date(base + number, int(month), int(day), text)
         first, last = ERA_SPANS[base]
-        if not pd.Timestamp(first) <= date <= pd.Timestamp(last):
-            raise ValueError(f"'{text}' is outside the {era} era")
+        if not _SPANS[base][0] <= date <= _SPANS[base][1]:
+            raise ValueError(f"'{text}' is outside the {era} era ({first} to {last})")
         return date
     match = _GREGORIAN.match(text)
     if match:
-        return pd.Timestamp(*(int(g) for g in match.groups()))
+        return _date(*(int(g) for g in match.groups()), text)
     return None
 
 
+def _date(year: int, month: int, day: int, text: str) -> pd.Timestamp:
+    """The day, checked before pandas sees it (a year such as 0001 or 9999 is out of its range)."""
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:
+        raise ValueError(f"'{text}' is in the year {year:04d}; an intervention record covers "
+                         f"{FIRST_DATE.year}-{LAST_DATE.year}")
+    try:
+        return pd.Timestamp(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date (month {month}, day {day})") from None
+
+
+@lru_cache(maxsize=256)
 def currency_pair(text: str) -> tuple[str, str]:
-    """(bought, sold) ISO codes from ``米ドル買い・円売り`` ("dollars bought, yen sold")."""
+    """(bought, sold) ISO codes from ``米ドル買い・円売り`` ("dollars bought, yen sold").
+
+    Raises
+    ------
+    ValueError
+        For an unknown currency, a part that says neither bought nor sold, a currency bought
+        (or sold) twice, or the same currency bought and sold (``円買い・円売り``).
+    """
     parts = [p for p in re.split(r"[・/,、]", normalise(text)) if p.strip()]
-    bought = sold = None
+    found: dict[str, str] = {}  # role -> code
     for part in parts:
         part = part.strip()
-        for suffix, role in (("買い", "b"), ("買", "b"), ("売り", "s"), ("売", "s")):
+        for suffix, role in (("買い", "bought"), ("買", "bought"), ("売り", "sold"), ("売", "sold")):
             if part.endswith(suffix):
                 name = part[: -len(suffix)].strip()
                 code = CURRENCIES.get(name)
                 if code is None:
-                    raise ValueError(f"unknown currency '{name}'")
-                if role == "b":
-                    bought = code
-                else:
-                    sold = code
+                    raise ValueError(f"unknown currency '{name[:20]}' (expected one of {', '.join(sorted(set(CURRENCIES)))})")
+                if role in found:
+                    raise ValueError(f"'{text[:40]}' names two currencies {role} ({found[role]} and {code}); "
+                                     "expected one bought and one sold, e.g. 米ドル売り・円買い")
+                found[role] = code
                 break
         else:
-            raise ValueError(f"'{part}' says neither bought (買い) nor sold (売り)")
-    if bought is None or sold is None:
-        raise ValueError(f"'{text}' does not name one currency bought and one sold")
-    return bought, sold
+            raise ValueError(f"'{part[:20]}' says neither bought (買い) nor sold (売り)")
+    if len(found) != 2:
+        raise ValueError(f"'{text[:40]}' does not name one currency bought and one sold (e.g. 米ドル売り・円買い)")
+    if found["bought"] == found["sold"]:
+        raise ValueError(f"'{text[:40]}' buys and sells the same currency ({found['bought']})")
+    return found["bought"], found["sold"]
 
 
 def direction(bought: str, sold: str) -> str:
@@ -139,28 +195,45 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
     ``sold`` (ISO codes), ``amount_jpy_bn`` (billions of yen), ``amount_100m_jpy`` (as
     published), ``quarter`` (the subtotal row's period), ``line``.
 
+    The work is linear in the number of rows: each period keeps a running sum of its days.
+
     Raises
     ------
     InputError
-        For a missing header, a bad era date, a day outside its quarter, an unknown currency,
-        a non-numeric amount, or a quarter whose days do not add up to its subtotal.
+        For a missing header; a bad era date or one outside 1971-2099; a day outside its
+        period; periods that overlap; an unknown currency or a row that buys and sells the same
+        one; a non-numeric or implausible amount (more than 200,000 hundred million yen in a
+        day: an amount in yen); a period with days but no subtotal, a subtotal of ``n.a.``, or
+        days that do not add up to their subtotal.
     """
     rows = [split_comma(line) for line in src.lines]
     start, col = _header(rows, src)
     records: list[dict] = []
-    block: dict | None = None  # the current quarter: label, bounds, subtotal, its line, its days
+    periods: list[dict] = []  # every period (quarter) in file order
+    block: dict | None = None  # the current period: label, bounds, subtotal, its line, its days' sum
 
     def close(block: dict | None) -> None:
-        if block is None or block["total"] is None:
+        if block is None:
             return
-        days = sum(r["amount_100m_jpy"] for r in records if r["block"] == block["id"])
-        if abs(days - block["total"]) > 0.5:
-            raise src.error(f"the days of {block['label']} add up to {days:,.0f} (100 million yen) but its "
+        if block["total"] is None:
+            if block["days"]:
+                raise src.error(f"the period {block['label']} has {block['days']} day(s) but no subtotal, neither "
+                                "on its period row nor in a 計 row: its days cannot be checked", block["line"], "total")
+            return
+        if abs(block["sum"] - block["total"]) > 0.5:
+            raise src.error(f"the days of {block['label']} add up to {block['sum']:,.0f} (100 million yen) but its "
                             f"subtotal row says {block['total']:,.0f}", block["line"], "total")
 
     def cell(cells: list[str], column: str) -> str:
         j = col.get(column)
         return normalise(cells[j]) if j is not None and j < len(cells) else ""
+
+    def subtotal(text: str, k: int) -> float:
+        value, flag = parse_number(text, src, k, "total", plausible=PERIOD_TOTAL)
+        if flag:
+            raise src.error(f"subtotal '{text}' is not a number: every period's total is published, and the "
+                            "days are checked against it", k, "total")
+        return value
 
     for i in range(start + 1, len(rows)):
         cells, k = rows[i], i + 1
@@ -177,20 +250,26 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
                 bounds = (era_date(match.group(1)), era_date(match.group(2))) if match else (None, None)
             except ValueError as exc:
                 raise src.error(str(exc), k, "period") from None
-            if None in bounds:
-                raise src.error(f"'{period}' is not a period (from ~ to, in era dates)", k, "period")
-            value = None if total in ("", "-") else parse_number(total, src, k, "total")[0]
-            block = {"id": k, "label": f"{bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}",
-                     "bounds": bounds, "total": value, "line": k}
+            if bounds[0] is None or bounds[1] is None:
+                raise src.error(f"'{period[:40]}' is not a period (expected from ~ to, e.g. "
+                                "令和4年7月1日～令和4年9月30日)", k, "period")
+            if bounds[0] > bounds[1]:
+                raise src.error(f"the period '{period[:40]}' ends before it starts", k, "period")
+            value = None if total == "" else 0.0 if total == "-" else subtotal(total, k)
+            block = {"label": f"{bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}", "bounds": bounds,
+                     "total": value, "line": k, "sum": 0.0, "days": 0}
+            periods.append(block)
         elif not when:
             labels = [normalise(c) for c in cells if c.strip()]
             if labels and labels[0] in SUBTOTAL_LABELS and block is not None:
                 number = cell(cells, "total") or cell(cells, "amount")
                 if number:
-                    block["total"] = parse_number(number, src, k, "total")[0]
+                    block["total"] = subtotal(number, k)
                     block["line"] = k
                 continue
-            raise src.error(f"unrecognised row ('{','.join(c.strip() for c in cells)[:60]}')", k)
+            shown = ",".join(c.strip() for c in cells)
+            raise src.error(f"unrecognised row ('{shown[:60]}'): expected a period row, a day row or a 計 "
+                            "(subtotal) row", k)
         if not when:
             continue
         try:
@@ -198,26 +277,30 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
         except ValueError as exc:
             raise src.error(str(exc), k, "date") from None
         if date is None:
-            raise src.error(f"'{when}' is not a date (e.g. 令和4年9月22日)", k, "date")
+            raise src.error(f"'{when[:40]}' is not a date (expected {DATE_EXAMPLE})", k, "date")
         if block is None:
             raise src.error("an intervention day before any period (subtotal) row", k, "date")
         lo, hi = block["bounds"]
         if not lo <= date <= hi:
             raise src.error(f"{date:%Y-%m-%d} is outside its period {block['label']}", k, "date")
-        amount = parse_number(cell(cells, "amount"), src, k, "amount")[0]
+        amount_text = cell(cells, "amount")
+        amount = parse_number(amount_text, src, k, "amount", plausible=DAY_AMOUNT)[0]
         if not amount > 0:
-            raise src.error(f"amount '{cell(cells, 'amount')}' is not a positive number", k, "amount")
+            raise src.error(f"amount '{amount_text[:40]}' is not a positive number (100 million yen)", k, "amount")
         try:
             bought, sold = currency_pair(cell(cells, "pair"))
         except ValueError as exc:
             raise src.error(str(exc), k, "currency") from None
+        block["sum"] += amount
+        block["days"] += 1
         records.append({"date": date, "direction": direction(bought, sold), "bought": bought, "sold": sold,
                         "amount_jpy_bn": amount / 10.0, "amount_100m_jpy": amount, "quarter": block["label"],
-                        "line": k, "block": block["id"]})
+                        "line": k})
     close(block)
     if not records:
         raise src.error("no intervention days after the header", start + 1)
-    frame = pd.DataFrame.from_records(records).drop(columns="block")
+    _check_no_overlap(periods, src)
+    frame = pd.DataFrame.from_records(records, columns=INTERVENTION_COLUMNS)
     frame["date"] = frame["date"].astype("datetime64[ns]")
     frame["line"] = frame["line"].astype("Int64")
     duplicated = frame.duplicated(["date", "bought", "sold"], keep=False)
@@ -225,3 +308,13 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
         second = frame[duplicated].iloc[1]
         raise src.error(f"{second['date']:%Y-%m-%d} {second['bought']}/{second['sold']} appears twice", int(second["line"]))
     return ParsedTable(kind="mof_feio", source=src.name, interventions=frame[INTERVENTION_COLUMNS])
+
+
+def _check_no_overlap(periods: list[dict], src: TextSource) -> None:
+    """Refuse two periods that share a day (a period repeated, or a row pasted twice)."""
+    ordered = sorted(periods, key=lambda b: (b["bounds"][0], b["line"]))
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later["bounds"][0] <= earlier["bounds"][1]:
+            first, second = sorted((earlier, later), key=lambda b: b["line"])
+            raise src.error(f"the period {second['label']} overlaps {first['label']} (line {first['line']})",
+                            second["line"], "period")

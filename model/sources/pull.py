@@ -21,6 +21,7 @@ import datetime as dt
 import http.client
 import math
 import os
+import re
 import socket
 import threading
 import time
@@ -50,6 +51,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from model.errors import InputError, SourceError
+from model.files import LIMITS, MB, read_bytes_limited
 from model.sources.catalog import SourceSpec, sources_config
 from model.sources.detect import parse_source
 from model.sources.fred import to_daily, to_monthly
@@ -352,14 +354,11 @@ def fetch_bytes(
             with session.get(url, timeout=timeout_s, stream=True) as response:
                 if response.status_code >= 400:
                     raise SourceError(f"{label}: HTTP {response.status_code} from {url}")
-                total = int(response.headers.get("Content-Length") or 0) or None
-                chunks = []
+                length = response.headers.get("Content-Length") or ""
+                total = int(length) if length.isascii() and length.isdigit() and int(length) else None
                 with tqdm(total=total, unit="B", unit_scale=True, desc=label, leave=False,
                           disable=None if progress else True) as bar:
-                    for chunk in response.iter_content(chunk_size=65536):
-                        chunks.append(chunk)
-                        bar.update(len(chunk))
-                body = b"".join(chunks)
+                    body = read_limited(response, label, url, bar.update)
         except SourceError:
             raise
         except (*NETWORK_ERRORS, ValueError) as exc:
@@ -369,6 +368,27 @@ def fetch_bytes(
     if total is not None and len(body) < total:
         raise SourceError(f"{label}: download cut off ({len(body)} of {total} bytes)")
     return body
+
+
+class TooLarge(SourceError):
+    """A download larger than the limit for a data file (``model.files.LIMITS["data"]``)."""
+
+
+def read_limited(response: requests.Response, label: str, url: str,
+                 progress: Callable[[int], object] | None = None) -> bytes:
+    """The body of a streamed response, refused once it passes the limit for a data file (a
+    server that sends without end is stopped there, not read until memory runs out)."""
+    limit = LIMITS["data"]
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise TooLarge(f"{label}: the download is larger than {limit / MB:g} MB, the limit for a data file ({url})")
+        if progress is not None:
+            progress(len(chunk))
+    return b"".join(chunks)
 
 
 def _reason(exc: BaseException) -> str:
@@ -420,7 +440,10 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
 
     def request(*args, **kwargs):
         try:
-            return send(*args, **kwargs)
+            response = send(*args, **{**kwargs, "stream": True})
+            # read the body here, within the size limit, before the reader asks for it
+            response._content = read_limited(response, spec.key, base_url)
+            return response
         except Exception as exc:
             errors.append(exc)
             raise
@@ -434,6 +457,8 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
             if status is not None and not deadline.passed:
                 raise SourceError(f"{spec.key}: HTTP {status} from FRED after {retries} retries") from None
             cause = errors[-1] if errors else exc
+            if isinstance(cause, TooLarge):
+                raise cause from None
             if deadline.passed or any(isinstance(e, NETWORK_ERRORS) for e in _chain(cause)):
                 raise failure(spec.key, cause, timeout_s, deadline) from None
             raise SourceError(f"{spec.key}: malformed answer from FRED ({type(exc).__name__})") from None
@@ -444,7 +469,7 @@ def fetch_fred(spec: SourceSpec, timeout_s: float, retries: int, backoff_s: floa
         raise SourceError(f"{spec.key}: no answer from FRED")
     body = ok[-1].content
     expected = ok[-1].headers.get("Content-Length")
-    if expected and expected.isdigit() and len(body) < int(expected):
+    if expected and expected.isascii() and expected.isdigit() and len(body) < int(expected):
         raise SourceError(f"{spec.key}: download cut off ({len(body)} of {expected} bytes)")
     if frame is None or frame.empty:
         raise SourceError(f"{spec.key}: FRED returned no observations")
@@ -606,11 +631,12 @@ def pull_sources(
     config = sources_config()
     # environment knobs (a slow mirror, tests): TLRISK_HTTP_TIMEOUT_S, TLRISK_HTTP_RETRIES,
     # TLRISK_HTTP_BACKOFF_S, TLRISK_HTTP_DEADLINE_S, TLRISK_FRED_MIN_INTERVAL_S
-    timeout_s = _env_number("TLRISK_HTTP_TIMEOUT_S", timeout_s, positive=True)
-    retries = _env_number("TLRISK_HTTP_RETRIES", retries, int)
-    backoff_s = _env_number("TLRISK_HTTP_BACKOFF_S", backoff_s)
-    deadline_s = _env_number("TLRISK_HTTP_DEADLINE_S", deadline_s, positive=True)
-    fred_min_interval_s = _env_number("TLRISK_FRED_MIN_INTERVAL_S", fred_min_interval_s)
+    # (the same bounds as sources.toml's HttpSettings: a year-long timeout overflows the timers)
+    timeout_s = _env_number("TLRISK_HTTP_TIMEOUT_S", timeout_s, positive=True, high=600)
+    retries = _env_number("TLRISK_HTTP_RETRIES", retries, int, high=10)
+    backoff_s = _env_number("TLRISK_HTTP_BACKOFF_S", backoff_s, high=60)
+    deadline_s = _env_number("TLRISK_HTTP_DEADLINE_S", deadline_s, positive=True, high=3600)
+    fred_min_interval_s = _env_number("TLRISK_FRED_MIN_INTERVAL_S", fred_min_interval_s, high=60)
     outcomes = []
     last_fred = 0.0
     interval = config.fred.min_interval_s if fred_min_interval_s is None else fred_min_interval_s
@@ -666,19 +692,32 @@ def pull_sources(
     return outcomes
 
 
-def _env_number(name: str, default, kind=float, positive: bool = False):
-    """A number from the environment, else ``default``; a bad value is an input error."""
+_ENV_INT = re.compile(r"^\s*[+-]?\d+\s*$", re.ASCII)
+_ENV_FLOAT = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$", re.ASCII)
+
+
+def _env_number(name: str, default, kind=float, positive: bool = False, high: float | None = None):
+    """A number from the environment, else ``default``; a bad value is an input error.
+
+    Only ASCII digits count: Python's int() and float() also read '٣' (an Arabic-Indic three)
+    and '1_000', which no one means in a setting. ``high`` is the largest sensible value (the
+    bound ``sources.toml`` puts on the same setting).
+    """
     text = os.environ.get(name)
     if text is None or text == "":
         return default
-    try:
-        value = kind(text)
-    except ValueError:
-        raise InputError(f"environment variable {name}='{text}' is not a number") from None
-    if not math.isfinite(value):
+    if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise InputError(f"environment variable {name}='{text}' is not a finite number")
+    if not (_ENV_INT if kind is int else _ENV_FLOAT).match(text):
+        what = "a whole number" if kind is int else "a number"
+        raise InputError(f"environment variable {name}='{text[:40]}' is not a number ({what} in the digits 0-9)")
+    value = kind(text)
+    if not math.isfinite(value):
+        raise InputError(f"environment variable {name}='{text[:40]}' is not a finite number")
     if value < 0 or (positive and value == 0):
         raise InputError(f"environment variable {name}={text} must be {'above' if positive else 'at least'} 0")
+    if high is not None and value > high:
+        raise InputError(f"environment variable {name}={text[:40]} must be at most {high:g}")
     return value
 
 
@@ -700,12 +739,8 @@ def import_local(
         parsed_files = []
         for path in paths:
             try:
-                raw = path.read_bytes()
+                raw = read_bytes_limited(path, "data")
                 parsed = parse_source(TextSource.from_bytes(raw, str(path)), expect=spec.format)
-            except OSError as exc:
-                outcomes.append(PullOutcome(spec.key, "failed", f"{path}: cannot read file ({exc.strerror})",
-                                            _fallback(spec.key, [cache, snapshot])))
-                break
             except InputError as exc:
                 outcomes.append(PullOutcome(spec.key, "failed", str(exc), _fallback(spec.key, [cache, snapshot])))
                 break

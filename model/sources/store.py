@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,8 +29,8 @@ import pandas as pd
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from model.errors import SourceError
-from model.files import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
+from model.errors import InputError, SourceError
+from model.files import LIMITS, MB, atomic_write_bytes, atomic_write_text, read_bytes_limited  # noqa: F401 (re-exported)
 from model.sources.tables import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 MANIFEST = "manifest.json"
@@ -52,8 +53,24 @@ def frame_to_gzip_csv(frame: pd.DataFrame) -> bytes:
 
 
 def gzip_csv_to_frame(data: bytes) -> pd.DataFrame:
-    """Inverse of :func:`frame_to_gzip_csv`."""
-    frame = pd.read_csv(io.BytesIO(gzip.decompress(data)), keep_default_na=False, na_values=[""])
+    """Inverse of :func:`frame_to_gzip_csv`.
+
+    Raises
+    ------
+    ValueError
+        When the data unpack to more than the limit for a cache entry (a gzip bomb).
+    """
+    inflate = zlib.decompressobj(wbits=31)  # gzip framing
+    limit = LIMITS["cache"]
+    try:
+        text = inflate.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"not gzip data ({exc})") from None
+    if len(text) > limit or inflate.unconsumed_tail:
+        raise ValueError(f"unpacks to more than {limit // MB} MB, the limit for a cache entry")
+    if not inflate.eof or inflate.unused_data:
+        raise ValueError("the gzip data are cut off or followed by other bytes")
+    frame = pd.read_csv(io.BytesIO(text), keep_default_na=False, na_values=[""])
     for col, fmt in PART_COLUMNS_DATE.items():
         if col in frame:
             frame[col] = pd.to_datetime(frame[col], format=fmt).astype("datetime64[ns]")
@@ -111,6 +128,8 @@ def _frame_problem(part: str, frame: pd.DataFrame) -> str | None:
     for col in frame.columns:
         if col in _NUMERIC and not pd.api.types.is_numeric_dtype(frame[col]):
             return f"column {col} is not numeric"
+        if col in _NUMERIC and frame[col].abs().gt(1e15).any():  # inf, or a number no parser lets in
+            return f"column {col} holds a number that is not finite or is beyond any published figure"
     if part == "monthly" and not pd.api.types.is_bool_dtype(frame["complete"]):
         return "column complete is not true/false"
     return None
@@ -247,11 +266,13 @@ class DataStore:
         CorruptStoreFile
             When the manifest cannot be read or fails validation; callers ignore the store.
         """
-        try:
-            text = self.manifest_path.read_text("utf-8")
-        except FileNotFoundError:
+        if not self.manifest_path.exists():
             return {}
-        except (OSError, ValueError) as exc:
+        try:
+            text = read_bytes_limited(self.manifest_path, "cache").decode("utf-8")
+        except InputError as exc:
+            raise CorruptStoreFile(f"{self.manifest_path}: unreadable manifest ({exc.message})") from None
+        except ValueError as exc:
             raise CorruptStoreFile(f"{self.manifest_path}: unreadable manifest ({exc})") from None
         try:
             record = _ManifestRecord.model_validate_json(text)
@@ -332,9 +353,10 @@ class DataStore:
         for part, meta in entry.parts.items():
             path = self.root / str(meta["file"])
             try:
-                data = path.read_bytes()
-            except OSError:
-                raise CorruptStoreFile(f"{self.name}: {path.name} is missing") from None
+                data = read_bytes_limited(path, "cache")
+            except InputError as exc:
+                what = "is missing" if exc.message == "file not found" else f"cannot be read ({exc.message})"
+                raise CorruptStoreFile(f"{self.name}: {path.name} {what}") from None
             if sha256_bytes(data) != meta["sha256"]:
                 raise CorruptStoreFile(
                     f"{self.name}: {path.name} does not match its checksum in {MANIFEST} (corrupted)"

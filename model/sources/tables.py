@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from model.sources.text import Plausible
+
 HOLDINGS_COLUMNS = [
     "month", "holder", "holdings_bn", "basis", "source", "kind", "flag", "series_break",
     "old_series_bn", "long_term_bn", "line",
@@ -34,6 +36,15 @@ BASIS_SLT = "slt_market_value"  # Dec 2011 - Jan 2023: TIC Form SLT, market valu
 BASIS_SLT_EXPANDED = "slt_expanded"  # from Feb 2023: the expanded SLT form
 SLT_START = pd.Timestamp("2011-12-01")
 SLT_EXPANDED_START = pd.Timestamp("2023-02-01")
+
+# Plausible ranges of the TIC tables' numbers, by unit. All Treasury debt is under $40 trillion,
+# and the largest monthly gross purchases by foreigners about $3.4 trillion; far outside these
+# ranges a cell is damaged, or in millions where billions are expected (or dollars where millions).
+HOLDINGS_BN = Plausible(0, 100_000, "holdings in billions of dollars",
+                        "a damaged cell, or a figure in millions where the table is in billions")
+POSITION_MN = Plausible(0, 1e8, "holdings in millions of dollars")
+GROSS_MN = Plausible(0, 1e8, "a month's gross transactions in millions of dollars")
+NET_MN = Plausible(-1e8, 1e8, "a month's net transactions or valuation change in millions of dollars")
 
 # Bases of the transactions tables.
 FLOW_BASIS_FORM_S = "form_s"  # gross transactions by country of transactor, to Jan 2023

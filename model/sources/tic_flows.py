@@ -16,6 +16,9 @@ from model.config import HolderConfig, holder_config
 from model.sources.tables import (
     FLOW_BASIS_FORM_S,
     FLOW_BASIS_SLT,
+    GROSS_MN,
+    NET_MN,
+    POSITION_MN,
     ParsedTable,
     check_unique,
     flows_frame,
@@ -86,8 +89,8 @@ def parse_s1_globl(src: TextSource, holders: HolderConfig | None = None) -> Pars
             )
         name = cells[0].strip()
         month = parse_month(cells[2], src, k + 1)
-        bought, _ = parse_number(cells[S1_PURCHASES_TREASURY], src, k + 1, "[1]")
-        sold, _ = parse_number(cells[S1_SALES_TREASURY], src, k + 1, "[7]")
+        bought, _ = parse_number(cells[S1_PURCHASES_TREASURY], src, k + 1, "[1]", plausible=GROSS_MN)
+        sold, _ = parse_number(cells[S1_SALES_TREASURY], src, k + 1, "[7]", plausible=GROSS_MN)
         canonical = holders.canonical(name)
         records.append({
             "month": month,
@@ -165,7 +168,8 @@ def parse_slt_table3(src: TextSource, holders: HolderConfig | None = None) -> Pa
         kind = holders.kind(canonical)
 
         def num(key: str, _cells=cells, _k=k) -> float:
-            return parse_number(_cells[col[key]], src, _k + 1, key)[0] / MILLIONS_PER_BN
+            unit = POSITION_MN if key.endswith("_pos") else NET_MN
+            return parse_number(_cells[col[key]], src, _k + 1, key, plausible=unit)[0] / MILLIONS_PER_BN
 
         holding_records.append({
             "month": month, "holder": canonical, "holdings_bn": num("for_treas_pos"),
@@ -213,13 +217,13 @@ def parse_slt3d(src: TextSource, holders: HolderConfig | None = None) -> ParsedT
         if cells and cells[0].strip().lower().startswith("notes"):
             notes_seen = True
             break
-        if len(cells) < 3 or not cells[1].strip().isdigit():
+        if len(cells) < 3 or not (cells[1].strip().isascii() and cells[1].strip().isdigit()):
             continue
         if len(cells) != 6:
             raise src.error(f"expected 6 fields, found {len(cells)}", k + 1)
         month = parse_month(cells[2], src, k + 1)
-        value, flag = parse_number(cells[3], src, k + 1, "total")
-        long_term = parse_number(cells[4], src, k + 1, "long-term")[0]
+        value, flag = parse_number(cells[3], src, k + 1, "total", plausible=POSITION_MN)
+        long_term = parse_number(cells[4], src, k + 1, "long-term", plausible=POSITION_MN)[0]
         canonical = holders.canonical(cells[0])
         records.append({
             "month": month, "holder": canonical, "holdings_bn": value / MILLIONS_PER_BN,

@@ -20,15 +20,30 @@ import re
 import pandas as pd
 
 from model.config import HolderConfig, holder_config
-from model.sources.tables import ParsedTable, check_unique, holdings_basis, holdings_frame
-from model.sources.text import MONTHS, TextSource, is_blank, parse_month, parse_number, split_tab
+from model.sources.tables import (
+    HOLDINGS_BN,
+    ParsedTable,
+    check_unique,
+    holdings_basis,
+    holdings_frame,
+)
+from model.sources.text import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MONTHS,
+    TextSource,
+    is_blank,
+    parse_month,
+    parse_number,
+    split_tab,
+)
 
 FOOTER_MFH = "department of the treasury/federal reserve board"
-_YEAR = re.compile(r"^(19|20)\d{2}$")
-_DATE_LINE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+_YEAR = re.compile(r"^(19|20)\d{2}$", re.ASCII)
+_DATE_LINE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$", re.ASCII)
 _SERIES_NEW = re.compile(r"Series\s+\d+/")
 # A value token at the end of a legacy space-aligned line.
-_LEGACY_VALUE = r"(?:-?\d+(?:\.\d+)?|n\.a\.|\*)"
+_LEGACY_VALUE = r"(?:-?[0-9]+(?:\.[0-9]+)?|n\.a\.|\*)"
 LEGACY_FROZEN_AFTER = pd.Timestamp("2023-01-01")
 TABLE5_ALL_OTHER = "All Other (Table 5 list)"
 
@@ -53,16 +68,20 @@ def _row_record(
     }
 
 
-def _vintage_after_footer(rows: list[list[str]], start: int) -> dt.date | None:
-    for cells in rows[start : start + 4]:
+def _vintage_after_footer(rows: list[list[str]], start: int, src: TextSource) -> dt.date | None:
+    """The publication date printed under the footer (``5/18/2026``), if there is one."""
+    for k, cells in enumerate(rows[start : start + 4], start=start + 1):
         match = _DATE_LINE.match(cells[0].strip()) if cells else None
         if match:
             month, day, year = (int(g) for g in match.groups())
-            year = year + 2000 if year < 100 else year
+            year = year + 2000 if len(match.group(3)) == 2 else year  # '5/18/26'; '5/18/0001' is the year 1
             try:
+                if not FIRST_YEAR <= year <= LAST_YEAR:
+                    raise ValueError
                 return dt.date(year, month, day)
             except ValueError:
-                return None
+                raise src.error(f"'{cells[0].strip()}' under the footer is not a publication date "
+                                f"(expected M/D/YYYY, {FIRST_YEAR}-{LAST_YEAR})", k, "vintage") from None
     return None
 
 
@@ -200,14 +219,16 @@ def parse_mfhhis(src: TextSource, holders: HolderConfig | None = None) -> Parsed
                 )
             for j, month in columns.items():
                 cell = cells[j] if j < len(cells) else ""
-                value, flag = parse_number(cell, src, k + 1, f"{first} {month:%b %Y}", allow_star=True)
+                value, flag = parse_number(cell, src, k + 1, f"{first} {month:%b %Y}", allow_star=True,
+                                           plausible=HOLDINGS_BN)
                 rec = _row_record(holders, src, first, memo, month, value, flag, k + 1)
                 if month in breaks:
                     rec["series_break"] = True
                 if j in old_of:
                     old_cell = cells[old_of[j]] if old_of[j] < len(cells) else ""
                     rec["old_series_bn"] = parse_number(
-                        old_cell, src, k + 1, f"{first} {month:%b %Y} (old series)", allow_star=True
+                        old_cell, src, k + 1, f"{first} {month:%b %Y} (old series)", allow_star=True,
+                        plausible=HOLDINGS_BN,
                     )[0]
                 records.append(rec)
             k += 1
@@ -223,7 +244,7 @@ def parse_mfhhis(src: TextSource, holders: HolderConfig | None = None) -> Parsed
     holdings = holdings_frame(records)
     check_unique(holdings, ["month", "holder"], src)
     return ParsedTable(kind="mfhhis", source=src.name, holdings=holdings,
-                       vintage=_vintage_after_footer(rows, footer_at + 1))
+                       vintage=_vintage_after_footer(rows, footer_at + 1, src))
 
 
 def _is_rule(cells: list[str]) -> bool:
@@ -267,7 +288,8 @@ def parse_slt_table5(src: TextSource, holders: HolderConfig | None = None) -> Pa
             raise src.error("row of numbers without a holder name", k + 1)
         for j, month in columns.items():
             cell = cells[j] if j < len(cells) else ""
-            value, flag = parse_number(cell, src, k + 1, f"{name} {month:%Y-%m}", allow_star=True)
+            value, flag = parse_number(cell, src, k + 1, f"{name} {month:%Y-%m}", allow_star=True,
+                                       plausible=HOLDINGS_BN)
             record = _row_record(holders, src, name, False, month, value, flag, k + 1)
             if record["holder"] == "All Other":
                 # Table 5 lists fewer countries than the history file, so its residual is a
@@ -365,7 +387,8 @@ def parse_mfh_legacy(src: TextSource, holders: HolderConfig | None = None) -> Pa
                 )
             name = match.group("name")
             for month, cell in zip(months, match.group("values").split(), strict=True):
-                value, flag = parse_number(cell, src, k + 1, f"{name.strip()} {month:%b %Y}", allow_star=True)
+                value, flag = parse_number(cell, src, k + 1, f"{name.strip()} {month:%b %Y}", allow_star=True,
+                                           plausible=HOLDINGS_BN)
                 records.append(_row_record(holders, src, name, memo, month, value, flag, k + 1))
             k += 1
         i = k

@@ -1,4 +1,10 @@
-"""The robustness suite counts its cases (tests, and examples tried by hypothesis)."""
+"""The robustness suite counts its cases (tests, and examples tried by hypothesis), by class.
+
+A test module names its class with ``CASE_CLASS = "parser"``; otherwise the class is the
+module's name without ``test_`` (``test_cache.py`` -> ``cache``). Each test's class and the
+files it tried travel in its report (``user_properties``); ``reporting.py``, registered by
+``tests/conftest.py`` so that it also runs in pytest-xdist's controlling process, adds them up.
+"""
 
 from __future__ import annotations
 
@@ -15,29 +21,27 @@ CONFIG = Path(__file__).resolve().parents[2] / "model" / "config"
 settings.register_profile("robustness", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("robustness")
 
-_OUTCOMES: dict[str, str] = {}  # test id -> passed, failed or skipped (one per case, whatever the phase)
+def _in_suite(nodeid: str) -> bool:
+    return "tests/robustness/" in nodeid.replace("\\", "/")
 
 
-def pytest_runtest_logreport(report):
-    if "tests/robustness/" not in report.nodeid.replace("\\", "/"):
-        return
-    if report.failed:  # in setup, the test itself or teardown: the case failed
-        _OUTCOMES[report.nodeid] = "failed"
-    elif report.skipped:
-        _OUTCOMES.setdefault(report.nodeid, "skipped")
-    elif report.when == "call":
-        _OUTCOMES.setdefault(report.nodeid, "passed")
+def case_class(module) -> str:
+    """The class a module's cases are counted under."""
+    return getattr(module, "CASE_CLASS", None) or Path(module.__file__).stem.removeprefix("test_")
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _OUTCOMES:
-        counts = {k: sum(v == k for v in _OUTCOMES.values()) for k in ("passed", "failed", "skipped")}
-        files = EXAMPLES_TRIED[0]
-        tries = f"; the property tests put {files:,} generated or corrupted files through the parsers" if files else ""
-        terminalreporter.write_line(
-            f"robustness suite: {len(_OUTCOMES)} cases - {counts['passed']} passed, {counts['failed']} failed, "
-            f"{counts['skipped']} skipped{tries}"
-        )
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if _in_suite(item.nodeid) and getattr(item, "module", None) is not None:
+            item.user_properties.append(("case_class", case_class(item.module)))
+
+
+@pytest.fixture(autouse=True)
+def _count_files_tried(request):
+    before = EXAMPLES_TRIED[0]
+    yield
+    if EXAMPLES_TRIED[0] > before:
+        request.node.user_properties.append(("files_tried", EXAMPLES_TRIED[0] - before))
 
 
 @pytest.fixture

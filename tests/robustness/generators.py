@@ -53,7 +53,7 @@ def cell_value(draw, allow_star: bool = True):
         return "n.a.", None, "n.a."
     if kind == "star":
         return "*", 0.0, "*"
-    tenths = draw(st.integers(min_value=0, max_value=2_000_000))
+    tenths = draw(st.integers(min_value=0, max_value=999_999))  # up to $99,999.9bn, the plausible range
     text = f"{tenths / 10:.1f}"
     if text.endswith(".0") and draw(st.booleans()):
         text = text[:-2]
@@ -237,7 +237,9 @@ def table3_file(draw):
     expected = {}
     for name in [*holders, "Grand Total"]:
         for m in months:
-            values = {c: draw(st.integers(min_value=-500_000, max_value=9_000_000)) for c in cols}
+            # positions are never negative; net transactions and valuation changes may be
+            values = {c: draw(st.integers(min_value=0 if c.endswith("_pos") else -500_000, max_value=9_000_000))
+                      for c in cols}
             if m < pd.Timestamp("2023-02-01"):
                 for c in ("for_treas_net", "for_lt_treas_net", "for_lt_treas_valchg"):
                     values[c] = None
@@ -253,6 +255,7 @@ def table3_file(draw):
 def fred_file(draw):
     series = draw(st.sampled_from(["GS10", "DGS10", "FYGFDPUN", "MTSDS133FMS"]))
     header = "DATE" if series == "MTSDS133FMS" else "observation_date"
+    percent = series in ("GS10", "DGS10")  # held to -100..100 percent; the others are millions of dollars
     start = dt.date(draw(st.integers(1960, 2020)), draw(st.integers(1, 12)), 1)
     step = draw(st.sampled_from([1, 7, 31, 92]))
     n = draw(st.integers(min_value=1, max_value=40))
@@ -266,10 +269,10 @@ def fred_file(draw):
         elif kind == "dot":
             text, value = ".", None
         elif kind == "int":
-            v = draw(st.integers(-10**7, 10**8))
+            v = draw(st.integers(-99, 99) if percent else st.integers(-10**7, 10**8))
             text, value = f"{v}.0" if draw(st.booleans()) else str(v), float(v)
         elif kind == "long":
-            text = f"{draw(st.floats(-1e6, 1e8, allow_nan=False)):.8f}"
+            text = f"{draw(st.floats(-99, 99) if percent else st.floats(-1e6, 1e8, allow_nan=False)):.8f}"
             value = float(text)
         else:
             text = f"{draw(st.integers(-500, 2000)) / 100:.2f}"
@@ -277,3 +280,77 @@ def fred_file(draw):
         lines.append(f"{date:%Y-%m-%d},{text}")
         expected[pd.Timestamp(date)] = (value, "")
     return _encode("\n".join(lines) + "\n", False), expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The Ministry of Finance's intervention record (Shift-JIS, era dates, subtotal rows)
+# ---------------------------------------------------------------------------------------------
+
+MOF_HEAD = "外国為替平衡操作の実施状況\r\n（単位：億円）\r\n期間,合計額,実施日,介入額,売買通貨\r\n"
+MOF_PAIRS = ["米ドル売り・円買い", "米ドル買い・円売り", "ユーロ買い・円売り", "ユーロ売り・円買い",
+             "英ポンド買い・円売り", "英ポンド売り・円買い", "ドイツマルク買い・円売り", "ルピア買い・円売り"]
+
+
+def era(day: dt.date) -> str:
+    """``令和4年9月22日``, ``令和元年5月1日``, ``平成23年3月18日``."""
+    if day >= dt.date(2019, 5, 1):
+        name, year = "令和", day.year - 2018
+    else:
+        name, year = "平成", day.year - 1988
+    return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+
+
+def mof_record(periods: int, pairs: int = 4, first: dt.date = dt.date(1991, 4, 1), days: int = 7) -> tuple[str, int]:
+    """The text of a record of ``periods`` consecutive periods of ``days`` days, each day with
+    ``pairs`` currency pairs (deterministic amounts), and its number of day rows."""
+    out, rows, k = [MOF_HEAD], 0, 0
+    start = first
+    for _ in range(periods):
+        end = start + dt.timedelta(days=days - 1)
+        lines, total, day = [], 0, start
+        while day <= end:
+            for pair in MOF_PAIRS[:pairs]:
+                amount = 1000 + (k * 37) % 9000
+                k += 1
+                total += amount
+                lines.append(f',,{era(day)},"{amount:,}",{pair}\r\n')
+            day += dt.timedelta(days=1)
+        out.append(f'{era(start)}～{era(end)},"{total:,}",,,\r\n' + "".join(lines))
+        rows += len(lines)
+        start = end + dt.timedelta(days=1)
+    return "".join(out), rows
+
+
+@st.composite
+def mof_file(draw):
+    """A short record: 1-4 quarters from 1991 on, 1-4 days each, written as the Ministry does
+    (thousands separators, full-width digits sometimes, the subtotal on the period row or in a
+    計 row below the days), with the (date, bought, sold) -> amount a correct parser reads."""
+    quarter = draw(st.integers(min_value=0, max_value=400))
+    expected = {}
+    lines = [MOF_HEAD.rstrip("\r\n")]
+    for q in range(quarter, quarter + draw(st.integers(min_value=1, max_value=4))):
+        year, month = 1991 + (q + 1) // 4, 3 * ((q + 1) % 4) + 1
+        start = dt.date(year, month, 1)
+        end = (dt.date(year + (month == 10), (month + 2) % 12 + 1, 1) - dt.timedelta(days=1))
+        days = sorted(draw(st.sets(st.integers(min_value=0, max_value=(end - start).days), min_size=1, max_size=4)))
+        rows, total = [], 0
+        for offset in days:
+            day = start + dt.timedelta(days=offset)
+            pair = draw(st.sampled_from(MOF_PAIRS[:4]))
+            amount = draw(st.integers(min_value=1, max_value=99_999))
+            total += amount
+            written = era(day)
+            if draw(st.booleans()):  # full-width digits, as some Japanese files have them
+                written = written.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+            rows.append(f',,{written},"{amount:,}",{pair}')
+            bought, sold = {"米ドル売り・円買い": ("JPY", "USD"), "米ドル買い・円売り": ("USD", "JPY"),
+                            "ユーロ買い・円売り": ("EUR", "JPY"), "ユーロ売り・円買い": ("JPY", "EUR")}[pair]
+            expected[(pd.Timestamp(day), bought, sold)] = amount
+        period = f"{era(start)}～{era(end)}"
+        if draw(st.booleans()):
+            lines += [f'{period},"{total:,}",,,', *rows]
+        else:
+            lines += [f"{period},,,,", *rows, f'計,"{total:,}",,,']
+    lines.append("（注）金額は億円。,,,,")
+    return ("\r\n".join(lines) + "\r\n").encode("cp932"), expected

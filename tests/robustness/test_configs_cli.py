@@ -69,7 +69,7 @@ DOMAIN_CASES = [
     ("sources.toml", "deadline_s = 300.0", "deadline_s = -1.0", "tic.deadline_s — Input should be greater than 0"),
     # a date, not a month: the message must not ask for YYYY-MM
     ("sources.toml", 'daily_from = "2010-01-01"', 'daily_from = "2010-1-01"',
-     "fred.series[6].daily_from — String should match pattern '^\\d{4}-\\d{2}-\\d{2}$'"),
+     "fred.series[6].daily_from — '2010-1-01' is not a day written YYYY-MM-DD between 1900 and 2100"),
     ("holders.toml", 'since = "2006-06"', 'since = "2006-13"',
      "definitions.Caribbean Banking Centers.since — should be a month written YYYY-MM (got '2006-13')"),
     ("episodes.toml", 'key = "china_2016"', 'key = "china-2016"', "episode[3].key — String should match pattern"),

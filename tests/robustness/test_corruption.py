@@ -22,6 +22,8 @@ from model.sources.text import TextSource
 
 from .generators import tried
 
+CASE_CLASS = "parser"
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FILES = ["mfhhis_mini.txt", "slt_table5_mini.txt", "mfh_legacy.txt", "s1_globl_mini.txt",
          "slt_table3_mini.txt", "slt3d_mini.csv", "fred_GS10_mini.csv", "fred_MTSDS133FMS_mini.csv"]

@@ -19,6 +19,8 @@ from .generators import (
     tried,
 )
 
+CASE_CLASS = "parser"
+
 
 def check_holdings(raw: bytes, expected: dict, kind: str) -> None:
     tried()
