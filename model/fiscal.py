@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from model.config import StrictModel, config_path, load_model
+from model.config import MONTH, StrictModel, config_path, load_model
 from model.numbers import money, number
 from model.panel import MATURITIES
 from model.schema import COST_YEARS, clean, versioned
@@ -47,8 +47,8 @@ class Bucket(StrictModel):
 
 class CBOCheck(StrictModel):
     shift_bp: float = Field(gt=0, le=1000)
-    ten_year_cost_bn: float = Field(gt=0)
-    tenth_year_cost_bn: float = Field(gt=0)
+    ten_year_cost_bn: float = Field(gt=0, le=100_000)  # $bn: CBO's figures are hundreds
+    tenth_year_cost_bn: float = Field(gt=0, le=10_000)
     tolerance: float = Field(gt=0, le=1)
     source: str = Field(min_length=1)
 
@@ -59,7 +59,7 @@ class MaturityProfile(StrictModel):
     average_maturity_months: float = Field(gt=0, le=400)
     maturing_within_1y_share: float = Field(gt=0, lt=1)
     tolerance: float = Field(gt=0, le=0.5)  # largest gap allowed between the model's within-a-year share and it
-    as_of: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    as_of: str = Field(pattern=MONTH)
     source: str = Field(min_length=1)
 
 
@@ -70,7 +70,7 @@ class FiscalConfig(StrictModel):
     an edited file cannot turn the interest cost into null or flip its sign.
     """
 
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    start: str = Field(pattern=MONTH)
     debt_public_bn: float = Field(gt=0, le=1e6)
     average_rate_pct: float = Field(ge=0, le=20)
     compound: bool

@@ -56,8 +56,8 @@ class SimulationConfig(StrictModel):
 
     bill_sale_effect: float = Field(ge=0, le=1)
     chunk_draws: int = Field(ge=100, le=1_000_000)
-    max_draws: int = Field(ge=1)
-    memory_budget_mb: int = Field(ge=16)
+    max_draws: int = Field(ge=1, le=100_000_000)
+    memory_budget_mb: int = Field(ge=16, le=1_048_576)  # at most a terabyte
     path_budget_share: float = Field(gt=0, le=1)
     loss_maturity: str
     loss_month: int = Field(ge=1, le=600)
