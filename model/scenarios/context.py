@@ -46,7 +46,7 @@ class ScenarioContext:
             from model.response import persistence_evidence
 
             response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
-                                           persistence_evidence(results.local_projections))
+                                           persistence_evidence(results.local_projections), results.persistence)
         return cls(panel=panel, results=results, fiscal=FiscalModel.build(), holders=holder_config(),
                    valuation=valuation_config(), simulation=simulation_config(), response=response)
 

@@ -389,8 +389,8 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
         notes.append("bands: the literature envelope (low / central / high published effects, rescaled), not a "
                      "probability interval; other maturities scaled by the envelope's maturity loading")
         quantiles = {m: (lows[m][:horizon], mids[m][:horizon], highs[m][:horizon]) for m in RESPONSES}
-        response_model = {"source": "literature", "envelope": {k: env[k] for k in ("short_run", "long_run", "sources",
-                                                                                   "half_life_months", "basis")}}
+        response_model = {"source": "literature", "envelope": {k: env.to_dict()[k] for k in ("short_run", "long_run", "sources",
+                                                                                             "half_life_months", "basis")}}
     else:
         kind, n_draws = "draws", draws
         loss_weight = np.zeros((loss_month, 1))
