@@ -184,7 +184,7 @@ def fit_grid(panel: Panel, config: EstimationConfig, responses: list[str], debt_
         try:
             return fit_system(panel, specs[i], config, responses, debt_today_bn,
                               bootstrap_reps=dl.bootstrap_reps, bootstrap_block=dl.bootstrap_block_months,
-                              seed=dl.bootstrap_seed + i, min_obs_per_regressor=config.grid.min_obs_per_regressor,
+                              seed=dl.bootstrap_seed, min_obs_per_regressor=config.grid.min_obs_per_regressor,
                               prebuilt=prebuilt)
         except ValueError as exc:
             return str(exc)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,6 +205,14 @@ def joint_hac(X: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int, corr
     return (cov + cov.T) / 2
 
 
+def bootstrap_seed(base: int, spec: SystemSpec) -> list[int]:
+    """The bootstrap's seed for a specification: the configured seed and a checksum of the
+    specification's label and holders, so the same specification gets the same replicates
+    wherever it is fitted (the baseline system and its cell of the grid quote one standard
+    error)."""
+    return [int(base), zlib.crc32(f"{spec.label}|{','.join(spec.holders)}".encode())]
+
+
 def block_bootstrap_starts(nobs: int, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
     """Start rows of the blocks of ``reps`` moving-block bootstrap samples (reps x blocks).
 
@@ -215,7 +224,7 @@ def block_bootstrap_starts(nobs: int, block: int, reps: int, rng: np.random.Gene
     return rng.integers(0, nobs - block + 1, size=(reps, n_blocks))
 
 
-def block_bootstrap(X: np.ndarray, Y: np.ndarray, block: int, reps: int, seed: int,
+def block_bootstrap(X: np.ndarray, Y: np.ndarray, block: int, reps: int, seed: int | list[int],
                     min_eigenvalue: float = 1e-6) -> np.ndarray:
     """Coefficients re-estimated on moving-block bootstrap samples of whole months.
 
@@ -467,7 +476,8 @@ def fit_system(
     bootstrap_block : int
         Block length in months.
     seed : int
-        Bootstrap seed.
+        The configured bootstrap seed; the replicates are seeded by it and the specification
+        (:func:`bootstrap_seed`).
     min_obs_per_regressor : float
         Months required per regressor (at least ``k + 10`` months in any case).
 
@@ -490,7 +500,7 @@ def fit_system(
     cov = joint_hac(X, U, xtx_inv, hac)
     boot = None
     if bootstrap_reps:
-        draws = block_bootstrap(X, Y, bootstrap_block, bootstrap_reps, seed)
+        draws = block_bootstrap(X, Y, bootstrap_block, bootstrap_reps, bootstrap_seed(seed, spec))
         boot = np.cov(draws, rowvar=False)
     tss = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
     rsquared = {m: float(1 - (U[:, j] ** 2).sum() / tss[j]) for j, m in enumerate(responses)}
