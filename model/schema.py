@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SCHEMA_VERSION = "3.0"
+SCHEMA_VERSION = "4.0"
 COST_HORIZONS = ("1yr", "5yr", "10yr")
 DRAW_KEYS = ("median", "p05", "p95")
 RANGE_KEYS = ("central", "low", "high")
