@@ -14,10 +14,14 @@ One model, estimated once and drawn many times, serves every scenario. Three res
     10-year (Zellner's g-prior). The loading comes from the estimates' covariance (how the
     maturities' errors move together), not from the estimates themselves, so no estimate is
     used twice. Consequences: every maturity is shrunk by the same fraction
-    ``s0^2 / (s0^2 + V_g,10y)``, each posterior lies between its prior and its estimate, and the
-    10-year update is the scalar one (up to the small correlation between holders' estimates).
-    Priors are independent across holders; the update uses the full covariance of every holder
-    and maturity (precision form, so a flat block is exact).
+    ``k_g = s0^2 / (s0^2 + V_g,10y)``, each posterior lies between its prior and its estimate,
+    and the joint update across maturities equals the scalar one at every maturity.
+
+    Each holder is updated with its own estimates only (limited information): another holder's
+    estimate, whose sampling error is correlated with this one's, does not move it, so a holder
+    whose coefficient measures something else (reverse causality, custody) cannot contaminate
+    the others through that correlation. The posterior draws of different holders keep the
+    estimates' sampling correlation, shrunk by both (``k_g k_h V_gh``; see :func:`_spec_model`).
 
     *Conflict*: a holder whose 10-year estimate (mixed over the grid) conflicts with the prior
     (Box's prior-predictive z beyond the critical value of ``conflict_level``) keeps a flat prior

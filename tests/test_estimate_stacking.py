@@ -76,3 +76,46 @@ def test_the_grid_weights_on_the_shipped_data(fitted):
     # the mixture predicts at least as well as the best single specification
     assert ev["mixture_log_score"] >= max(ev["log_score"].values()) - 1e-6
     assert "stacking" in grid.weights_text() and pd.notna(ev["end"])
+
+
+def test_grid_settings_are_checked():
+    from pydantic import ValidationError
+
+    from model.estimate.spec import EstimationConfig, estimation_config
+
+    good = estimation_config().model_dump()
+    bad = {**good, "grid": {**good["grid"], "sensitivities": {"with_breakevn": "why"}}}
+    with pytest.raises(ValidationError, match="sensitivities.with_breakevn is not a control set of the grid"):
+        EstimationConfig.model_validate(bad)
+    every = {**good, "grid": {**good["grid"], "sensitivities": dict.fromkeys(good["grid"]["controls"], "why")}}
+    with pytest.raises(ValidationError, match="at least one must be weighted"):
+        EstimationConfig.model_validate(every)
+    gap = {**good, "persistence": {**good["persistence"], "blocks": [(4, 12), (14, 24)]}}
+    with pytest.raises(ValidationError, match=r"blocks\[1\] must start at lag 13"):
+        EstimationConfig.model_validate(gap)
+
+
+def test_an_evaluation_sample_that_cannot_be_predicted_is_a_config_error(tmp_path, monkeypatch, capsys):
+    import shutil
+    from pathlib import Path
+
+    import model
+    from model.cli import main
+    from model.estimate import literature, spec
+
+    folder = tmp_path / "config"
+    shutil.copytree(Path(model.__file__).parent / "config", folder)
+    path = folder / "estimation.toml"
+    path.write_text(path.read_text().replace('stacking_start = "2012-01"', 'stacking_start = "2030-01"'))
+    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "estimates"))
+    for cached in (spec.estimation_config, literature.literature_config):
+        cached.cache_clear()
+    try:
+        assert main(["fit", "--json", "--no-progress"]) == 2
+    finally:
+        for cached in (spec.estimation_config, literature.literature_config):
+            cached.cache_clear()
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: {path}: grid.stacking_start: no month from 2030-01 on can be predicted by the weighted "
+                   'specifications (use an earlier month, or weights = "equal")')

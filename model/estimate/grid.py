@@ -317,6 +317,13 @@ def grid_weights(panel: Panel, config: EstimationConfig, systems: list[SystemRes
                                                  f"evaluation months (too few months for its regressors)")
     for i in evaluable:
         months = months.intersection(scores[i].index)
+    if not evaluable or len(months) == 0:
+        from model.config import config_path
+        from model.errors import InputError
+
+        raise InputError(f"no month from {grid.stacking_start} on can be predicted by the weighted specifications "
+                         "(use an earlier month, or weights = \"equal\")", config_path("estimation.toml"),
+                         field="grid.stacking_start")
     table = np.column_stack([scores[i].reindex(months).to_numpy() for i in evaluable])
     weights[evaluable] = stacking_weights(table)
     evaluation = {
