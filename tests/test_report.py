@@ -469,5 +469,6 @@ def test_method_says_where_persistence_comes_from(html, payload):
     text = " ".join(_unescape(re.sub(r"<[^>]+>", " ", html)).split())
     why = persistence["why_not_local_projections"]
     assert why[0].upper() + why[1:] in text
-    assert persistence["text"] in text and f"posterior mean {persistence['posterior']['mean']:.2f}" in text
+    assert typeset_signs(persistence["text"]) in text
+    assert f"posterior mean {persistence['posterior']['mean']:.2f}" in text
     assert "(the UK, oil exporters" not in text

@@ -32,7 +32,7 @@ import pandas as pd
 
 from model.estimate.spec import EstimationConfig
 from model.estimate.system import SystemResult, SystemSpec, fit_system, system_data
-from model.labels import holder_label
+from model.labels import holder_label, maturity_label
 from model.panel import Panel
 
 STACKING_RESPONSE = "10y"  # the equation whose predictions set the weights (the headline maturity)
@@ -133,7 +133,8 @@ class GridResult:
             return f"equal weights over the {n} weighted specifications"
         ev = self.evaluation
         return (f"stacking weights ({n} of {len(self.systems)} specifications weighted): the mixture of the "
-                f"specifications' predictive distributions of the {ev.get('response', '10y')} change that predicts "
+                f"specifications' predictive distributions of the {maturity_label(ev.get('response', '10y'))} change "
+                "that predicts "
                 f"best out of sample, {ev.get('start')} to {ev.get('end')} ({ev.get('months')} months, each "
                 "month predicted from a fit to the months before it)")
 
