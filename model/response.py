@@ -966,7 +966,7 @@ class ResponseModel:
 
     def to_dict(self, holders: dict[str, str] | None = None) -> dict:
         return {**self.describe(),
-                "posterior": [{k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()}
+                "posterior": [{k: (_json_float(v) if isinstance(v, float) else v) for k, v in r.items()}
                               for r in self.posterior_table(holders).to_dict("records")]}
 
     def to_json(self, holders: dict[str, str] | None = None) -> str:
@@ -979,6 +979,11 @@ def _mixture(weights: np.ndarray, means: np.ndarray, variances: np.ndarray) -> t
     mean = (w * means).sum(axis=0)
     var = (w * (variances + means ** 2)).sum(axis=0) - mean ** 2
     return mean, np.sqrt(np.clip(var, 0, None))
+
+
+def _json_float(value: float) -> float | None:
+    """Rounded for JSON; a gap (NaN, e.g. no conflict test for a pooled holder) as None."""
+    return round(float(value), 6) if np.isfinite(value) else None
 
 
 def _round_floats(record: dict) -> dict:

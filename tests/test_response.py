@@ -531,7 +531,11 @@ def test_fit_json_object(capsys):
     from model.cli import main
 
     assert main(["fit", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+
+    def no_constants(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    out = json.loads(capsys.readouterr().out, parse_constant=no_constants)
     assert {"schema_version", "models", "specification_grid", "posterior"} <= set(out)
     japan10 = [r for r in out["specification_grid"] if r["holder"] == "japan" and r["maturity"] == "10y"]
     assert len(japan10) >= 20
