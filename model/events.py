@@ -846,8 +846,8 @@ class EventStudy:
         """The ``tlrisk events --json`` contract (also ``events`` in results.json)."""
         lit = None
         if self.envelope is not None:
-            lit = {"short_run": self.envelope["short_run"], "long_run": self.envelope["long_run"],
-                   "sources": self.envelope["sources"],
+            env = self.envelope.to_dict()
+            lit = {"short_run": env["short_run"], "long_run": env["long_run"], "sources": env["sources"],
                    "used": "short run: a window of days sees what markets priced at once"}
         return {
             "schema_version": SCHEMA_VERSION,

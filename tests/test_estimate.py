@@ -127,11 +127,18 @@ def test_the_valuation_trap_on_real_data(results):
 def test_results_api(results):
     res = results.dl("10y", "reported")
     text = res.summary()
-    for needle in ("sample:", "N = ", "Newey-West HAC", "R-squared", "japan_L0", "bp"):
+    for needle in ("sample:", "N = ", "R-squared", "japan_L0", "bp"):
         assert needle in text
+    # the errors quoted are those of the covariance the draws use, and the summary says which
+    assert res.cov_type == results.systems["reported"].cov_type
+    assert ("moving-block bootstrap" if res.cov_type == "bootstrap" else "Newey-West HAC") in text
     frame = res.to_frame()
-    assert list(frame.columns) == ["model", "term", "coef", "se_hac", "t", "p"]
+    assert list(frame.columns) == ["model", "term", "coef", "bse", "z", "p_value", "ci_low", "ci_high"]
     assert len(frame) == len(res.params)
+    np.testing.assert_allclose(frame["bse"], np.sqrt(np.diag(res.cov_params())))
+    ci = res.conf_int(0.05)
+    np.testing.assert_allclose(ci["upper"] - res.params, 1.959963984540054 * res.bse, rtol=1e-12)
+    assert list(ci.index) == list(res.params.index)
     payload = json.loads(res.to_json())
     assert payload["nobs"] == res.nobs and len(payload["coefficients"]) == len(res.params)
     models = results.models()
@@ -190,6 +197,42 @@ def test_literature_is_rescaled_to_todays_market(results, panel):
     for horizon in ("short_run", "long_run"):
         assert env[horizon]["low"] <= env[horizon]["central"] <= env[horizon]["high"]
     assert env["persistence_mean"] == pytest.approx(20 / 50)
+    assert env.short_run.central == env["short_run"]["central"]  # typed, and readable by key
+
+
+def test_the_envelope_is_typed_and_round_trips(results):
+    from model.estimate.literature import LiteratureEnvelope
+
+    env = results.envelope
+    record = env.to_dict()
+    json.dumps(record)  # plain JSON
+    again = LiteratureEnvelope.from_dict(json.loads(json.dumps(record)))
+    assert again.to_dict() == record and again == env
+    assert set(env) >= {"short_run", "long_run", "sources", "half_life_months", "prior", "prior_other_basis"}
+
+
+def test_the_prior_is_hygienic(results, panel):
+    """The prior's centre study shares 89 of its 198 months (1994-01 to 2010-06) with our sample
+    (2003-02 on): a power prior keeps the remaining 109/198 of its information. Its 90% range
+    spans the short-run and impact effects only (not the long-run supply effects), and the same
+    prior on the GDP basis is carried as a sensitivity."""
+    from model.stats import sd_from_range
+
+    env, lit = results.envelope, results.literature.set_index("key")
+    prior = env.prior
+    assert (prior.overlap_months, prior.centre_months) == (89, 198)
+    assert prior.power == pytest.approx(109 / 198)
+    short = lit[lit["horizon"].isin(["short_run", "impact"])]
+    low, high = short["low_bp_per_100bn_today"].min(), short["high_bp_per_100bn_today"].max()
+    assert low == pytest.approx(lit.loc["warnock2009", "low_bp_per_100bn_today"])  # not CBO's long-run 0.65
+    assert low > lit.loc["cbo2024", "low_bp_per_100bn_today"]
+    assert prior.range_sd_10y == pytest.approx(sd_from_range(low, high))
+    assert prior.sd_10y == pytest.approx(prior.range_sd_10y / np.sqrt(109 / 198))
+    assert prior.mean_10y == pytest.approx(lit.loc["beltran2013_short", "central_bp_per_100bn_today"])
+    other = env.prior_other_basis
+    assert other.basis == "gdp"
+    assert other.mean_10y == pytest.approx(lit.loc["beltran2013_short", "central_other_basis"])
+    assert 20 < other.mean_10y < 25  # the issue's 22.1: GDP grew less than debt since 2005
 
 
 def test_out_of_sample_no_change_rmse_by_hand(results, panel):
@@ -253,3 +296,20 @@ def test_ols_hac_is_statsmodels_hac():
     np.testing.assert_allclose(ours.bse.to_numpy(), ref.bse.to_numpy(), rtol=1e-9)
     assert ours.rsquared == pytest.approx(ref.rsquared) and ours.nobs == ref.nobs
     assert list(ours.params.index) == list(ref.params.index)
+
+
+def test_regression_result_conf_int_is_statsmodels(panel):
+    """A HAC regression's labelled params, bse and conf_int(alpha) equal statsmodels' (which uses
+    the normal for a HAC covariance)."""
+    import statsmodels.api as sm
+
+    config = estimation_config()
+    res = fit_distributed_lags(panel, "10y", "reported", config, latest_debt_bn(panel))
+    y, X, _, _ = dl_design(panel, "10y", "reported", config)
+    data = pd.concat([y, X], axis=1).loc[config.sample_start + "-01":].dropna()
+    ref = sm.OLS(data["y"], sm.add_constant(data.drop(columns="y"))).fit(
+        cov_type="HAC", cov_kwds={"maxlags": res.hac_lags, "use_correction": True})
+    for alpha in (0.1, 0.05):
+        np.testing.assert_allclose(res.conf_int(alpha).to_numpy(), ref.conf_int(alpha).to_numpy(), rtol=1e-8)
+    np.testing.assert_allclose(res.to_frame()["p_value"], ref.pvalues.to_numpy(), rtol=1e-6, atol=1e-12)
+    assert res.cov_type == "HAC" and res.rsquared == pytest.approx(ref.rsquared)

@@ -461,11 +461,14 @@ def test_no_scenario_is_named_in_the_report_code():
 
 
 def test_method_says_where_persistence_comes_from(html, payload):
-    """The persistence share is drawn from the literature; the page says why the tool's local
-    projections do not set it, in the words results.json gives, and names the pooled holders
-    from the fit, not from a list in the template."""
+    """The persistence share is drawn from its posterior (the literature's prior and the tool's
+    long-lag estimate); the page says so, and why the local projections do not set it, in the
+    words results.json gives, and names the pooled holders from the fit, not from a list in
+    the template."""
     persistence = payload["response_model"]["persistence"]
     text = " ".join(_unescape(re.sub(r"<[^>]+>", " ", html)).split())
-    assert persistence["why_not_local_projections"] in text
-    assert f"mean {persistence['mean']:.2f}, from the literature's long-run / short-run ratio" in text
+    why = persistence["why_not_local_projections"]
+    assert why[0].upper() + why[1:] in text
+    assert typeset_signs(persistence["text"]) in text
+    assert f"posterior mean {persistence['posterior']['mean']:.2f}" in text
     assert "(the UK, oil exporters" not in text

@@ -22,7 +22,14 @@ from model.estimate.credibility import (
     valuation_trap,
 )
 from model.estimate.grid import GridResult, baseline_spec, fit_grid
-from model.estimate.literature import ScaleToday, envelope, literature_table
+from model.estimate.literature import (
+    LiteratureEnvelope,
+    ScaleToday,
+    envelope,
+    literature_config,
+    literature_table,
+)
+from model.estimate.persistence import PersistenceResult, fit_persistence
 from model.estimate.regress import fit_levels, fit_local_projections
 from model.estimate.results import LPResult, RegressionResult
 from model.estimate.spec import (
@@ -35,6 +42,7 @@ from model.estimate.spec import (
 )
 from model.estimate.system import SystemResult, fit_system
 from model.panel import Panel
+from model.stats import normal_interval
 
 CAVEATS = [
     "Identification is weak. Foreign purchases respond to yields (reserve managers buy when yields are "
@@ -69,9 +77,10 @@ class EstimationResults:
     valuation: pd.DataFrame
     trap: pd.DataFrame
     literature: pd.DataFrame
-    envelope: dict
+    envelope: LiteratureEnvelope
     today: ScaleToday
     config: EstimationConfig
+    persistence: PersistenceResult
     caveats: list[str] = field(default_factory=lambda: list(CAVEATS))
 
     # -- access -------------------------------------------------------------------------------
@@ -107,11 +116,10 @@ class EstimationResults:
         for measure in FLOW_MEASURES:
             res = self.dl(maturity, measure)
             for eff in res.effects.values():
+                low, high = normal_interval(eff.effect_bp_per_100bn, eff.se_bp_per_100bn)
                 rows.append({"estimate": f"this tool: {measure} flows, {eff.holder}",
                              "bp_per_100bn_sold": eff.effect_bp_per_100bn, "se": eff.se_bp_per_100bn,
-                             "low": eff.effect_bp_per_100bn - 1.645 * eff.se_bp_per_100bn,
-                             "high": eff.effect_bp_per_100bn + 1.645 * eff.se_bp_per_100bn,
-                             "kind": "estimate (90% band)"})
+                             "low": low, "high": high, "kind": "estimate (90% band)"})
         for _, lit in self.literature.iterrows():
             rows.append({"estimate": f"{lit['cite']} ({lit['horizon'].replace('_', ' ')}, {lit['maturity']})",
                          "bp_per_100bn_sold": lit["central_bp_per_100bn_today"], "se": None,
@@ -128,6 +136,7 @@ class EstimationResults:
         ]
         parts += [s.summary() for s in self.systems.values()]
         parts.append(self.grid.summary())
+        parts.append(self.persistence.summary())
         parts += [r.summary() for r in (*self.distributed_lags, *self.levels)]
         parts += [r.summary() for r in self.local_projections]
         if len(self.out_of_sample):
@@ -152,6 +161,8 @@ class EstimationResults:
             "systems": [s.to_dict() for s in self.systems.values()],
             "specification_grid": self.grid.records(),
             "specification_grid_skipped": self.grid.skipped,
+            "specification_grid_unweighted": self.grid.unweighted,
+            "specification_grid_evaluation": self.grid.evaluation,
             "regressions": [r.to_dict() for r in (*self.distributed_lags, *self.levels)],
             "subsamples": records(self.subsamples), "rolling": records(self.rolling),
             "out_of_sample": records(self.out_of_sample), "out_of_sample_verdict": self.oos_verdict,
@@ -159,7 +170,8 @@ class EstimationResults:
             "valuation_trap": records(self.trap.rename(columns={"bp_per_100bn_sold": "effect_bp_per_100bn",
                                                                 "se": "se_bp_per_100bn"})),
             "literature": records(self.literature.rename(columns={"headline": "source_headline"})),
-            "envelope": self.envelope, "caveats": self.caveats,
+            "envelope": self.envelope.to_dict(), "persistence": self.persistence.data_record(),
+            "caveats": self.caveats,
         }
 
     def to_json(self) -> str:
@@ -208,6 +220,9 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
                for measure in FLOW_MEASURES}
     say("the specification grid")
     grid = fit_grid(panel, config, responses, debt)
+    say("the lasting share from long lags (36 months)")
+    literature = literature_config()
+    persistence = fit_persistence(panel, config, debt, literature.envelope.half_life_months)
     say("levels regressions and local projections")
     levels = [fit_levels(panel, measure, config, gdp) for measure in FLOW_MEASURES]
     lps = [fit_local_projections(panel, holder, measure, config, debt)
@@ -221,8 +236,11 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
     else:
         subs = rolling = oos = pd.DataFrame()
         verdict = "not computed"
+    base = systems[FLOW_MEASURES[0]]
     return EstimationResults(
         systems=systems, grid=grid, levels=levels, local_projections=lps, subsamples=subs, rolling=rolling,
         out_of_sample=oos, oos_verdict=verdict, valuation=valuation_check(panel), trap=valuation_trap(panel),
-        literature=literature_table(panel, today), envelope=envelope(panel, today), today=today, config=config,
+        literature=literature_table(panel, today, literature),
+        envelope=envelope(panel, today, literature, (base.sample_start, base.sample_end)), today=today,
+        config=config, persistence=persistence,
     )

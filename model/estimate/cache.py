@@ -27,13 +27,14 @@ import pandas as pd
 
 from model.estimate import EstimationResults
 from model.estimate.grid import GridResult
-from model.estimate.literature import ScaleToday
+from model.estimate.literature import LiteratureEnvelope, ScaleToday
+from model.estimate.persistence import PersistenceResult
 from model.estimate.results import HolderEffect, LPResult, RegressionResult
 from model.estimate.spec import EstimationConfig
 from model.estimate.system import SystemResult, SystemSpec
 from model.memo import inputs_digest, prune, replace_dir
 
-FORMAT = 1
+FORMAT = 2
 # the settings estimation reads (the others shape scenarios, costs and the report only)
 CONFIG_FILES = ("estimation.toml", "literature.toml", "holders.toml", "panel.toml", "valuation.toml")
 
@@ -73,9 +74,10 @@ def _system_record(s: SystemResult, name: str, arrays: _Arrays) -> dict:
     return {
         "spec": {**asdict(s.spec), "controls": list(s.spec.controls), "holders": list(s.spec.holders)},
         "responses": s.responses, "terms": s.terms, "holder_terms": s.holder_terms,
-        "params": arrays.put(f"{name}/params", s.params), "cov_hac": arrays.put(f"{name}/cov_hac", s.cov_hac),
+        "params": arrays.put(f"{name}/params", s.params.to_numpy(float)),
+        "cov_hac": arrays.put(f"{name}/cov_hac", s.cov_hac),
         "cov_bootstrap": arrays.put(f"{name}/cov_bootstrap", s.cov_bootstrap),
-        "nobs": s.nobs, "hac_lags": s.hac_lags, "r2": s.r2, "sample_start": s.sample_start,
+        "nobs": s.nobs, "hac_lags": s.hac_lags, "rsquared": s.rsquared, "sample_start": s.sample_start,
         "sample_end": s.sample_end, "factor_per_100bn": s.factor_per_100bn, "units": s.units,
         "bootstrap_reps": s.bootstrap_reps, "bootstrap_block": s.bootstrap_block, "notes": s.notes,
     }
@@ -86,9 +88,10 @@ def _system(rec: dict, arrays: dict[str, np.ndarray]) -> SystemResult:
     spec = SystemSpec(**{**spec, "controls": tuple(spec["controls"]), "holders": tuple(spec["holders"])})
     return SystemResult(
         spec=spec, responses=rec["responses"], terms=rec["terms"], holder_terms=rec["holder_terms"],
-        params=arrays[rec["params"]], cov_hac=arrays[rec["cov_hac"]],
+        params=pd.DataFrame(arrays[rec["params"]], index=rec["terms"], columns=rec["responses"]),
+        cov_hac=arrays[rec["cov_hac"]],
         cov_bootstrap=arrays[rec["cov_bootstrap"]] if rec["cov_bootstrap"] else None,
-        nobs=rec["nobs"], hac_lags=rec["hac_lags"], r2=rec["r2"], sample_start=rec["sample_start"],
+        nobs=rec["nobs"], hac_lags=rec["hac_lags"], rsquared=rec["rsquared"], sample_start=rec["sample_start"],
         sample_end=rec["sample_end"], factor_per_100bn=rec["factor_per_100bn"], units=rec["units"],
         bootstrap_reps=rec["bootstrap_reps"], bootstrap_block=rec["bootstrap_block"], notes=rec["notes"],
     )
@@ -137,10 +140,13 @@ def dump(results: EstimationResults, credibility: bool) -> tuple[dict, dict[str,
         "systems": {m: _system_record(s, f"system/{m}", arrays) for m, s in results.systems.items()},
         "grid": {"systems": [_system_record(s, f"grid/{i}", arrays) for i, s in enumerate(results.grid.systems)],
                  "weights": arrays.put("grid/weights", results.grid.weights), "weights_rule": results.grid.weights_rule,
-                 "baseline": results.grid.baseline, "skipped": results.grid.skipped},
+                 "baseline": results.grid.baseline, "skipped": results.grid.skipped,
+                 "unweighted": results.grid.unweighted, "evaluation": results.grid.evaluation,
+                 "sensitivities": results.grid.sensitivities},
         "levels": [_regression_record(r, f"levels/{i}", arrays) for i, r in enumerate(results.levels)],
         "local_projections": [_lp_record(lp, f"lp/{i}", arrays) for i, lp in enumerate(results.local_projections)],
-        "oos_verdict": results.oos_verdict, "envelope": results.envelope, "today": asdict(results.today),
+        "oos_verdict": results.oos_verdict, "envelope": results.envelope.to_dict(), "today": asdict(results.today),
+        "persistence": results.persistence.to_dict(),
         "config": results.config.model_dump(mode="json"), "caveats": results.caveats,
     }
     # every array, flattened one after another into one float64 column; the index (name, shape,
@@ -170,14 +176,17 @@ def load_entry(folder: Path) -> tuple[EstimationResults, bool]:
     systems = {m: _system(rec, arrays) for m, rec in record["systems"].items()}
     grid = GridResult(systems=[_system(rec, arrays) for rec in record["grid"]["systems"]],
                       weights=arrays[record["grid"]["weights"]], weights_rule=record["grid"]["weights_rule"],
-                      baseline=record["grid"]["baseline"], skipped=record["grid"]["skipped"])
+                      baseline=record["grid"]["baseline"], skipped=record["grid"]["skipped"],
+                      unweighted=record["grid"]["unweighted"], evaluation=record["grid"]["evaluation"],
+                      sensitivities=record["grid"]["sensitivities"])
     config = EstimationConfig.model_validate_json(json.dumps(record["config"]))
     results = EstimationResults(
         systems=systems, grid=grid,
         levels=[_regression(r, arrays) for r in record["levels"]],
         local_projections=[_lp(r, arrays) for r in record["local_projections"]],
-        **frames, oos_verdict=record["oos_verdict"], envelope=record["envelope"],
-        today=ScaleToday(**record["today"]), config=config, caveats=record["caveats"],
+        **frames, oos_verdict=record["oos_verdict"], envelope=LiteratureEnvelope.from_dict(record["envelope"]),
+        today=ScaleToday(**record["today"]), config=config, persistence=PersistenceResult.from_dict(record["persistence"]),
+        caveats=record["caveats"],
     )
     return results, bool(record["credibility"])
 

@@ -175,6 +175,6 @@ def valuation_trap(panel: Panel, holder: str = "japan", start: str = "2012-01") 
                 "holder": holder, "yield_change": timing, "flow_measure": measure,
                 "sample": f"{data.index[0]:%Y-%m} to {data.index[-1]:%Y-%m}", "nobs": len(data),
                 "bp_per_100bn_sold": float(-fit.params[flow] * 100),
-                "se": float(fit.bse[flow] * 100), "r2": float(fit.rsquared), "hac_lags": lags,
+                "se": float(fit.bse[flow] * 100), "rsquared": float(fit.rsquared), "hac_lags": lags,
             })
     return pd.DataFrame(rows)

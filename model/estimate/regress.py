@@ -167,7 +167,7 @@ def fit_distributed_lags(
         dependent=f"monthly change in {what}, bp ({timing})",
         maturity=maturity, flow_measure=measure, units=config.units,
         sample_start=_month(data.index[0]), sample_end=_month(data.index[-1]), nobs=int(fit.nobs),
-        hac_lags=hac, r2=float(fit.rsquared), params=fit.params, bse=fit.bse, cov=fit.cov_params(),
+        hac_lags=hac, rsquared=float(fit.rsquared), params=fit.params, bse=fit.bse, cov=fit.cov_params(),
         specification=spec_text, effects=_effects(fit, holders, terms, factor),
         factor_per_100bn=factor,
         scale_note=f"cumulative over {dl.lags + 1} months, at debt held by the public of ${debt_today_bn:,.0f}bn",
@@ -224,7 +224,7 @@ def fit_levels(
         dependent="10-year Treasury yield level, bp (monthly average)", maturity="10y",
         flow_measure=measure, units="pct_gdp",
         sample_start=_month(data.index[0]), sample_end=_month(data.index[-1]), nobs=int(fit.nobs),
-        hac_lags=lv.hac_lags, r2=float(fit.rsquared), params=fit.params, bse=fit.bse, cov=fit.cov_params(),
+        hac_lags=lv.hac_lags, rsquared=float(fit.rsquared), params=fit.params, bse=fit.bse, cov=fit.cov_params(),
         specification=spec_text, effects=_effects(fit, holders, terms, factor), factor_per_100bn=factor,
         scale_note=f"bought over the past {window} months, at GDP of ${gdp_today_bn:,.0f}bn a year",
         notes=notes,
@@ -289,7 +289,7 @@ def fit_local_projections(
     frame = panel.frame
     shock = flow_series(panel, holder, measure, config.units)
     level = frame[f"y{lp.maturity}_eom_pct"] * 100
-    exog, notes = control_frame(panel, ["dfedfunds_bp", "dbreakeven10y_bp"], config.units)
+    exog, notes = control_frame(panel, list(lp.controls), config.units)
     keep = pd.Series(frame.index >= pd.Timestamp(config.sample_start + "-01"), index=frame.index)
     if config.exclude_breaks:
         keep &= clean_months(break_mask(panel, measure), lp.lags)
@@ -302,6 +302,7 @@ def fit_local_projections(
         nobs=len(sample), irf=irf, se=se, hac_lags=hac,
         factor_per_100bn=per_100bn_factor(config.units, debt_today_bn),
         specification=(f"{lp.maturity}(t+h), bp, on {holder} flow(t) ({MEASURE_TEXT[measure]}), "
-                       f"{lp.lags} lags of flow and yield, d fed funds and d breakeven at t; h = 0..{lp.horizons}"),
+                       f"{lp.lags} lags of flow and yield, controls at t: {', '.join(exog.columns) or 'none'}; "
+                       f"h = 0..{lp.horizons}"),
         notes=notes,
     )

@@ -1,4 +1,10 @@
-"""Results objects, after statsmodels: ``summary()``, a tidy ``to_frame()``, JSON export."""
+"""Results objects, after statsmodels: labelled ``params`` and ``bse``, ``conf_int(alpha)``,
+``summary()``, a tidy ``to_frame()`` and JSON export (``to_dict()``, ``to_json()``).
+
+One name per statistic across the classes: ``params``, ``bse`` (the standard errors of the
+covariance the scenario draws use, ``cov_type`` says which), ``rsquared``, ``nobs``,
+``conf_int(alpha)`` (a normal interval from :mod:`model.stats`, 90% by default).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pandas as pd
 
 from model.estimate.spec import nan_to_none
 from model.labels import holder_label
+from model.stats import alpha_level, normal_interval
 
 
 @dataclass
@@ -60,11 +67,14 @@ class RegressionResult:
     units : str
         Flow units in the regression (``pct_debt``, ``pct_gdp`` or ``bn``).
     params, bse : pandas.Series
-        Coefficients and HAC standard errors by term.
+        Coefficients and their standard errors by term (from ``cov``).
     cov : pandas.DataFrame
-        The HAC covariance of all coefficients (scenario draws use the lag blocks).
+        The covariance of all coefficients: the one the scenario draws use for the lag blocks
+        (``cov_type``: ``"HAC"``, Newey-West, or ``"bootstrap"``, the moving-block bootstrap).
     effects : dict
         Holder -> :class:`HolderEffect`.
+    rsquared : float
+    cov_type : str
     """
 
     name: str
@@ -77,7 +87,7 @@ class RegressionResult:
     sample_end: str
     nobs: int
     hac_lags: int
-    r2: float
+    rsquared: float
     params: pd.Series
     bse: pd.Series
     cov: pd.DataFrame
@@ -86,18 +96,30 @@ class RegressionResult:
     factor_per_100bn: float
     scale_note: str
     notes: list[str] = field(default_factory=list)
+    cov_type: str = "HAC"
 
     # -- statsmodels-like API ------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy coefficient table: one row per term."""
-        t = self.params / self.bse
-        df = max(self.nobs - len(self.params), 1)
-        from scipy.special import stdtr  # the t distribution without importing scipy.stats
+    def cov_params(self) -> pd.DataFrame:
+        """The covariance of the coefficients (``cov_type``)."""
+        return self.cov
 
-        p = 2 * stdtr(df, -np.abs(t))
+    def conf_int(self, alpha: float = 0.1) -> pd.DataFrame:
+        """Normal confidence intervals of the coefficients (``alpha`` the two-sided tail mass):
+        columns ``lower``, ``upper`` by term."""
+        low, high = normal_interval(self.params, self.bse, alpha_level(alpha))
+        return pd.DataFrame({"lower": low, "upper": high})
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy coefficient table: one row per term (``z`` and ``p_value`` from the normal, as
+        statsmodels does for a HAC covariance; the 90% interval)."""
+        from scipy.special import ndtr  # the normal cdf without importing scipy.stats
+
+        z = self.params / self.bse
+        ci = self.conf_int()
         return pd.DataFrame({
             "model": self.name, "term": self.params.index, "coef": self.params.to_numpy(),
-            "se_hac": self.bse.to_numpy(), "t": t.to_numpy(), "p": p,
+            "bse": self.bse.to_numpy(), "z": z.to_numpy(), "p_value": 2 * ndtr(-np.abs(z.to_numpy())),
+            "ci_low": ci["lower"].to_numpy(), "ci_high": ci["upper"].to_numpy(),
         }).reset_index(drop=True)
 
     def lag_block(self, holders: str | list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -115,11 +137,11 @@ class RegressionResult:
             f"  dependent:     {self.dependent}",
             f"  specification: {self.specification}",
             f"  sample:        {self.sample_start} to {self.sample_end}, N = {self.nobs}",
-            f"  errors:        Newey-West HAC, {self.hac_lags} lags; R-squared {self.r2:.3f}",
-            f"  {'term':<28}{'coef':>10}{'se (HAC)':>10}{'t':>8}",
+            f"  errors:        {self._errors_text()}; R-squared {self.rsquared:.3f}",
+            f"  {'term':<28}{'coef':>10}{'se':>10}{'z':>8}",
         ]
         for _, row in self.to_frame().iterrows():
-            lines.append(f"  {row['term']:<28}{row['coef']:>10.3f}{row['se_hac']:>10.3f}{row['t']:>8.2f}")
+            lines.append(f"  {row['term']:<28}{row['coef']:>10.3f}{row['bse']:>10.3f}{row['z']:>8.2f}")
         lines.append(f"  effect of $100bn sold ({self.scale_note}; positive = sales raise yields):")
         for eff in self.effects.values():
             lines.append(
@@ -128,6 +150,11 @@ class RegressionResult:
             )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def _errors_text(self) -> str:
+        if self.cov_type == "bootstrap":
+            return "moving-block bootstrap (the wider than Newey-West HAC here; the draws use it)"
+        return f"Newey-West HAC, {self.hac_lags} lags"
 
     def models(self) -> list[dict]:
         """One JSON record per holder (the ``tlrisk fit --json`` contract)."""
@@ -144,9 +171,10 @@ class RegressionResult:
                 "sample_end": self.sample_end,
                 "nobs": self.nobs,
                 "hac_lags": self.hac_lags,
-                "r2": nan_to_none(self.r2),
+                "rsquared": nan_to_none(self.rsquared),
                 "effect_bp_per_100bn": nan_to_none(eff.effect_bp_per_100bn),
                 "se_bp_per_100bn": nan_to_none(eff.se_bp_per_100bn),
+                "cov_type": self.cov_type,
                 "effect_native": nan_to_none(eff.effect_native),
                 "se_native": nan_to_none(eff.se_native),
                 "equation": self.specification,
@@ -161,10 +189,10 @@ class RegressionResult:
             "name": self.name, "method": self.spec, "dependent": self.dependent, "maturity": self.maturity,
             "flow_measure": self.flow_measure, "units": self.units, "sample_start": self.sample_start,
             "sample_end": self.sample_end, "nobs": self.nobs, "hac_lags": self.hac_lags,
-            "r2": nan_to_none(self.r2), "equation": self.specification,
+            "rsquared": nan_to_none(self.rsquared), "cov_type": self.cov_type, "equation": self.specification,
             "coefficients": [
                 {k: (nan_to_none(v) if isinstance(v, float) else v) for k, v in row.items()}
-                for row in self.to_frame().drop(columns="model").rename(columns={"p": "p_value"}).to_dict("records")
+                for row in self.to_frame().drop(columns="model").to_dict("records")
             ],
             "effects": self.models(), "notes": self.notes,
         }
@@ -200,14 +228,30 @@ class LPResult:
     def horizons(self) -> int:
         return len(self.irf) - 1
 
+    @property
+    def params(self) -> pd.Series:
+        """The response at each horizon to one unit of purchases (the regression's own units)."""
+        return pd.Series(self.irf, index=pd.RangeIndex(len(self.irf), name="h"), name="irf")
+
+    @property
+    def bse(self) -> pd.Series:
+        """The HAC standard error at each horizon."""
+        return pd.Series(self.se, index=pd.RangeIndex(len(self.se), name="h"), name="bse")
+
+    def conf_int(self, alpha: float = 0.1) -> pd.DataFrame:
+        """Normal intervals of :attr:`params` by horizon (columns ``lower``, ``upper``)."""
+        low, high = normal_interval(self.params, self.bse, alpha_level(alpha))
+        return pd.DataFrame({"lower": low, "upper": high})
+
     def to_frame(self) -> pd.DataFrame:
         """One row per horizon: the response to $100bn sold at month 0, bp (the estimated
-        response to purchases with its sign flipped), with 90% bands."""
+        response to purchases with its sign flipped), with its 90% normal interval (``p05``,
+        ``p95``: the 5th and 95th percentiles of that normal)."""
         f = -self.factor_per_100bn
+        low, high = normal_interval(self.irf * f, self.se * f)
         return pd.DataFrame({
             "model": self.name, "h": np.arange(len(self.irf)), "irf_bp_per_100bn": self.irf * f,
-            "se_bp_per_100bn": self.se * abs(f), "p05": self.irf * f - 1.645 * self.se * abs(f),
-            "p95": self.irf * f + 1.645 * self.se * abs(f), "hac_lags": self.hac_lags,
+            "se_bp_per_100bn": self.se * abs(f), "p05": low, "p95": high, "hac_lags": self.hac_lags,
         })
 
     def summary(self) -> str:
@@ -243,4 +287,5 @@ class LPResult:
 
 
 def _band(effect: float, se: float) -> str:
-    return f"90% band {effect - 1.645 * se:.1f} to {effect + 1.645 * se:.1f}"
+    low, high = normal_interval(effect, se)
+    return f"90% band {low:.1f} to {high:.1f}"

@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from model.config import StrictModel, config_path, load_model
 from model.panel import RESPONSES, Panel
@@ -61,9 +61,12 @@ class GridConfig(StrictModel):
     holders: list[str] = Field(min_length=1)
     lags: list[int] = Field(min_length=1)
     timing: Literal["eom", "avg"]
-    weights: Literal["equal"]
+    weights: Literal["equal", "stacking"]
+    stacking_start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    stacking_min_coverage: float = Field(gt=0, le=1)
     min_obs_per_regressor: int = Field(ge=1, le=20)
     controls: dict[str, list[str]] = Field(min_length=1)
+    sensitivities: dict[str, str] = Field(default_factory=dict)
     windows: dict[str, Window] = Field(min_length=1)
 
     @field_validator("lags")
@@ -72,6 +75,15 @@ class GridConfig(StrictModel):
         if any(k < 0 or k > MAX_LAGS for k in value):
             raise ValueError(f"lags must be between 0 and {MAX_LAGS}")
         return value
+
+    @model_validator(mode="after")
+    def _sensitivities(self) -> GridConfig:
+        unknown = [name for name in self.sensitivities if name not in self.controls]
+        if unknown:
+            raise ValueError(f"sensitivities.{unknown[0]} is not a control set of the grid")
+        if len(self.sensitivities) >= len(self.controls):
+            raise ValueError("every control set is a sensitivity: at least one must be weighted")
+        return self
 
 
 class LevelsConfig(StrictModel):
@@ -84,8 +96,35 @@ class LevelsConfig(StrictModel):
 class LPConfig(StrictModel):
     horizons: int = Field(ge=0, le=60)
     lags: int = Field(ge=0, le=12)
+    controls: list[str]
     maturity: str
     shocks: list[str]
+
+
+class PersistenceEstimationConfig(StrictModel):
+    """``[persistence]``: the lasting share from long distributed lags in changes."""
+
+    method: Literal["long_lags"]
+    measure: FlowMeasure
+    holders: list[str] = Field(min_length=1)
+    short_lags: int = Field(ge=0, le=MAX_LAGS)
+    blocks: list[tuple[int, int]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> PersistenceEstimationConfig:
+        start = self.short_lags + 1
+        for i, (first, last) in enumerate(self.blocks):
+            if first != start or last < first:
+                raise ValueError(f"blocks[{i}] must start at lag {start} (right after the previous one) "
+                                 "and end at or after its start")
+            start = last + 1
+        if not 12 <= self.blocks[-1][1] <= 60:
+            raise ValueError("the last block must end between lag 12 and lag 60 (the horizon of the lasting share)")
+        return self
+
+    @property
+    def horizon_months(self) -> int:
+        return self.blocks[-1][1]
 
 
 class StabilityConfig(StrictModel):
@@ -111,6 +150,7 @@ class EstimationConfig(StrictModel):
     local_projections: LPConfig
     stability: StabilityConfig
     out_of_sample: OOSConfig
+    persistence: PersistenceEstimationConfig
 
 
 @cache

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,7 @@ from model.estimate.spec import (
 )
 from model.labels import holder_label, maturity_label
 from model.panel import Panel
+from model.stats import alpha_level, normal_interval
 
 RESPONSE_TEXT = {
     "3m": "the 3-month Treasury bill yield", "2y": "the 2-year Treasury yield", "5y": "the 5-year Treasury yield",
@@ -203,6 +205,14 @@ def joint_hac(X: np.ndarray, U: np.ndarray, xtx_inv: np.ndarray, lags: int, corr
     return (cov + cov.T) / 2
 
 
+def bootstrap_seed(base: int, spec: SystemSpec) -> list[int]:
+    """The bootstrap's seed for a specification: the configured seed and a checksum of the
+    specification's label and holders, so the same specification gets the same replicates
+    wherever it is fitted (the baseline system and its cell of the grid quote one standard
+    error)."""
+    return [int(base), zlib.crc32(f"{spec.label}|{','.join(spec.holders)}".encode())]
+
+
 def block_bootstrap_starts(nobs: int, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
     """Start rows of the blocks of ``reps`` moving-block bootstrap samples (reps x blocks).
 
@@ -214,7 +224,7 @@ def block_bootstrap_starts(nobs: int, block: int, reps: int, rng: np.random.Gene
     return rng.integers(0, nobs - block + 1, size=(reps, n_blocks))
 
 
-def block_bootstrap(X: np.ndarray, Y: np.ndarray, block: int, reps: int, seed: int,
+def block_bootstrap(X: np.ndarray, Y: np.ndarray, block: int, reps: int, seed: int | list[int],
                     min_eigenvalue: float = 1e-6) -> np.ndarray:
     """Coefficients re-estimated on moving-block bootstrap samples of whole months.
 
@@ -264,18 +274,21 @@ class SystemResult:
     ``factor_per_100bn`` converts them to bp per $100bn of purchases at today's debt. Effects
     (:meth:`effect`, :meth:`to_frame`) are reported per $100bn **sold**: positive = sales raise
     yields.
+
+    ``params`` is labelled: terms (rows) by responses (columns). ``bse`` and
+    :meth:`cov_params` are those of the covariance the draws use (:attr:`cov_type`).
     """
 
     spec: SystemSpec
     responses: list[str]
     terms: list[str]
     holder_terms: dict[str, list[str]]
-    params: np.ndarray  # (k, m)
+    params: pd.DataFrame  # (k, m): terms x responses
     cov_hac: np.ndarray  # (m k, m k)
     cov_bootstrap: np.ndarray | None
     nobs: int
     hac_lags: int
-    r2: dict[str, float]
+    rsquared: dict[str, float]
     sample_start: str
     sample_end: str
     factor_per_100bn: float
@@ -289,10 +302,33 @@ class SystemResult:
         """Position of a coefficient in the stacked vector."""
         return self.responses.index(response) * len(self.terms) + self.terms.index(term)
 
-    @property
+    @functools.cached_property
     def stacked(self) -> np.ndarray:
         """All coefficients, equation-major (matching the covariance)."""
-        return self.params.T.reshape(-1)
+        return self.params.to_numpy(float).T.reshape(-1)
+
+    @property
+    def cov_type(self) -> str:
+        """``"bootstrap"`` or ``"HAC"``: the covariance of :attr:`bse` and the draws."""
+        return "bootstrap" if self.inference == "bootstrap" else "HAC"
+
+    def cov_params(self) -> pd.DataFrame:
+        """The covariance the draws use, labelled ``(response, term)`` on both axes."""
+        index = pd.MultiIndex.from_product([self.responses, self.terms], names=["response", "term"])
+        return pd.DataFrame(self.cov, index=index, columns=index)
+
+    @property
+    def bse(self) -> pd.DataFrame:
+        """Standard errors of :attr:`params` (terms x responses), from :meth:`cov_params`."""
+        se = np.sqrt(np.diag(self.cov)).reshape(len(self.responses), len(self.terms)).T
+        return pd.DataFrame(se, index=self.terms, columns=self.responses)
+
+    def conf_int(self, alpha: float = 0.1) -> pd.DataFrame:
+        """Normal intervals of every coefficient: ``lower`` and ``upper`` by (response, term)."""
+        params = self.params.T.stack()
+        bse = self.bse.T.stack()
+        low, high = normal_interval(params, bse, alpha_level(alpha))
+        return pd.DataFrame({"lower": low, "upper": high})
 
     @functools.cached_property
     def inference(self) -> str:
@@ -339,12 +375,13 @@ class SystemResult:
 
     # -- statsmodels-like views ----------------------------------------------------------
     def equation(self, response: str) -> RegressionResult:
-        """One equation as a :class:`RegressionResult` (its block of the joint HAC covariance)."""
+        """One equation as a :class:`RegressionResult` (its block of the covariance the draws
+        use: ``cov_type``)."""
         j = self.responses.index(response)
         k = len(self.terms)
         block = slice(j * k, (j + 1) * k)
-        params = pd.Series(self.params[:, j], index=self.terms)
-        cov = pd.DataFrame(self.cov_hac[block, block], index=self.terms, columns=self.terms)
+        params = self.params[response].rename(None)
+        cov = pd.DataFrame(self.cov[block, block], index=self.terms, columns=self.terms)
         bse = pd.Series(np.sqrt(np.diag(cov)), index=self.terms)
         effects = holder_effects(params, cov, self.holder_terms, self.factor_per_100bn)
         what = RESPONSE_TEXT.get(response, response)
@@ -358,22 +395,24 @@ class SystemResult:
             name=f"distributed_lags/{response}/{spec.measure}", spec="distributed_lags",
             dependent=f"monthly change in {what}, bp ({timing})", maturity=response, flow_measure=spec.measure,
             units=self.units, sample_start=self.sample_start, sample_end=self.sample_end, nobs=self.nobs,
-            hac_lags=self.hac_lags, r2=self.r2[response], params=params, bse=bse, cov=cov, specification=text,
-            effects=effects, factor_per_100bn=self.factor_per_100bn,
+            hac_lags=self.hac_lags, rsquared=self.rsquared[response], params=params, bse=bse, cov=cov,
+            specification=text, effects=effects, factor_per_100bn=self.factor_per_100bn,
             scale_note=f"cumulative over {spec.lags + 1} months, at today's debt held by the public",
-            notes=list(self.notes),
+            notes=list(self.notes), cov_type=self.cov_type,
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per (response, holder): cumulative effect with HAC and bootstrap errors."""
+        """One row per (response, holder): cumulative effect, the standard error the draws use
+        (``se_bp_per_100bn``, ``cov_type``), and both the HAC and the bootstrap errors."""
         rows = []
         for m in self.responses:
             for g in self.holder_terms:
-                value, se_hac = self.effect(g, m, "hac")
+                value, se = self.effect(g, m)
+                _, se_hac = self.effect(g, m, "hac")
                 _, se_boot = self.effect(g, m, "bootstrap") if self.cov_bootstrap is not None else (None, np.nan)
                 rows.append({"specification": self.spec.label, "response": m, "holder": g,
-                             "effect_bp_per_100bn": value, "se_hac_bp_per_100bn": se_hac,
-                             "se_bootstrap_bp_per_100bn": se_boot, "nobs": self.nobs,
+                             "effect_bp_per_100bn": value, "se_bp_per_100bn": se, "cov_type": self.cov_type,
+                             "se_hac_bp_per_100bn": se_hac, "se_bootstrap_bp_per_100bn": se_boot, "nobs": self.nobs,
                              "sample_start": self.sample_start, "sample_end": self.sample_end})
         return pd.DataFrame(rows)
 
@@ -403,7 +442,7 @@ class SystemResult:
             "sample_start": self.sample_start, "sample_end": self.sample_end, "nobs": self.nobs,
             "hac_lags": self.hac_lags, "inference": self.inference, "bootstrap_reps": self.bootstrap_reps,
             "bootstrap_block_months": self.bootstrap_block,
-            "r2": {k: round(v, 6) for k, v in self.r2.items()},
+            "rsquared": {k: round(v, 6) for k, v in self.rsquared.items()},
             "effects": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
                         for r in self.to_frame().to_dict("records")],
             "notes": self.notes,
@@ -437,7 +476,8 @@ def fit_system(
     bootstrap_block : int
         Block length in months.
     seed : int
-        Bootstrap seed.
+        The configured bootstrap seed; the replicates are seeded by it and the specification
+        (:func:`bootstrap_seed`).
     min_obs_per_regressor : float
         Months required per regressor (at least ``k + 10`` months in any case).
 
@@ -460,10 +500,10 @@ def fit_system(
     cov = joint_hac(X, U, xtx_inv, hac)
     boot = None
     if bootstrap_reps:
-        draws = block_bootstrap(X, Y, bootstrap_block, bootstrap_reps, seed)
+        draws = block_bootstrap(X, Y, bootstrap_block, bootstrap_reps, bootstrap_seed(seed, spec))
         boot = np.cov(draws, rowvar=False)
     tss = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-    r2 = {m: float(1 - (U[:, j] ** 2).sum() / tss[j]) for j, m in enumerate(responses)}
+    rsquared = {m: float(1 - (U[:, j] ** 2).sum() / tss[j]) for j, m in enumerate(responses)}
     notes = list(data.notes)
     if config.exclude_breaks:
         notes.append("months whose flow (or a lagged flow) straddles a series break are excluded")
@@ -471,7 +511,8 @@ def fit_system(
         notes.append("naive holdings changes include valuation changes since Dec 2011: expect a mechanical negative bias")
     return SystemResult(
         spec=spec, responses=list(responses), terms=list(data.X.columns), holder_terms=data.terms,
-        params=B, cov_hac=cov, cov_bootstrap=boot, nobs=T, hac_lags=hac, r2=r2,
+        params=pd.DataFrame(B, index=list(data.X.columns), columns=list(responses)), cov_hac=cov,
+        cov_bootstrap=boot, nobs=T, hac_lags=hac, rsquared=rsquared,
         sample_start=f"{data.X.index[0]:%Y-%m}", sample_end=f"{data.X.index[-1]:%Y-%m}",
         factor_per_100bn=per_100bn_factor(config.units, debt_today_bn), units=config.units,
         bootstrap_reps=len(draws) if bootstrap_reps else 0, bootstrap_block=bootstrap_block if bootstrap_reps else 0,

@@ -58,7 +58,7 @@ class ScenarioContext:
             from model.response import persistence_evidence
 
             response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
-                                           persistence_evidence(results.local_projections))
+                                           persistence_evidence(results.local_projections), results.persistence)
         return cls(panel=panel, results=results, fiscal=fiscal, holders=holder_config(),
                    valuation=valuation_config(), simulation=simulation_config(), response=response)
 

@@ -545,8 +545,9 @@ def _price_literature(model, priced_flows, horizon, share, weights, stakes, loss
     notes = ["bands: the literature envelope (low / central / high published effects, rescaled), not a "
              "probability interval; other maturities scaled by the envelope's maturity loading"]
     quantiles = {m: (lows[m][:horizon], mids[m][:horizon], highs[m][:horizon]) for m in RESPONSES}
-    response_model = {"source": "literature", "envelope": {k: env[k] for k in ("short_run", "long_run", "sources",
-                                                                               "half_life_months", "basis")}}
+    envelope = env.to_dict()
+    response_model = {"source": "literature", "envelope": {k: envelope[k] for k in ("short_run", "long_run", "sources",
+                                                                                    "half_life_months", "basis")}}
     return _Priced("range", source, quantiles, lasting, costs, losses, total_loss, response_model, notes)
 
 
