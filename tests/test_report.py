@@ -88,8 +88,9 @@ def test_outputs_exist(shipped, payload):
 def test_progress_names_every_stage(shipped):
     stages = [line for line in shipped["stderr"].splitlines() if line.startswith("report [")]
     text = "\n".join(stages)
-    for stage in ("loading the data", "checking 5 scenario file(s)", "estimating", "the specification grid",
-                  "pricing 5 scenario(s)", "the scenario explorer", "historical episodes", "drawing", "the PDF", "done"):
+    files = len(scenario_files(Path(__file__).resolve().parents[1] / "scenarios"))
+    for stage in ("loading the data", f"checking {files} scenario file(s)", "estimating", "the specification grid",
+                  f"pricing {files} scenario(s)", "the scenario explorer", "historical episodes", "drawing", "the PDF", "done"):
         assert stage in text, stage
     assert "wrote" in shipped["stdout"] and "tables" in shipped["stdout"]
 
