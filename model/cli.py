@@ -25,6 +25,7 @@ from model.errors import (
     TLRiskError,
     ValidationFailed,
 )
+from model.files import check_output_file, write_output_text
 from model.progress import quiet_libraries
 from model.schema import versioned
 
@@ -112,7 +113,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from model.progress import Stages
 
     if args.out:
-        _check_output_file(Path(args.out))
+        check_output_file(args.out)
     stages = Stages("fit", enabled=not args.no_progress)
     stages.stage("loading the data (cache or shipped snapshot)")
     data = _load()
@@ -132,25 +133,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not args.out:
         print(text)
         return EXIT_OK
-    from model.errors import OutputError
-    from model.files import atomic_write_text
-
-    try:
-        atomic_write_text(Path(args.out), text + "\n")
-    except OSError as exc:
-        raise OutputError(f"cannot write {args.out} ({exc.strerror or exc})") from None
+    write_output_text(args.out, text + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
-
-
-def _check_output_file(path: Path) -> None:
-    """Refuse an output file that cannot be written, before the work that fills it."""
-    from model.errors import OutputError
-
-    if path.is_dir():
-        raise InputError("is a folder; give a file name for --out", path)
-    if not path.parent.is_dir():
-        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -64,6 +64,36 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def check_output_file(path: str | Path, option: str = "--out") -> Path:
+    """Refuse an output file that cannot be written, before the work that fills it.
+
+    Raises
+    ------
+    InputError
+        The path is a folder.
+    OutputError
+        Its folder does not exist.
+    """
+    from model.errors import OutputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"is a folder; give a file name for {option}", path)
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def write_output_text(path: str | Path, text: str) -> None:
+    """Write a user's output file atomically; a failure is one line (:class:`OutputError`)."""
+    from model.errors import OutputError
+
+    try:
+        atomic_write_text(Path(path), text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror or exc})") from None
+
+
 def read_bytes_limited(path: str | Path, kind: str = "data", limit: int | None = None) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (default: ``LIMITS[kind]``).
 
@@ -107,4 +137,5 @@ def _size(n: int) -> str:
     return f"{n / MB:g} MB" if n >= MB else f"{n:,} bytes"
 
 
-__all__ = ["LIMITS", "atomic_write_bytes", "atomic_write_text", "read_bytes_limited", "read_text_limited"]
+__all__ = ["LIMITS", "atomic_write_bytes", "atomic_write_text", "check_output_file", "read_bytes_limited",
+           "read_text_limited", "write_output_text"]

@@ -71,6 +71,7 @@ def outputs(request, tmp_path_factory, build_once):
         out = {}
         try:
             out["simulate"] = run(["simulate", "scenarios/coordinated_diversification.toml", "--json", "--draws", "500"])
+            out["simulate japan"] = run(["simulate", "scenarios/japan_selldown.toml", "--json", "--draws", "500"])
             out["simulate one line"] = run(["simulate", "--holder", "japan", "--sell", "200", "--months", "12", "--json",
                                             "--draws", "500"])
             out["simulate literature"] = run(["simulate", "scenarios/japan_pause.toml", "--json", "--response", "literature"])
@@ -185,7 +186,7 @@ def test_the_one_line_scenario_prints_the_schema_of_a_file(outputs):
                 out |= shape(v, (*path, "[]"))
         return out
 
-    one, file = outputs["simulate one line"], outputs["simulate"]
+    one, file = outputs["simulate one line"], outputs["simulate japan"]  # the same holder: the same facts
     assert shape(one) == shape(file)
     assert one["holders"][0]["holder"] == "japan" and one["holders"][0]["cumulative_deviation_bn"] == pytest.approx(-200)
     assert one["interest_cost_bn"]["10yr"]["median"] > 0 and set(one["yields_bp"]) == set(RESPONSES)

@@ -40,7 +40,7 @@ from model.ledger.dollar import (
     published_prior,
     shrink,
 )
-from model.ledger.seller import HolderSale, SellerLedger, seller_ledger
+from model.ledger.seller import LINES, HolderSale, SellerLedger, seller_ledger
 from model.ledger.tariff import TariffStake, tariff_at_stake
 from model.numbers import money
 from model.schema import DRAW_KEYS
@@ -119,7 +119,7 @@ class Ledger:
             "dollar_pct_lasting": band(self.dollar_pct_lasting),
             "inflation_pp_1y": band(self.inflation_pp_1y),
             "dollar_against": self.dollar_against,
-            "not_available": self.us_reasons,
+            "not_available": {key: self.us_reasons.get(key) for key in ("dollar_pct", "inflation_pp_2y")},
             "notes": [TERM_PREMIUM_NOTE],
         }
         sellers = [_seller_dict(s) for s in self.sellers]
@@ -150,7 +150,7 @@ def _seller_dict(s: SellerLedger) -> dict:
     for key in ("mtm_loss_bn", "translation_loss_bn", "translation_loss_local_bn", "realised_gain_bn",
                 "carry_forgone_bn_per_year", "exporters_loss_bn", "translation_loss_lasting_bn"):
         out[key] = band(s.lines.get(key))
-    out["not_available"] = s.not_available
+    out["not_available"] = {line: s.not_available.get(line) for line in LINES}  # every line: a reason or null
     out["assumptions"] = s.assumptions
     return out
 

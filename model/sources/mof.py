@@ -245,19 +245,7 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
         period, total, when = cell(cells, "period"), cell(cells, "total"), cell(cells, "date")
         if period and period not in SUBTOTAL_LABELS:
             close(block)
-            match = _RANGE.match(period)
-            try:
-                bounds = (era_date(match.group(1)), era_date(match.group(2))) if match else (None, None)
-            except ValueError as exc:
-                raise src.error(str(exc), k, "period") from None
-            if bounds[0] is None or bounds[1] is None:
-                raise src.error(f"'{period[:40]}' is not a period (expected from ~ to, e.g. "
-                                "令和4年7月1日～令和4年9月30日)", k, "period")
-            if bounds[0] > bounds[1]:
-                raise src.error(f"the period '{period[:40]}' ends before it starts", k, "period")
-            value = None if total == "" else 0.0 if total == "-" else subtotal(total, k)
-            block = {"label": f"{bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}", "bounds": bounds,
-                     "total": value, "line": k, "sum": 0.0, "days": 0}
+            block = _period_block(src, period, total, k, subtotal)
             periods.append(block)
         elif not when:
             labels = [normalise(c) for c in cells if c.strip()]
@@ -272,30 +260,7 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
                             "(subtotal) row", k)
         if not when:
             continue
-        try:
-            date = era_date(when)
-        except ValueError as exc:
-            raise src.error(str(exc), k, "date") from None
-        if date is None:
-            raise src.error(f"'{when[:40]}' is not a date (expected {DATE_EXAMPLE})", k, "date")
-        if block is None:
-            raise src.error("an intervention day before any period (subtotal) row", k, "date")
-        lo, hi = block["bounds"]
-        if not lo <= date <= hi:
-            raise src.error(f"{date:%Y-%m-%d} is outside its period {block['label']}", k, "date")
-        amount_text = cell(cells, "amount")
-        amount = parse_number(amount_text, src, k, "amount", plausible=DAY_AMOUNT)[0]
-        if not amount > 0:
-            raise src.error(f"amount '{amount_text[:40]}' is not a positive number (100 million yen)", k, "amount")
-        try:
-            bought, sold = currency_pair(cell(cells, "pair"))
-        except ValueError as exc:
-            raise src.error(str(exc), k, "currency") from None
-        block["sum"] += amount
-        block["days"] += 1
-        records.append({"date": date, "direction": direction(bought, sold), "bought": bought, "sold": sold,
-                        "amount_jpy_bn": amount / 10.0, "amount_100m_jpy": amount, "quarter": block["label"],
-                        "line": k})
+        records.append(_day_record(src, block, when, cell(cells, "amount"), cell(cells, "pair"), k))
     close(block)
     if not records:
         raise src.error("no intervention days after the header", start + 1)
@@ -308,6 +273,50 @@ def parse_mof_feio(src: TextSource, holders=None) -> ParsedTable:
         second = frame[duplicated].iloc[1]
         raise src.error(f"{second['date']:%Y-%m-%d} {second['bought']}/{second['sold']} appears twice", int(second["line"]))
     return ParsedTable(kind="mof_feio", source=src.name, interventions=frame[INTERVENTION_COLUMNS])
+
+
+def _period_block(src: TextSource, period: str, total: str, k: int, subtotal) -> dict:
+    """A period row: its bounds (two era dates, from ~ to) and its subtotal where the row has one."""
+    match = _RANGE.match(period)
+    try:
+        bounds = (era_date(match.group(1)), era_date(match.group(2))) if match else (None, None)
+    except ValueError as exc:
+        raise src.error(str(exc), k, "period") from None
+    if bounds[0] is None or bounds[1] is None:
+        raise src.error(f"'{period[:40]}' is not a period (expected from ~ to, e.g. "
+                        "令和4年7月1日～令和4年9月30日)", k, "period")
+    if bounds[0] > bounds[1]:
+        raise src.error(f"the period '{period[:40]}' ends before it starts", k, "period")
+    value = None if total == "" else 0.0 if total == "-" else subtotal(total, k)
+    return {"label": f"{bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}", "bounds": bounds,
+            "total": value, "line": k, "sum": 0.0, "days": 0}
+
+
+def _day_record(src: TextSource, block: dict | None, when: str, amount_text: str, pair: str, k: int) -> dict:
+    """A day row, checked (a date inside its period, a plausible amount, a currency pair), and
+    added to its period's running sum."""
+    try:
+        date = era_date(when)
+    except ValueError as exc:
+        raise src.error(str(exc), k, "date") from None
+    if date is None:
+        raise src.error(f"'{when[:40]}' is not a date (expected {DATE_EXAMPLE})", k, "date")
+    if block is None:
+        raise src.error("an intervention day before any period (subtotal) row", k, "date")
+    lo, hi = block["bounds"]
+    if not lo <= date <= hi:
+        raise src.error(f"{date:%Y-%m-%d} is outside its period {block['label']}", k, "date")
+    amount = parse_number(amount_text, src, k, "amount", plausible=DAY_AMOUNT)[0]
+    if not amount > 0:
+        raise src.error(f"amount '{amount_text[:40]}' is not a positive number (100 million yen)", k, "amount")
+    try:
+        bought, sold = currency_pair(pair)
+    except ValueError as exc:
+        raise src.error(str(exc), k, "currency") from None
+    block["sum"] += amount
+    block["days"] += 1
+    return {"date": date, "direction": direction(bought, sold), "bought": bought, "sold": sold,
+            "amount_jpy_bn": amount / 10.0, "amount_100m_jpy": amount, "quarter": block["label"], "line": k}
 
 
 def _check_no_overlap(periods: list[dict], src: TextSource) -> None:
