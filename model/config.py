@@ -332,6 +332,14 @@ class HolderGroup(StrictModel):
     plus: list[str] = Field(default_factory=list)
     minus: list[str] = Field(default_factory=list)
     note: str = ""
+    # "own": the group has its own coefficient in every regression and the specification grid
+    # (and so its own posterior); "pooled": it is priced with the pooled effect
+    estimate: Literal["own", "pooled"] = "pooled"
+    # with its own estimate: whether it informs the pooled effect of the holders without one
+    pool: bool = True
+    # a residual of the regressions (``plus`` less every group with an estimate of its own):
+    # adding a group with ``estimate = "own"`` takes it out of the residual by itself
+    minus_estimated: bool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> HolderGroup:
@@ -339,6 +347,8 @@ class HolderGroup(StrictModel):
             raise ValueError("give either 'members' or 'plus' (with optional 'minus'), not both")
         if self.minus and not self.plus:
             raise ValueError("'minus' needs 'plus'")
+        if self.minus_estimated and not self.plus:
+            raise ValueError("'minus_estimated' (a residual) needs 'plus'")
         return self
 
 
@@ -363,6 +373,33 @@ class HolderConfig(StrictModel):
     groups: dict[str, HolderGroup]
     definitions: dict[str, Definition] = Field(default_factory=dict)
     _alias: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _residuals(cls, data: Any) -> Any:
+        """A residual group (``minus_estimated = true``) subtracts every group with an estimate
+        of its own that is not itself a residual: one declaration adds a holder everywhere."""
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(groups, dict):
+            return data
+        tables = {k: g for k, g in groups.items() if isinstance(g, dict)}
+        own = [k for k, g in tables.items() if g.get("estimate") == "own" and g.get("minus_estimated") is not True]
+        expanded = dict(groups)
+        for key, g in tables.items():
+            if g.get("minus_estimated") is True and isinstance(g.get("minus", []), list):
+                extra = [k for k in own if k != key and k not in g.get("minus", [])]
+                expanded[key] = {**g, "minus": [*g.get("minus", []), *extra]}
+        return {**data, "groups": expanded}
+
+    @property
+    def estimated(self) -> list[str]:
+        """Groups with an estimate of their own that are not residuals (file order)."""
+        return [k for k, g in self.groups.items() if g.estimate == "own" and not g.minus_estimated]
+
+    @property
+    def pooled(self) -> list[str]:
+        """Groups whose estimates inform the pooled effect of holders without one."""
+        return [k for k in self.estimated if self.groups[k].pool]
 
     @model_validator(mode="after")
     def _groups_resolve(self) -> HolderConfig:

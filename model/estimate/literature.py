@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from model.config import FieldProblems, StrictModel, config_path, holder_config, load_model
+from model.config import (
+    FieldProblems,
+    StrictModel,
+    config_path,
+    holder_config,
+    load_model,
+    read_toml,
+)
 from model.errors import did_you_mean
 from model.panel import RESPONSES, Panel
 from model.stats import sd_from_range
@@ -151,7 +158,12 @@ class LiteratureConfig(StrictModel):
 @cache
 def literature_config() -> LiteratureConfig:
     """The validated ``literature.toml``."""
-    return load_model(config_path("literature.toml"), LiteratureConfig, context={"groups": holder_config().groups})
+    path, holders = config_path("literature.toml"), holder_config()
+    data = read_toml(path)
+    prior = data.get("prior") if isinstance(data, dict) else None
+    if isinstance(prior, dict) and "pool" not in prior:  # declared once, in holders.toml
+        data = {**data, "prior": {**prior, "pool": holders.pooled}}
+    return load_model(path, LiteratureConfig, data=data, context={"groups": holders.groups})
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from model.config import StrictModel, config_path, load_model
+from model.config import StrictModel, config_path, holder_config, load_model, read_toml
 from model.panel import RESPONSES, Panel
 
 FlowMeasure = Literal["reported", "naive", "adjusted"]
@@ -35,7 +35,8 @@ class DLConfig(StrictModel):
     maturities: list[str]
     yield_timing: Literal["eom", "avg"]
     controls: list[str]
-    holders: HoldersByMeasure
+    residuals: HoldersByMeasure
+    holders: HoldersByMeasure  # derived: the groups with their own estimate, then the residuals
     bootstrap_reps: int = Field(ge=0, le=10_000)
     bootstrap_block_months: int = Field(ge=1, le=60)
     bootstrap_seed: int = Field(ge=0)
@@ -58,7 +59,8 @@ class GridConfig(StrictModel):
     """The specification grid (``[grid]``): every combination is one joint system."""
 
     measures: list[FlowMeasure] = Field(min_length=1)
-    holders: list[str] = Field(min_length=1)
+    residuals: list[str] = Field(default_factory=list)
+    holders: list[str] = Field(min_length=1)  # derived: the groups with their own estimate, then the residuals
     lags: list[int] = Field(min_length=1)
     timing: Literal["eom", "avg"]
     weights: Literal["equal", "stacking"]
@@ -98,7 +100,8 @@ class LPConfig(StrictModel):
     lags: int = Field(ge=0, le=12)
     controls: list[str]
     maturity: str
-    shocks: list[str]
+    aggregates: list[str] = Field(default_factory=list)
+    shocks: list[str]  # derived: the groups with their own estimate, then the aggregates
 
 
 class PersistenceEstimationConfig(StrictModel):
@@ -153,10 +156,29 @@ class EstimationConfig(StrictModel):
     persistence: PersistenceEstimationConfig
 
 
+def with_holders(data: Any, estimated: list[str]) -> Any:
+    """The holder lists of the systems, the grid and the local projections, derived: every group
+    declared with ``estimate = "own"`` in ``holders.toml`` (``estimated``), then the residuals
+    and aggregates ``estimation.toml`` names. A file that lists them itself keeps its lists."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    dl = out.get("distributed_lags")
+    if isinstance(dl, dict) and isinstance(dl.get("residuals"), dict) and "holders" not in dl:
+        out["distributed_lags"] = {**dl, "holders": {m: [*estimated, *r] if isinstance(r, list) else r
+                                                     for m, r in dl["residuals"].items()}}
+    for section, named, derived in (("grid", "residuals", "holders"), ("local_projections", "aggregates", "shocks")):
+        part = out.get(section)
+        if isinstance(part, dict) and derived not in part and isinstance(part.get(named, []), list):
+            out[section] = {**part, derived: [*estimated, *part.get(named, [])]}
+    return out
+
+
 @cache
 def estimation_config() -> EstimationConfig:
-    """The validated ``estimation.toml``."""
-    return load_model(config_path("estimation.toml"), EstimationConfig)
+    """The validated ``estimation.toml``, with the holder lists derived from ``holders.toml``."""
+    path = config_path("estimation.toml")
+    return load_model(path, EstimationConfig, data=with_holders(read_toml(path), holder_config().estimated))
 
 
 def newey_west_lags(nobs: int) -> int:

@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import importlib
+import pkgutil
+from functools import cache
 from pathlib import Path
 
 from model.config import HolderConfig
 from model.errors import InputError
-from model.sources.fred import parse_fred_csv
-from model.sources.mof import looks_like_mof_feio, parse_mof_feio
-from model.sources.mspd import looks_like_mspd, parse_mspd
-from model.sources.tables import ParsedTable
-from model.sources.text import TextSource, split_tab
-from model.sources.tic_flows import parse_s1_globl, parse_slt3d, parse_slt_table3
-from model.sources.tic_holdings import parse_mfh_legacy, parse_mfhhis, parse_slt_table5
+from model.sources.tables import Format, ParsedTable
+from model.sources.text import TextSource
 
-FORMATS = ("mfhhis", "slt_table5", "mfh_legacy", "s1_globl", "slt_table3", "slt3d", "fred_csv", "mof_feio", "mspd")
+
+@cache
+def registered() -> tuple[Format, ...]:
+    """Every layout a parser module of ``model.sources`` declares (its ``FORMATS``), in the
+    order their tests run: adding a source is a parser module and a ``sources.toml`` entry."""
+    import model.sources as package
+
+    found: list[Format] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found += getattr(module, "FORMATS", [])
+    names = [f.name for f in found]
+    if len(set(names)) < len(names):
+        raise RuntimeError(f"two parser modules declare the same layout: {names}")
+    return tuple(sorted(found, key=lambda f: (f.order, f.name)))
+
+
+def formats() -> tuple[str, ...]:
+    """The names of the layouts the tool reads."""
+    return tuple(f.name for f in registered())
 
 
 def detect_format(src: TextSource) -> str:
-    """Name of the published layout of ``src``.
-
-    Returns
-    -------
-    str
-        One of :data:`FORMATS`.
+    """Name of the published layout of ``src`` (one of :func:`formats`).
 
     Raises
     ------
@@ -34,46 +45,12 @@ def detect_format(src: TextSource) -> str:
     """
     if src.looks_like_html():
         raise src.error("an HTML page, not a data table (an error page served instead of the file?)", 1)
-    head = src.lines[:60]
-    text = "\n".join(head)
-    upper = text.upper()
-    first = src.lines[0].strip().lower() if src.lines else ""
-    if first.startswith(("observation_date,", "date,")):
-        return "fred_csv"
-    if looks_like_mof_feio(src):
-        return "mof_feio"
-    if looks_like_mspd(src):
-        return "mspd"
-    if "TABLE 3D" in upper:
-        return "slt3d"
-    if any(split_tab(line)[:3] == ["country", "country_code", "date"] for line in head):
-        return "slt_table3"
-    if any(split_tab(line)[:4] == ["name", "code", "month", "[1]"] for line in head):
-        return "s1_globl"
-    if "MAJOR FOREIGN HOLDERS" in upper:
-        if any(split_tab(line)[0].strip() == "Country" and "\t" in line for line in head):
-            if "TABLE 5" in upper or any(
-                len(c) > 1 and c[1].strip()[:2] == "20" and "-" in c[1] for c in (split_tab(x) for x in head)
-                if c[0].strip() == "Country"
-            ):
-                return "slt_table5"
-            return "mfhhis"
-        if any(line.split()[:1] == ["Country"] for line in head):
-            return "mfh_legacy"
+    for layout in registered():
+        if layout.looks_like(src):
+            return layout.name
     first_line = src.lines[0][:60] if src.lines else ""
-    raise src.error(f"unknown layout (first line: '{first_line.strip()}'); expected a TIC table, a FRED CSV or the Japanese Ministry of Finance's intervention record", 1)
-
-
-_PARSERS: dict[str, Callable[..., ParsedTable]] = {
-    "mfhhis": parse_mfhhis,
-    "slt_table5": parse_slt_table5,
-    "mfh_legacy": parse_mfh_legacy,
-    "s1_globl": parse_s1_globl,
-    "slt_table3": parse_slt_table3,
-    "slt3d": parse_slt3d,
-    "mof_feio": parse_mof_feio,
-    "mspd": parse_mspd,
-}
+    raise src.error(f"unknown layout (first line: '{first_line.strip()}'); expected a TIC table, a FRED CSV, the "
+                    "Japanese Ministry of Finance's intervention record or the Treasury's MSPD", 1)
 
 
 def parse_source(src: TextSource, holders: HolderConfig | None = None, expect: str | None = None) -> ParsedTable:
@@ -95,9 +72,7 @@ def parse_source(src: TextSource, holders: HolderConfig | None = None, expect: s
     if expect is not None and kind != expect:
         raise src.error(f"expected the {expect} layout, found {kind}", 1)
     try:
-        if kind == "fred_csv":
-            return parse_fred_csv(src)
-        return _PARSERS[kind](src, holders)
+        return next(f for f in registered() if f.name == kind).parse(src, holders)
     except csv.Error as exc:  # the csv module's own limits, whatever line tripped them
         raise src.error(f"unreadable as a table ({exc})") from None
     except InputError as exc:

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from model.sources.tables import ParsedTable
+from model.sources.tables import Format, ParsedTable
 from model.sources.text import ANY_NUMBER, Plausible, TextSource, check_year, checked, split_comma
 
 _DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}$", re.ASCII)
@@ -167,3 +167,12 @@ def to_daily(series: pd.DataFrame, start: str) -> pd.DataFrame:
     observation)."""
     rows = series[(series["date"] >= pd.Timestamp(start)) & series["value"].notna()]
     return rows[["date", "series_id", "value"]].reset_index(drop=True)
+
+
+def looks_like_fred_csv(src: TextSource) -> bool:
+    """FRED's CSV download: a header naming the observation date, then the series."""
+    first = src.lines[0].strip().lower() if src.lines else ""
+    return first.startswith(("observation_date,", "date,"))
+
+
+FORMATS = [Format("fred_csv", looks_like_fred_csv, lambda src, holders=None: parse_fred_csv(src), order=10)]

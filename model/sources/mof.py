@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from model.sources.tables import ParsedTable
+from model.sources.tables import Format, ParsedTable
 from model.sources.text import Plausible, TextSource, is_blank, parse_number, split_comma
 
 INTERVENTION_COLUMNS = ["date", "direction", "bought", "sold", "amount_jpy_bn", "amount_100m_jpy",
@@ -327,3 +327,6 @@ def _check_no_overlap(periods: list[dict], src: TextSource) -> None:
             first, second = sorted((earlier, later), key=lambda b: b["line"])
             raise src.error(f"the period {second['label']} overlaps {first['label']} (line {first['line']})",
                             second["line"], "period")
+
+
+FORMATS = [Format("mof_feio", looks_like_mof_feio, parse_mof_feio, order=20)]

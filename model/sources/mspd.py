@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.sources.tables import ParsedTable
+from model.sources.tables import Format, ParsedTable
 from model.sources.text import TextSource, is_blank, split_comma
 
 COLUMNS = {  # our name -> (site label, API field)
@@ -301,3 +301,6 @@ def debt_profile(table: ParsedTable | pd.DataFrame, record_date: dt.date | None 
 
 
 __all__ = ["DebtProfile", "debt_profile", "looks_like_mspd", "parse_mspd"]
+
+
+FORMATS = [Format("mspd", looks_like_mspd, parse_mspd, order=30)]

@@ -15,6 +15,7 @@ Flows (``FLOWS_COLUMNS``), $bn during the month, positive = net foreign purchase
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -177,3 +178,19 @@ def to_csv_text(frame: pd.DataFrame) -> str:
     if "date" in out:
         out["date"] = out["date"].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+
+@dataclass(frozen=True)
+class Format:
+    """A published layout a parser module reads: its name, a test on the head of a file, the
+    parser, and the order of the tests (lower first; a specific test before a general one).
+
+    Each parser module of ``model.sources`` declares its layouts in a module-level ``FORMATS``
+    list; :mod:`model.sources.detect` finds them, so a new source is a parser module (with its
+    ``FORMATS``) plus its entry in ``sources.toml``.
+    """
+
+    name: str
+    looks_like: Callable[..., bool]
+    parse: Callable[..., ParsedTable]
+    order: int = 50

@@ -19,6 +19,7 @@ from model.sources.tables import (
     GROSS_MN,
     NET_MN,
     POSITION_MN,
+    Format,
     ParsedTable,
     check_unique,
     flows_frame,
@@ -238,3 +239,27 @@ def parse_slt3d(src: TextSource, holders: HolderConfig | None = None) -> ParsedT
     holdings = holdings_frame(records)
     check_unique(holdings, ["month", "holder"], src)
     return ParsedTable(kind="slt3d", source=src.name, holdings=holdings)
+
+
+def _head(src: TextSource) -> list[str]:
+    return src.lines[:60]
+
+
+def looks_like_slt3d(src: TextSource) -> bool:
+    """Table 3D: holdings by country as first published (its title names it)."""
+    return "TABLE 3D" in "\n".join(_head(src)).upper()
+
+
+def looks_like_slt_table3(src: TextSource) -> bool:
+    """SLT Table 3: a tab-separated header starting ``country, country_code, date``."""
+    return any(split_tab(line)[:3] == ["country", "country_code", "date"] for line in _head(src))
+
+
+def looks_like_s1_globl(src: TextSource) -> bool:
+    """Form S: a tab-separated header starting ``name, code, month, [1]``."""
+    return any(split_tab(line)[:4] == ["name", "code", "month", "[1]"] for line in _head(src))
+
+
+FORMATS = [Format("slt3d", looks_like_slt3d, parse_slt3d, order=40),
+           Format("slt_table3", looks_like_slt_table3, parse_slt_table3, order=41),
+           Format("s1_globl", looks_like_s1_globl, parse_s1_globl, order=42)]

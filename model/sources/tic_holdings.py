@@ -22,6 +22,7 @@ import pandas as pd
 from model.config import HolderConfig, holder_config
 from model.sources.tables import (
     HOLDINGS_BN,
+    Format,
     ParsedTable,
     check_unique,
     holdings_basis,
@@ -410,3 +411,37 @@ def parse_mfh_legacy(src: TextSource, holders: HolderConfig | None = None) -> Pa
             f"{last:%Y-%m}); use mfhhis01.txt and slt_table5.txt for current data"
         )
     return table
+
+
+def _major_holders(src: TextSource) -> tuple[list[str], bool]:
+    head = src.lines[:60]
+    return head, "MAJOR FOREIGN HOLDERS" in "\n".join(head).upper()
+
+
+def _tab_country_rows(head: list[str]) -> list[list[str]]:
+    return [c for c in (split_tab(line) for line in head if "\t" in line) if c[0].strip() == "Country"]
+
+
+def looks_like_slt_table5(src: TextSource) -> bool:
+    """Table 5: the major holders with ISO year-month columns (or its title says Table 5)."""
+    head, major = _major_holders(src)
+    rows = _tab_country_rows(head)
+    return major and bool(rows) and ("TABLE 5" in "\n".join(head).upper()
+                                     or any(len(c) > 1 and c[1].strip()[:2] == "20" and "-" in c[1] for c in rows))
+
+
+def looks_like_mfhhis(src: TextSource) -> bool:
+    """The history file: the major holders, tab-separated, one block per year."""
+    head, major = _major_holders(src)
+    return major and bool(_tab_country_rows(head))
+
+
+def looks_like_mfh_legacy(src: TextSource) -> bool:
+    """The frozen space-aligned ``mfh.txt``."""
+    head, major = _major_holders(src)
+    return major and any(line.split()[:1] == ["Country"] for line in head)
+
+
+FORMATS = [Format("slt_table5", looks_like_slt_table5, parse_slt_table5, order=50),
+           Format("mfhhis", looks_like_mfhhis, parse_mfhhis, order=51),
+           Format("mfh_legacy", looks_like_mfh_legacy, parse_mfh_legacy, order=52)]
