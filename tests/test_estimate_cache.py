@@ -45,16 +45,60 @@ def test_cached_results_are_the_computed_ones(fitted, tmp_path):
 
 
 def test_a_damaged_entry_is_ignored_with_a_warning(fitted, tmp_path):
-    folder = cache.save(tmp_path, "k", fitted, credibility=False)
+    folder = cache.save(tmp_path, "k" * 64, fitted, credibility=False)
     (folder / "arrays.parquet").write_bytes(b"not parquet")
-    results, warning = cache.load(tmp_path, "k", credibility=False)
-    assert results is None and "unreadable" in warning and "recomputing" in warning
+    results, warning = cache.load(tmp_path, "k" * 64, credibility=False)
+    assert results is None and "is damaged (arrays.parquet: checksum mismatch)" in warning and "recomputing" in warning
     assert not folder.exists()  # removed, so the next save stores the entry again
-    assert cache.load(tmp_path, "k", credibility=False) == (None, None)  # the warning comes once
-    cache.save(tmp_path, "k", fitted, credibility=False)
-    assert cache.load(tmp_path, "k", credibility=False)[0] is not None
+    assert cache.load(tmp_path, "k" * 64, credibility=False) == (None, None)  # the warning comes once
+    cache.save(tmp_path, "k" * 64, fitted, credibility=False)
+    assert cache.load(tmp_path, "k" * 64, credibility=False)[0] is not None
     (folder / "results.json").write_text("{")
-    assert cache.load(tmp_path, "k", credibility=False)[0] is None
+    assert cache.load(tmp_path, "k" * 64, credibility=False)[0] is None
+
+
+DAMAGES = ["one bit of the arrays", "a table's bytes", "the record edited", "swapped with another entry",
+           "a link to another entry", "the entry is a link", "a file is a link", "a file is missing"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_every_kind_of_damage_is_caught_and_only_the_entry_removed(fitted, tmp_path, damage):
+    key, other_key = "a" * 64, "b" * 64
+    folder = cache.save(tmp_path, key, fitted, credibility=False)
+    other = cache.save(tmp_path, other_key, fitted, credibility=False)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    if damage == "one bit of the arrays":
+        data = bytearray((folder / "arrays.parquet").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (folder / "arrays.parquet").write_bytes(bytes(data))
+    elif damage == "a table's bytes":
+        (folder / "rolling.parquet").write_bytes((folder / "subsamples.parquet").read_bytes())
+    elif damage == "the record edited":
+        (folder / "results.json").write_bytes((folder / "results.json").read_bytes().replace(b'"credibility": false',
+                                                                                            b'"credibility": true'))
+    elif damage == "swapped with another entry":
+        (folder / "results.json").write_bytes((other / "results.json").read_bytes())
+    elif damage == "a link to another entry":
+        (folder / "arrays.parquet").unlink()
+        (folder / "arrays.parquet").symlink_to(other / "arrays.parquet")
+    elif damage == "the entry is a link":
+        import shutil
+
+        shutil.rmtree(folder)
+        folder.symlink_to(outside, target_is_directory=True)
+    elif damage == "a file is a link":
+        (folder / "trap.parquet").unlink(missing_ok=True)
+        (folder / "subsamples.parquet").unlink()
+        (folder / "subsamples.parquet").symlink_to(outside / "keep.txt")
+    else:
+        (folder / "valuation.parquet").unlink()
+    results, warning = cache.load(tmp_path, key, credibility=False)
+    assert results is None and warning.startswith(f"estimation cache: entry {key[:12]} is damaged")
+    assert not (folder.exists() or folder.is_symlink())
+    assert (outside / "keep.txt").read_text() == "mine"  # a link's target is never touched
+    assert cache.load(tmp_path, other_key, credibility=False)[0] is not None  # the other entry intact
 
 
 def _entries(folder):

@@ -162,17 +162,38 @@ def dump(results: EstimationResults, credibility: bool) -> tuple[dict, dict[str,
     return record, files
 
 
-def load_entry(folder: Path) -> tuple[EstimationResults, bool]:
-    """Read an entry written by :func:`save` (raises on any damage)."""
-    record = json.loads((folder / "results.json").read_text("utf-8"))
-    if record.get("format") != FORMAT:
+def _verified_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]]:
+    """The entry's record and files, each checked: the record is a verified cache entry made for
+    ``key`` (:func:`model.memo.memo`'s format), and every file it lists is a regular file (no
+    link) whose sha256 is the one recorded. Raises ValueError on any difference."""
+    from model.memo import _read_entry
+
+    if folder.is_symlink() or not folder.is_dir():
+        raise ValueError("not a folder")
+    record = _read_entry(folder / "results.json", key)
+    if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("files"), dict):
         raise ValueError("cache entry of another format")
-    flat = pd.read_parquet(folder / "arrays.parquet")["value"].to_numpy(dtype=float)
+    files = {}
+    for name, digest in record["files"].items():
+        path = folder / name
+        if not isinstance(name, str) or Path(name).name != name or path.is_symlink() or not path.is_file():
+            raise ValueError(f"{name}: not a regular file of the entry")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ValueError(f"{name}: checksum mismatch")
+        files[name] = data
+    return record, files
+
+
+def load_entry(folder: Path, key: str) -> tuple[EstimationResults, bool]:
+    """Read an entry written by :func:`save` (raises on any damage)."""
+    record, files = _verified_files(folder, key)
+    flat = pd.read_parquet(io.BytesIO(files["arrays.parquet"]))["value"].to_numpy(dtype=float)
     arrays = {}
     for item in record["arrays"]:
         size = int(np.prod(item["shape"], dtype=int))
         arrays[item["name"]] = flat[item["offset"] : item["offset"] + size].reshape(item["shape"]).copy()
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    frames = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
     systems = {m: _system(rec, arrays) for m, rec in record["systems"].items()}
     grid = GridResult(systems=[_system(rec, arrays) for rec in record["grid"]["systems"]],
                       weights=arrays[record["grid"]["weights"]], weights_rule=record["grid"]["weights_rule"],
@@ -200,22 +221,25 @@ def load(root: Path, key: str, credibility: bool) -> tuple[EstimationResults | N
     warning : str or None
         Why a present entry was ignored.
     """
+    from model.memo import remove_entry
+
     folder = Path(root) / key
-    if not folder.is_dir():
+    if not (folder.exists() or folder.is_symlink()):
         return None, None
     try:
-        results, complete = load_entry(folder)
-    except Exception as exc:  # any damage: remove the entry, recompute, store again
-        shutil.rmtree(folder, ignore_errors=True)
-        return None, f"estimation cache: entry {key[:12]} is unreadable ({type(exc).__name__}); recomputing"
+        results, complete = load_entry(folder, key)
+    except Exception as exc:  # any damage: remove the entry (a link itself, never its target), recompute, store
+        remove_entry(folder)
+        why = str(exc) if isinstance(exc, ValueError) and str(exc) else type(exc).__name__
+        return None, f"estimation cache: entry {key[:12]} is damaged ({' '.join(why.split())[:80]}); recomputing"
     if credibility and not complete:
         return None, None
     return results, None
 
 
-def _complete(folder: Path) -> bool:
+def _complete(folder: Path, key: str) -> bool:
     try:
-        return bool(json.loads((folder / "results.json").read_text("utf-8")).get("credibility"))
+        return bool(_verified_files(folder, key)[0].get("credibility"))
     except (OSError, ValueError):
         return False
 
@@ -224,17 +248,20 @@ def save(root: Path, key: str, results: EstimationResults, credibility: bool, ke
     """Write an entry atomically (temporary folder, then rename) and keep the newest ``keep``."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
+    from model.memo import _entry_bytes
+
     record, files = dump(results, credibility)
+    record["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=root))
     try:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
-        (tmp / "results.json").write_text(json.dumps(record, indent=1), "utf-8")
+        (tmp / "results.json").write_bytes(_entry_bytes(key, record))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     target = root / key
-    if target.exists() and (_complete(target) or not credibility):
+    if target.exists() and (_complete(target, key) or not credibility):
         shutil.rmtree(tmp, ignore_errors=True)  # already there (a concurrent run): same key, same content
     else:
         replace_dir(tmp, target)  # a partial entry (no credibility checks) gives way to a complete one
