@@ -292,9 +292,9 @@ def run_episode(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> E
     )
 
 
-def run_all(context: ScenarioContext, draws: int = 10_000) -> list[EpisodeResult]:
-    """Every shipped episode, then the largest six-month sale found in the data."""
-    episodes = [*episodes_config().episode, largest_sale(context)]
+def run_all(context: ScenarioContext, draws: int = 10_000, config: EpisodesFile | None = None) -> list[EpisodeResult]:
+    """Every episode of ``episodes.toml`` (``config``), then the largest six-month sale found in the data."""
+    episodes = [*(config or episodes_config()).episode, largest_sale(context)]
     return [run_episode(ep, context, draws) for ep in episodes]
 
 

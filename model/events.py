@@ -1337,8 +1337,10 @@ MIN_INSTRUMENT_MONTHS = 3  # fewer months with an intervention cannot identify a
 
 
 def intervention_study(days: list[InterventionDay], news: list[NewsItem], daily: DailyData, panel=None,
-                       response=None, draws: int = DEFAULT_DRAWS, seed: int = 20240429) -> EventStudy:
-    """The whole study as ``tlrisk events`` and the report show it: the event study with the
+                       response=None, draws: int = DEFAULT_DRAWS, seed: int = 20240429,
+                       estimation=None) -> EventStudy:
+    """The whole study as ``tlrisk events`` and the report show it (``estimation``: the
+    estimation settings of the monthly 2SLS): the event study with the
     model's effect and the literature envelope (when the ``response`` model is given) and the
     monthly 2SLS (when the ``panel`` is given and the days span at least
     ``MIN_INSTRUMENT_MONTHS`` months)."""
@@ -1353,5 +1355,5 @@ def intervention_study(days: list[InterventionDay], news: list[NewsItem], daily:
             study.notes.append(f"No instrumental-variable estimate: the intervention days fall in {int((z != 0).sum())} "
                                f"month(s); the instrument needs at least {MIN_INSTRUMENT_MONTHS}.")
         else:
-            study.iv = japan_intervention_iv(panel, z, trade_months=monthly_interventions_bn(studied, daily, "trade"))
+            study.iv = japan_intervention_iv(panel, z, config=estimation, trade_months=monthly_interventions_bn(studied, daily, "trade"))
     return study

@@ -72,6 +72,36 @@ class Log:
 QUIET = Log()
 
 
+@dataclass(frozen=True)
+class Settings:
+    """Every settings file, validated into its typed object once (``model/config/*.toml``, or
+    ``TLRISK_CONFIG_DIR``), and passed by the pipeline to the stages that need each."""
+
+    holders: object  # model.config.HolderConfig (holders.toml)
+    panel: object  # model.panel.PanelConfig (panel.toml)
+    valuation: object  # model.panel.ValuationConfig (valuation.toml)
+    estimation: object  # model.estimate.spec.EstimationConfig (estimation.toml)
+    literature: object  # model.estimate.literature.LiteratureConfig (literature.toml)
+    simulation: object  # model.scenarios.schema.SimulationConfig (simulation.toml)
+    fiscal: object  # model.fiscal.FiscalConfig (fiscal.toml)
+    episodes: object  # model.episodes.EpisodesFile (episodes.toml)
+
+
+def settings() -> Settings:
+    """The settings in effect (each file read and validated once per process)."""
+    from model.config import holder_config
+    from model.episodes import episodes_config
+    from model.estimate.literature import literature_config
+    from model.estimate.spec import estimation_config
+    from model.fiscal import fiscal_config
+    from model.panel import panel_config, valuation_config
+    from model.scenarios.schema import simulation_config
+
+    return Settings(holders=holder_config(), panel=panel_config(), valuation=valuation_config(),
+                    estimation=estimation_config(), literature=literature_config(),
+                    simulation=simulation_config(), fiscal=fiscal_config(), episodes=episodes_config())
+
+
 # ---------------------------------------------------------------------------------------------
 # Stage 1: sources (pull and parse)
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +143,7 @@ def parse_file(path: str | Path, part: str = "auto") -> ParsedFile:
     """Detect a file's format and parse it (``part``: ``holdings``, ``flows`` or ``auto``)."""
     from model.sources.detect import parse_path
 
-    parsed = parse_path(path)
+    parsed = parse_path(path, settings().holders)
     table = {"holdings": parsed.holdings, "flows": parsed.flows}.get(part)
     return ParsedFile(parsed.kind, parsed.vintage, parsed.tidy() if table is None else table, list(parsed.warnings))
 
@@ -198,19 +228,20 @@ def load_data(required: tuple[str, ...] | None = None) -> Data:
     ValidationFailed
         A holder group names members that are not in the data.
     """
-    from model.config import config_path, holder_config
+    from model.config import config_path
     from model.panel import build_panel, required_sources
     from model.sources.bundle import load_bundle
 
     bundle = load_bundle(*stores(), required=required_sources() if required is None else required)
     names = {name for source in bundle.sources.values() for frame in source.frames.values()
              if "holder" in frame for name in frame["holder"].unique()}
-    holders, holders_path = holder_config(), config_path("holders.toml")
+    config = settings()
+    holders, holders_path = config.holders, config_path("holders.toml")
     problems = holders.problems_against(names, holders_path)
     if problems:
         raise ValidationFailed(problems)
     warnings = [*bundle.warnings, *holders.warnings_against(names, holders_path)]
-    return Data(bundle=bundle, panel=build_panel(bundle), warnings=warnings)
+    return Data(bundle=bundle, panel=build_panel(bundle, holders, config.valuation, config.panel), warnings=warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,7 +344,9 @@ def estimate(data: Data, credibility: bool = True, caches: Caches | None = None,
             if progress:
                 progress("from the estimation cache (data, settings and code unchanged)")
             return Estimates(results, "cache", warnings)
-    results = fit_all(data.panel, credibility=credibility, progress=progress)
+    config = settings()
+    results = fit_all(data.panel, config.estimation, credibility=credibility, progress=progress,
+                      literature=config.literature)
     if root is not None:  # --no-cache: the caches are neither read nor written nor cleaned
         try:
             cache.save(root, key, results, credibility)
@@ -333,7 +366,20 @@ def scenario_context(data: Data, results: EstimationResults | None = None) -> Sc
     from model.fiscal import FiscalModel
     from model.scenarios import ScenarioContext
 
-    return ScenarioContext.build(data.panel, results, FiscalModel.build())
+    config = settings()
+    return ScenarioContext.build(data.panel, results, FiscalModel.build(config.fiscal), config.holders,
+                                 config.valuation, config.simulation,
+                                 response_model(results, config) if results is not None else None)
+
+
+def response_model(results: EstimationResults, config: Settings | None = None) -> ResponseModel:
+    """Stage 4: the response model the scenarios are priced with, from the estimates (the prior
+    comes with the estimates' literature envelope; the settings say how to update and pool)."""
+    from model.response import ResponseModel, persistence_evidence
+
+    config = config or settings()
+    return ResponseModel.build(results.grid, results.envelope, config.literature, config.literature.prior.pool,
+                               persistence_evidence(results.local_projections), results.persistence)
 
 
 def priced_context(data: Data, caches: Caches | None = None, log: Log = QUIET) -> ScenarioContext:
@@ -549,11 +595,12 @@ def episodes(context: ScenarioContext, remembered: Remembered | None = None) -> 
     """The historical episodes priced as scenarios beside what yields did."""
     from model.episodes import EpisodeResult, run_all
 
+    config = settings().episodes
     if remembered is None:
-        return run_all(context)
+        return run_all(context, config=config)
     from model.memo import digest
 
-    return remembered(digest(remembered.base, "episodes"), lambda: run_all(context),
+    return remembered(digest(remembered.base, "episodes"), lambda: run_all(context, config=config),
                       lambda eps: [e.to_record() for e in eps],
                       lambda records: [EpisodeResult.from_record(r) for r in records])
 
@@ -599,7 +646,7 @@ def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=Non
 
     days, news = curated or curated_events()
     return intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()), panel=data.panel,
-                              response=response, draws=draws)
+                              response=response, draws=draws, estimation=settings().estimation)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,9 +656,9 @@ def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=Non
 
 def fiscal(shift_bp: float) -> dict:
     """Extra federal interest when every Treasury rate is ``shift_bp`` higher."""
-    from model.fiscal import uniform_shift_cost
+    from model.fiscal import FiscalModel, uniform_shift_cost
 
-    return uniform_shift_cost(shift_bp)
+    return uniform_shift_cost(shift_bp, FiscalModel.build(settings().fiscal))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -765,6 +812,7 @@ def report(request: ReportRequest, log: Log = QUIET) -> dict[str, Path]:
 
 __all__ = [
     "Caches", "Data", "Estimates", "Log", "ParsedFile", "QUIET", "RESPONSE_SOURCES", "Remembered", "ReportRequest",
+    "Settings", "response_model", "settings",
     "check_draws", "check_scenarios", "curated_events", "data_status", "display_path", "episodes", "estimate",
     "events", "explorer", "fiscal", "git_commit", "holder_directory", "inputs_digest", "load_data", "missing_data_error",
     "one_line_scenario", "parse_file", "price", "price_scenarios", "priced_context", "pull", "refresh", "report",

@@ -27,7 +27,7 @@ def fitted_once(monkeypatch, fitted):
     """Every command gets the session's estimates instead of fitting again."""
     calls = []
 
-    def fit_all(panel, config=None, credibility=True, progress=None):
+    def fit_all(panel, config=None, credibility=True, progress=None, literature=None):
         calls.append(credibility)
         if progress:
             progress("the specification grid")

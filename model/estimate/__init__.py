@@ -23,6 +23,7 @@ from model.estimate.credibility import (
 )
 from model.estimate.grid import GridResult, baseline_spec, fit_grid
 from model.estimate.literature import (
+    LiteratureConfig,
     LiteratureEnvelope,
     ScaleToday,
     envelope,
@@ -188,7 +189,8 @@ def _text_table(frame: pd.DataFrame, digits: int) -> str:
 
 
 def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: bool = True,
-            progress: Callable[[str], None] | None = None) -> EstimationResults:
+            progress: Callable[[str], None] | None = None,
+            literature: LiteratureConfig | None = None) -> EstimationResults:
     """Run every configured specification on every flow measure.
 
     Parameters
@@ -221,7 +223,7 @@ def fit_all(panel: Panel, config: EstimationConfig | None = None, credibility: b
     say("the specification grid")
     grid = fit_grid(panel, config, responses, debt)
     say("the lasting share from long lags (36 months)")
-    literature = literature_config()
+    literature = literature or literature_config()
     persistence = fit_persistence(panel, config, debt, literature.envelope.half_life_months)
     say("levels regressions and local projections")
     levels = [fit_levels(panel, measure, config, gdp) for measure in FLOW_MEASURES]

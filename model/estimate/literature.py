@@ -159,11 +159,17 @@ class LiteratureConfig(StrictModel):
 def literature_config() -> LiteratureConfig:
     """The validated ``literature.toml``."""
     path, holders = config_path("literature.toml"), holder_config()
-    data = read_toml(path)
+    return load_model(path, LiteratureConfig, data=with_pool(read_toml(path), holders.pooled),
+                      context={"groups": holders.groups})
+
+
+def with_pool(data: Any, pooled: list[str]) -> Any:
+    """``[prior] pool`` derived from ``holders.toml`` (the groups with an estimate of their own
+    that inform the pooled effect, ``pooled``) unless the file lists it to override."""
     prior = data.get("prior") if isinstance(data, dict) else None
     if isinstance(prior, dict) and "pool" not in prior:  # declared once, in holders.toml
-        data = {**data, "prior": {**prior, "pool": holders.pooled}}
-    return load_model(path, LiteratureConfig, data=data, context={"groups": holders.groups})
+        return {**data, "prior": {**prior, "pool": pooled}}
+    return data
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from model.config import HolderConfig, holder_config
+from model.config import HolderConfig
 from model.errors import InputError
 from model.estimate import EstimationResults
 from model.estimate.spec import FLOW_COLUMN
 from model.labels import holder_label
-from model.panel import Panel, ValuationConfig, valuation_config
+from model.panel import Panel, ValuationConfig
 from model.response import ResponseModel
-from model.scenarios.schema import SimulationConfig, simulation_config
+from model.scenarios.schema import SimulationConfig
 
 
 class InterestCost(Protocol):
@@ -49,18 +49,13 @@ class ScenarioContext:
     response: ResponseModel | None = None  # built from the results
 
     @classmethod
-    def build(cls, panel: Panel, results: EstimationResults | None, fiscal: InterestCost) -> ScenarioContext:
-        response = None
-        if results is not None:
-            from model.estimate.literature import literature_config
-
-            literature = literature_config()
-            from model.response import persistence_evidence
-
-            response = ResponseModel.build(results.grid, results.envelope, literature, literature.prior.pool,
-                                           persistence_evidence(results.local_projections), results.persistence)
-        return cls(panel=panel, results=results, fiscal=fiscal, holders=holder_config(),
-                   valuation=valuation_config(), simulation=simulation_config(), response=response)
+    def build(cls, panel: Panel, results: EstimationResults | None, fiscal: InterestCost, holders: HolderConfig,
+              valuation: ValuationConfig, simulation: SimulationConfig,
+              response: ResponseModel | None = None) -> ScenarioContext:
+        """The context from what the pipeline passes: data, estimates (None to validate files
+        only), the fiscal stage's costs, the typed settings and the response model."""
+        return cls(panel=panel, results=results, fiscal=fiscal, holders=holders, valuation=valuation,
+                   simulation=simulation, response=response)
 
     def label(self, key: str) -> str:
         """Display name of a holder key (group label, or the country's name)."""

@@ -55,7 +55,7 @@ DOMAIN_CASES = [
     ("valuation.toml", 'yield_column = "y10y_eom"', 'yield_column = "y7y_eom"', "yield_column — 'y7y_eom' is not a yield in the panel"),
     ("simulation.toml", 'loss_maturity = "5y"', 'loss_maturity = "7y"', "loss_maturity — '7y' is not a maturity the scenarios price"),
     ("simulation.toml", "bill_sale_effect = 0.1", "bill_sale_effect = 1.5", "bill_sale_effect — Input should be less than or equal to 1"),
-    ("literature.toml", 'pool = ["japan", "china"]', 'pool = ["japan", "chnia"]',
+    ("literature.toml", '\noverlap = "power"', '\noverlap = "power"\npool = ["japan", "chnia"]',  # an override
      "prior.pool[2] — unknown holder group 'chnia' (did you mean 'china'?)"),
     ("literature.toml", "3m = 0.1", "3m = -0.1", "envelope.maturity_loading — maturity loadings must be positive"),
     ("literature.toml", "low = 40.0", "low = -40.0", "effect[2].low — Input should be greater than or equal to 0"),
@@ -112,14 +112,13 @@ def test_a_misspelt_member_of_a_group_with_data_is_a_warning(config_dir, capsys)
             and err.count("warning:") == 1)  # and nothing about the Treasury's absent oil exporters
 
 
-def test_episodes_are_checked_against_the_data(config_dir, panel):
+def test_episodes_are_checked_against_the_data(config_dir, snapshot_bundle, panel):
+    from model import pipeline
     from model.episodes import episode_problems
-    from model.fiscal import FiscalModel
-    from model.scenarios import ScenarioContext
 
     edit(config_dir, "episodes.toml", 'end = "2025-04"', 'end = "2026-12"')
     edit(config_dir, "episodes.toml", 'holders = ["Belgium"]', 'holders = ["belgium"]')
-    problems = episode_problems(ScenarioContext.build(panel, None, FiscalModel.build()))
+    problems = episode_problems(pipeline.scenario_context(pipeline.Data(snapshot_bundle, panel)))
     assert problems == [
         f"{config_dir / 'episodes.toml'}: episode[2].holders[1] — unknown holder 'belgium' (did you mean 'Belgium'?)",
         f"{config_dir / 'episodes.toml'}: episode[5].end — 2026-12 is after the data end (2026-04)",

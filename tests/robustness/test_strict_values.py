@@ -27,12 +27,11 @@ from model.config import (
 )
 from model.episodes import EpisodesFile
 from model.errors import ValidationFailed
-from model.estimate.literature import LiteratureConfig
-from model.estimate.spec import EstimationConfig
-from model.fiscal import FiscalConfig, FiscalModel
+from model.estimate.literature import LiteratureConfig, with_pool
+from model.estimate.spec import EstimationConfig, with_holders
+from model.fiscal import FiscalConfig
 from model.panel import PanelConfig, ValuationConfig
 from model.scenarios import (
-    ScenarioContext,
     ScenarioFile,
     SimulationConfig,
     load_scenario,
@@ -51,6 +50,18 @@ MODELS = {
     "episodes.toml": (EpisodesFile, None), "literature.toml": (LiteratureConfig, None),
     "estimation.toml": (EstimationConfig, None),
 }
+# what the loaders add from holders.toml before validating (the holder lists, declared once there)
+PREPARE = {
+    "estimation.toml": lambda data: with_holders(data, holder_config().estimated),
+    "literature.toml": lambda data: with_pool(data, holder_config().pooled),
+}
+
+
+def load(name: str, data=None):
+    """A shipped config file (or ``data`` in its place) loaded as the tool loads it."""
+    model, context = MODELS[name]
+    data = tomllib.loads((CONFIG / name).read_text()) if data is None else data
+    return load_model(CONFIG / name, model, PREPARE.get(name, lambda d: d)(data), context=context)
 
 
 def leaves(data, loc=()):
@@ -88,20 +99,19 @@ def wrong_values(value):
 
 def test_every_shipped_config_loads():
     assert sorted(MODELS) == sorted(p.name for p in CONFIG.glob("*.toml"))
-    for name, (model, context) in MODELS.items():
-        load_model(CONFIG / name, model, context=context)
+    for name in MODELS:
+        load(name)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_config_value_is_checked(name):
-    model, context = MODELS[name]
     data = tomllib.loads((CONFIG / name).read_text())
     found = list(leaves(data))
     assert found
     for loc, value in found:
         for bad in wrong_values(value):
             with pytest.raises(ValidationFailed) as err:
-                load_model(CONFIG / name, model, replaced(data, loc, bad), context=context)
+                load(name, replaced(data, loc, bad))
             where = f"{CONFIG / name}: {dotted_path(loc)} — "
             assert any(p.startswith(where) for p in err.value.problems), (loc, bad, err.value.problems)
 
@@ -134,9 +144,11 @@ def text(name="t", start="2026-05", horizon="24", pricing="", holder="japan", ac
 
 
 @pytest.fixture(scope="module")
-def bare_context(panel):
+def bare_context(snapshot_bundle, panel):
     """Data without estimates: what validation needs (no fit)."""
-    return ScenarioContext.build(panel, None, FiscalModel.build())
+    from model import pipeline
+
+    return pipeline.scenario_context(pipeline.Data(snapshot_bundle, panel))
 
 
 CASES = [
