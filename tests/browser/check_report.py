@@ -78,7 +78,7 @@ def _explorer_check(page, name: str, shot: Path | None) -> list[str]:
         problems.append(f"{name}: the explorer's cost did not change with the sale size ({before!r} -> {after!r})")
     months = page.locator("#ex-months option")
     page.select_option("#ex-months", months.nth(months.count() - 1).get_attribute("value"))
-    later = page.locator("#ex-post-24").inner_text()
+    later = page.locator("#ex-post-at_24").inner_text()
     if not NUMBER.search(later):
         problems.append(f"{name}: the explorer shows no 24-month move after a change of length ({later!r})")
     if shot is not None:
