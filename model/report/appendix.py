@@ -98,7 +98,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
                                                           Column("Recent pace, $bn a month"),
                                                           Column("Measured over", "left", 1.6),
                                                           Column("Holdings at start"),
-                                                          Column("Planned change of net purchases, $bn")], rows,
+                                                          Column("Planned change of net purchases", width=1.5)], rows,
                             csv=f"plan_{s.name}"))
     if not s.moves_anything:
         blocks.append(Para(spans(strong("Every deviation is zero by construction: "),
@@ -229,7 +229,7 @@ def estimation(ctx: Context) -> Section:
                                           Column("90% band", width=1.4)], rows, sortable=True,
                         title=f"10-year yield, {measure_label(measure)}",
                         notes=[spans(f"Sample {res.sample_start} to {res.sample_end}, N = {res.nobs}, HAC lags "
-                                     f"{res.hac_lags}, R\u00b2 {res.r2:.2f}. {signs(system.spec.describe())}.")]))
+                                     f"{res.hac_lags}, R\u00b2 {res.r2:.2f}. {sentence(system.spec.describe())}")]))
     holder = ctx.spec_holder
     rows = []
     for measure in ("reported", "naive", "adjusted"):
@@ -337,7 +337,7 @@ def response_model(ctx: Context) -> Section:
                             "spread.")]))
     lit: list = []
     fig = ctx.figure("literature")
-    if fig and not ctx.in_brief("literature"):
+    if fig:
         lit.append(fig)
     rows = [[text_cell(r.source), text_cell(f"{maturity_label(r.maturity)}, {r.horizon.replace('_', ' ')}"),
              text_cell(f"{bp(r.published_low, 1, False)}\u2013{bp(r.published_high, 1, False)} {r.published_units}"),

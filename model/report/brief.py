@@ -162,10 +162,11 @@ def ledger_line(ctx: Context) -> list:
         return []
     loss = post.to_dict()["total_loss_bn"]
     sellers = join_words([story.subject(p.label) for p in post.holder_paths if p.key in post.holder_loss_bn])
+    verb = "lose" if loss["median"] >= 0 else "gain"
     parts = [strong("The bargain at a glance. "),
-             f"The United States would pay {usd(post.cost('10yr')['median'])} of extra interest over ten years; "
-             f"{sellers} would lose {usd(loss['median'])} (90% band {range_usd(loss)}) on the bonds and notes "
-             "still held two years in. "]
+             f"The United States would pay {usd(post.cost('10yr')['median'], sign=False)} of extra interest over ten "
+             f"years; {sellers} would {verb} {usd(abs(loss['median']), sign=False)} (90% band {range_usd(loss)}) on the "
+             "bonds and notes still held two years in. "]
     ledger = getattr(ctx.inputs, "ledger", None)
     if ledger is not None and hasattr(ledger, "glance"):
         parts.append(ledger.glance())  # the ledger's own sentence (tariffs at stake)
@@ -411,9 +412,6 @@ def evidence(ctx: Context) -> Section:
                              "Federal Reserve would respond; how a sale would move the dollar and the seller's own "
                              "rates; and who would buy what is sold. It measures the average historical co-movement "
                              "of yields and flows; a deliberate, announced sale by a sovereign has few precedents.")))
-    fig = ctx.figure("literature", brief=True)
-    if fig:
-        blocks.append(fig)
     return Section("evidence", "5", "What the evidence can and cannot say", 1, [b for b in blocks if b])
 
 

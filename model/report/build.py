@@ -3,6 +3,7 @@ inputs, its ``results.json`` payload and the figures drawn: the brief, then the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,8 @@ def projected_net_interest(years: int = 10) -> dict:
 
 
 TEXT_WIDTH_MM = 178.0  # A4 less the PDF's side margins
-MAX_FIGURE_HEIGHT_MM = 115.0  # under half the text height: two charts can share a page
+MAX_FIGURE_HEIGHT_MM = 92.0  # well under half the text height: a chart pushed to the next page leaves
+# its page at least half full, and two charts can share a page
 
 
 def vintage_text(row: dict) -> list[Span]:
@@ -143,7 +145,8 @@ class Context:
         self.used.add(key)
         aspect = meta.get("aspect") or 0.5
         width = min(100.0, 100.0 * MAX_FIGURE_HEIGHT_MM / (aspect * TEXT_WIDTH_MM))
-        return Figure(key, meta["title"], meta["caption"], meta["source"], brief, round(width, 1))
+        source = re.sub(r"^Sources?: ", "", meta["source"])
+        return Figure(key, meta["title"], meta["caption"], source, brief, round(width, 1), float=False)
 
     def explorer_data(self) -> dict:
         explorer = self.payload["explorer"]

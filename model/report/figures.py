@@ -151,20 +151,44 @@ def phone_layout(record: Figure) -> None:
     else:
         new_height = max(height * (0.9 if nrows == 1 else 1.0), 3.0)
     fig.set_size_inches(PHONE_WIDTH_IN, new_height)
+    legends = {}
     for ax in fig.axes:
-        ax.tick_params(labelsize=max(PHONE_MIN_FONT, 9))
+        ax.tick_params(labelsize=PHONE_MIN_FONT)
         legend = ax.get_legend()
         if legend is not None:
-            handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+            legends[ax] = (legend.legend_handles, [t.get_text() for t in legend.get_texts()])
             legend.remove()
-            legend_above(ax, handles, labels, fontsize=PHONE_MIN_FONT)
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        if labels and any(len(t) > 18 and not _numeric(t) for t in labels):  # long category names
+            ax.set_yticks(ax.get_yticks(), [wrap(t.replace("\n", " "), 1.7, PHONE_MIN_FONT, max_lines=4)
+                                            for t in labels], fontsize=PHONE_MIN_FONT)
         if record.phone_from is not None and ax in panels:
             ax.set_xlim(left=mdates.date2num(pd.Timestamp(record.phone_from)))
     for text in fig.findobj(Text):
         if text.get_fontsize() < PHONE_MIN_FONT:
             text.set_fontsize(PHONE_MIN_FONT)
     fig.tight_layout()
+    for ax in fig.axes:  # labels, titles and legends wrapped to the room the narrow layout leaves
+        box = ax.get_position()
+        axes_in = max(box.width * PHONE_WIDTH_IN, 1.4)
+        room_in = max((1 - box.x0) * PHONE_WIDTH_IN - 0.1, 1.4)
+        ax.set_xlabel(wrap(ax.get_xlabel().replace("\n", " "), axes_in, PHONE_MIN_FONT))
+        title = ax.get_title(loc="left")
+        if title:
+            ax.set_title(wrap(title.replace("\n", " "), room_in, PHONE_MIN_FONT), loc="left", fontsize=PHONE_MIN_FONT)
+        if ax in legends:
+            handles, labels = legends[ax]
+            labels = [wrap(t, room_in - 0.45, PHONE_MIN_FONT, max_lines=3) for t in labels]
+            longest = max(len(line) for t in labels for line in t.split("\n")) + 5
+            fit = max(int(room_in * 72 / (PHONE_MIN_FONT * 0.6) / longest), 1)
+            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=min(fit, len(labels)),
+                      frameon=False, fontsize=PHONE_MIN_FONT, borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
+    fig.tight_layout()
     fig.set_layout_engine(None)
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\s\d.,+\-\u2212$%]*", text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +216,10 @@ def _auto_tips(record: Figure) -> None:
             label = line.get_label()
             if line.get_transform() != ax.transData or label.startswith("_") or not line.get_visible():
                 continue
-            xs = np.asarray(line.get_xdata(orig=True), dtype=object)
+            raw = np.asarray(line.get_xdata(orig=True))
+            # datetime64[ns] cast to object gives integers: keep them as dates
+            xs = (pd.DatetimeIndex(raw).to_pydatetime() if np.issubdtype(raw.dtype, np.datetime64)
+                  else np.asarray(raw, dtype=object))
             ys = np.asarray(line.get_ydata(orig=True), dtype=float)
             n = len(ys)
             if n == 0:
@@ -225,6 +252,9 @@ def _tip_svg(record: Figure) -> str:
             continue
         if not (np.isfinite(px) and np.isfinite(py)):
             continue
+        box = ax.get_window_extent()
+        if not (box.x0 - 1 <= px <= box.x1 + 1 and box.y0 - 1 <= py <= box.y1 + 1):
+            continue  # outside the axes (a phone version that shows recent years only)
         cx, cy = px * scale, height_pt - py * scale
         out.append(f'<circle class="tip" cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="#000" fill-opacity="0" '
                    f'data-tip={quoteattr(text)}><title>{escape(text)}</title></circle>')

@@ -35,11 +35,29 @@ GROUPS: list[tuple[str, dict[str, str]]] = [
 ]
 
 
-def last_date(last_observation: str) -> dt.date:
-    """The last day a last observation covers (a month's last day for ``YYYY-MM``)."""
+def last_date(last_observation: str, period: str = "day") -> dt.date:
+    """The last day a last observation covers: a month's last day for ``YYYY-MM`` or a monthly
+    series' ``YYYY-MM-01``, a quarter's for a quarterly one."""
     if len(last_observation) == 7:
         return (pd.Timestamp(last_observation + "-01") + pd.offsets.MonthEnd(0)).date()
-    return dt.date.fromisoformat(last_observation[:10])
+    day = pd.Timestamp(last_observation[:10])
+    if period == "month":
+        return (day + pd.offsets.MonthEnd(0)).date()
+    if period == "quarter":
+        return (day + pd.offsets.QuarterEnd(0)).date()
+    return day.date()
+
+
+def period(src) -> str:
+    """How long one observation of a source covers: a FRED date on the 1st of a month is the
+    start of a month (or a quarter); daily and weekly series carry their own day."""
+    last = src.entry.last_observation or ""
+    if src.spec.family != "fred" or src.spec.daily_from is not None or not last.endswith("-01"):
+        return "day"
+    return "quarter" if "quarter" in src.spec.title.lower() or src.spec.key in QUARTERLY else "month"
+
+
+QUARTERLY = {"fred_GDP", "fred_FYGFDPUN", "fred_GFDEBTN"}
 
 
 def _month(last_observation: str, daily: bool) -> str:
@@ -50,7 +68,7 @@ def _month(last_observation: str, daily: bool) -> str:
 def newest_observation(bundle: DataBundle) -> dt.date | None:
     """The newest observation of any (not discontinued) source: the earliest the data can have
     been taken."""
-    dates = [last_date(s.entry.last_observation) for s in bundle.sources.values()
+    dates = [last_date(s.entry.last_observation, period(s)) for s in bundle.sources.values()
              if s.entry.last_observation and not s.spec.frozen]
     return max(dates) if dates else None
 
@@ -73,6 +91,7 @@ class SourceVintage:
     stale: bool
     age_days: int | None
     frozen: bool
+    end: dt.date  # the last day the newest observation covers
 
 
 def source_vintages(bundle: DataBundle) -> dict[str, SourceVintage]:
@@ -83,11 +102,15 @@ def source_vintages(bundle: DataBundle) -> dict[str, SourceVintage]:
         last = src.entry.last_observation
         if not last:
             continue
-        age = (ref - last_date(last)).days if ref else None
+        kind = period(src)
+        age = (ref - last_date(last, kind)).days if ref else None
         limit = src.spec.stale_after_days
         stale = bool(age is not None and limit is not None and not src.spec.frozen and age > limit)
-        out[key] = SourceVintage(key, _month(last, len(last) > 7 and not last.endswith("-01")), last, stale, age,
-                                 src.spec.frozen)
+        through = _month(last, len(last) > 7 and kind == "day")
+        if kind == "quarter":
+            end = last_date(last, kind)
+            through = f"Q{(end.month - 1) // 3 + 1} {end.year}"
+        out[key] = SourceVintage(key, through, last, stale, age, src.spec.frozen, last_date(last, kind))
     return out
 
 
@@ -100,7 +123,7 @@ def vintage_rows(bundle: DataBundle) -> list[dict]:
         present = [(k, label) for k, label in members.items() if k in found]
         if not present:
             continue
-        newest = max(present, key=lambda kl: last_date(found[kl[0]].last_observation))
+        newest = max(present, key=lambda kl: found[kl[0]].end)
         behind = []
         for k, label in present:
             v = found[k]
