@@ -258,7 +258,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     request = pipeline.ReportRequest(
         scenarios_dir=Path(args.scenarios) if args.scenarios else None, out=Path(args.out) if args.out else None,
         offline=args.offline, headline=args.headline, sweep_holder=args.sweep_holder, use_cache=not args.no_cache,
-        pdf=not args.no_pdf, progress=not args.no_progress)
+        pdf=not args.no_pdf, png=args.png, progress=not args.no_progress)
     written = pipeline.report(request, _log(stages))
     stages.done(f"done: {pipeline.display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
@@ -366,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "figures) even where the caches are current")
     p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf (the PDF "
                    "takes more than half of a run whose inputs are cached)")
+    p.add_argument("--png", action="store_true", help="also write every figure as PNG, with its title and source "
+                   "drawn in (for slides); the report itself uses SVG")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

@@ -62,6 +62,32 @@ def merged_warnings(result, prefix: str) -> list[str]:
     return out + [f"{prefix}{w}" for w in loose]
 
 
+def merged_notes(notes: list[str]) -> list[str]:
+    """Notes that say the same of several holders (``Posterior: United Kingdom: no estimate of
+    its own; ...``, then the same for the oil exporters) said once, naming them all."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    order: list = []
+    for n in notes:
+        parts = n.split(": ")
+        if len(parts) < 2:
+            order.append(n)
+            continue
+        key = (": ".join(parts[:-2]), parts[-1])
+        if key not in groups:
+            order.append(key)
+        groups.setdefault(key, []).append(parts[-2])
+    out = []
+    for item in order:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        prefix, rest = item
+        heads = groups[item]
+        text = rest if len(heads) == 1 else rest.replace(" its ", " their ")
+        out.append(": ".join([p for p in (prefix, join_words(heads), text) if p]))
+    return out
+
+
 def scenario_details(ctx: Context) -> Section:
     sets = ctx.inputs.scenarios
     general = story.general_notes(sets)
@@ -149,7 +175,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
                                                                      "left", 2.2), Column("Posterior"),
                                                               Column("Data only"), Column("Literature")], rows))
     if notes:
-        blocks.append(Bullets([spans(sentence(n)) for n in notes], "note"))
+        blocks.append(Bullets([spans(sentence(n)) for n in merged_notes(notes)], "note"))
     title = s.title + (" (lead)" if s.name == ctx.lead.name else "")
     return Section(f"scenario-{ctx.slug(s.name)}", number, title, 3, blocks)
 
@@ -217,9 +243,14 @@ def estimation(ctx: Context) -> Section:
         "Reserve's own Treasury purchases. Every maturity and the term premium form one system on one common sample "
         "per flow measure, with joint HAC (Newey-West) standard errors. Effects are the cumulative multiplier, in bp "
         "per $100bn sold at today's debt."))]
+    described = {m: [part.strip() for part in results.systems[m].spec.describe().split("; ")]
+                 for m in ("reported", "naive", "adjusted")}
+    common = [part for part in described["reported"] if all(part in parts for parts in described.values())]
+    if common:
+        dl.append(Para(spans("Every flow measure's system: " + "; ".join(signs(p) for p in common) + "."), "note"))
     for measure in ("reported", "naive", "adjusted"):
         res = results.dl("10y", measure)
-        system = results.systems[measure]
+        own = "; ".join(p for p in described[measure] if p not in common)
         rows = []
         for eff in res.effects.values():
             lo, hi = normal_interval(eff.effect_bp_per_100bn, eff.se_bp_per_100bn)
@@ -229,7 +260,7 @@ def estimation(ctx: Context) -> Section:
                                           Column("90% band", width=1.4)], rows, sortable=True,
                         title=f"10-year yield, {measure_label(measure)}",
                         notes=[spans(f"Sample {res.sample_start} to {res.sample_end}, N = {res.nobs}, HAC lags "
-                                     f"{res.hac_lags}, R\u00b2 {res.r2:.2f}. {sentence(system.spec.describe())}")]))
+                                     f"{res.hac_lags}, R\u00b2 {res.r2:.2f}." + (f" {sentence(own)}" if own else ""))]))
     holder = ctx.spec_holder
     rows = []
     for measure in ("reported", "naive", "adjusted"):
@@ -400,6 +431,10 @@ def episodes(ctx: Context) -> Section:
                            "under a quarter of it), ", em("too small"), ", ", em("too large"), " or ", em("wrong sign"),
                            ". " + " ".join(sentence(n) for n in common))]),
         Para(spans(strong("What the episodes say. "), signs(ctx.episodes_summary))),
+        Para(spans("Each episode's chart: the change in the 10-year yield since the month before the window, bp, "
+                   "that the observed flows imply under the posterior response (median and 90% band) and under the "
+                   "literature envelope (central), beside what the yield did. Source: "
+                   + ctx.figure_source(f"episode_{results[0].episode.key}") + "." if results else ""), "note"),
     ]
     subs = []
     for i, r in enumerate(results, start=1):
@@ -412,7 +447,7 @@ def episodes(ctx: Context) -> Section:
             f"{bp(r.policy_rate_change_bp, 0)} bp.")))
         if own:
             body.append(Para(spans("; ".join(sentence(n) for n in own)), "note"))
-        fig = ctx.figure(f"episode_{r.episode.key}")
+        fig = ctx.figure(f"episode_{r.episode.key}", caption=False)
         if fig:
             body.append(fig)
         subs.append(Section(f"episode-{ctx.slug(r.episode.key)}", f"D.{i}", r.episode.title, 3, body))
@@ -472,6 +507,11 @@ def interventions(ctx: Context) -> Section | None:
                                                  Column("p-value", width=0.8),
                                                  Column("Placebo days' 90% range, bp per $100bn", width=1.3)],
                         rows, group_rows=groups, csv="interventions_pooled"))
+    blocks.append(Para(spans(
+        "Each episode's chart: daily closes of the 10-year Treasury yield, the Kim-Wright 10-year term premium and yen "
+        "per dollar (down = a stronger yen) around the intervention days, shaded; dotted lines: US news inside the "
+        "study's windows. Source: " + ctx.figure_source(f"intervention_{ev['episodes'][0]['key']}") + "."
+        if ev["episodes"] else ""), "note"))
     beside = ctx.events_beside()
     if beside:
         blocks.append(Box("note", "Beside the model", [Para(beside)]))
@@ -525,7 +565,7 @@ def interventions(ctx: Context) -> Section | None:
                                  (" US news in the window: " + "; ".join(f"{n['description']} ({n['date']})"
                                                                          for n in ep["us_news"]) + ".")
                                  if ep.get("us_news") else ""))]
-        fig = ctx.figure(f"intervention_{ep['key']}")
+        fig = ctx.figure(f"intervention_{ep['key']}", caption=False)
         if fig:
             body.append(fig)
         subs.append(Section(f"intervention-{ctx.slug(ep['key'])}", f"E.{i}", ep["title"], 3, body))
@@ -585,7 +625,7 @@ def data_caveats(ctx: Context) -> Section:
         f"checked against the Congressional Budget Office's rule of thumb ({signs(ctx.cbo_rule)})."))
     if ctx.net_interest is not None:
         items.append(spans(f"Projected federal net interest (the brief's context): {ctx.net_interest['method']}."))
-    items += [spans(sentence("Data note: " + n)) for n in panel.notes]
+    items += [spans(sentence("Data note: " + data_note(n))) for n in panel.notes]
     blocks.append(Bullets(items))
     return Section("data-caveats", "F", "Data, method and caveats", 2, blocks)
 
@@ -645,6 +685,17 @@ def provenance(ctx: Context) -> Section:
               csv="provenance", size="tiny", notes=[spans(
                   "Stale: the newest observation is older than the publisher's usual lag at ", ctx.reference_text,
                   "; discontinued files are complete.")])])
+
+
+def data_note(note: str) -> str:
+    """A panel note for the reader: a missing series by its description, not its column and id."""
+    import re
+
+    m = re.match(r"^\w+ \([A-Z0-9]+\) not available: (.*?)(?:; run '([^']+)' to add it)?$", note)
+    if m:
+        what = re.sub(r" \(live pull only\)$", "", m.group(1))
+        return f"{what} is not in the shipped data (a live pull adds it: {m.group(2) or 'tlrisk data pull'})"
+    return note
 
 
 def appendix_sections(ctx: Context) -> list[Section]:

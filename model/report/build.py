@@ -3,6 +3,7 @@ inputs, its ``results.json`` payload and the figures drawn: the brief, then the 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -113,7 +114,9 @@ class Context:
         ref = reference_date(self.inputs.bundle)
         if ref is None:
             return "the document's date"
-        why = "the document's fixed date" if source_date_epoch() is not None else "the newest observation in the data"
+        epoch = source_date_epoch()
+        fixed = epoch is not None and dt.datetime.fromtimestamp(epoch, dt.UTC).date() == ref
+        why = "the document's fixed date" if fixed else "the newest observation in the data"
         return f"{ref.day} {ref:%B %Y} ({why})"
 
     def source_title(self, key: str) -> str:
@@ -136,9 +139,10 @@ class Context:
     def code(text: str) -> Span:
         return code(text)
 
-    def figure(self, key: str, brief: bool = False) -> Figure | None:
+    def figure(self, key: str, brief: bool = False, caption: bool = True) -> Figure | None:
         """The figure block for a drawn figure, once (a figure shown in the brief is not
-        repeated in the appendix)."""
+        repeated in the appendix); ``caption=False`` for a series of charts whose common caption
+        the section says once."""
         meta = self.figures.get(key)
         if meta is None or key in self.used:
             return None
@@ -146,7 +150,13 @@ class Context:
         aspect = meta.get("aspect") or 0.5
         width = min(100.0, 100.0 * MAX_FIGURE_HEIGHT_MM / (aspect * TEXT_WIDTH_MM))
         source = re.sub(r"^Sources?: ", "", meta["source"])
-        return Figure(key, meta["title"], meta["caption"], source, brief, round(width, 1), float=False)
+        return Figure(key, meta["title"], meta["caption"] if caption else "", source if caption else "", brief,
+                      round(width, 1), float=False)
+
+    def figure_source(self, key: str) -> str:
+        """A figure's source line (for a series of charts that says it once)."""
+        meta = self.figures.get(key)
+        return re.sub(r"^Sources?: ", "", meta["source"]) if meta else ""
 
     def explorer_data(self) -> dict:
         explorer = self.payload["explorer"]

@@ -265,10 +265,12 @@ def _data(value: Any) -> Any:
 
 
 def signs(text: str) -> str:
-    """Prose from the model with its number signs set as the true minus sign the tables use
-    (a hyphen before a digit or a dollar sign, not one inside a word, a date or a range)."""
+    """Prose from the model as the reader sees it: number signs set as the true minus sign the
+    tables use (a hyphen before a digit or a dollar sign, not one inside a word, a date or a
+    range), and a scenario-file setting (``pricing.bills = 'estimated'``) said in words."""
     import re
 
+    text = re.sub(r"\b([a-z]+)\.([a-z]+) = '([a-z]+)'", r"the file's \1 setting for \2 ('\3')", text)
     return re.sub(r"(?<![\w.\-\u2212/])-(?=\$?\d)", MINUS, text)
 
 

@@ -3,8 +3,8 @@ manifest entries), which sources are stale, and the document's date (never inven
 
 A source is *stale* when its newest observation is older than its publisher's usual lag
 (``stale_after_days`` in ``sources.toml``, as ``tlrisk data status`` uses) at the reference
-date: ``SOURCE_DATE_EPOCH`` when set, else the newest observation of any source in the data
-(the snapshot cannot have been taken earlier). Discontinued (frozen) files are never stale.
+date: the newest observation of any source in the data (the snapshot cannot have been taken
+earlier), or ``SOURCE_DATE_EPOCH`` when that is later. Discontinued (frozen) files are never stale.
 """
 
 from __future__ import annotations
@@ -74,13 +74,17 @@ def newest_observation(bundle: DataBundle) -> dt.date | None:
 
 
 def reference_date(bundle: DataBundle) -> dt.date | None:
-    """``SOURCE_DATE_EPOCH``'s date when set, else the newest observation in the data."""
+    """The date staleness is judged at: the newest observation in the data, or
+    ``SOURCE_DATE_EPOCH``'s date when that is later (a fixed build date before the data's own
+    would make nothing stale)."""
     from model.dates import source_date_epoch
 
+    newest = newest_observation(bundle)
     epoch = source_date_epoch()
-    if epoch is not None:
-        return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
-    return newest_observation(bundle)
+    fixed = dt.datetime.fromtimestamp(epoch, dt.UTC).date() if epoch is not None else None
+    if fixed is not None and (newest is None or fixed > newest):
+        return fixed
+    return newest
 
 
 @dataclass
