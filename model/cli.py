@@ -364,10 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.add_argument("--no-cache", action="store_true", help="compute everything again (estimates, pricing, "
                    "figures) even where the caches are current")
-    p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf (the PDF "
-                   "takes more than half of a run whose inputs are cached)")
-    p.add_argument("--png", action="store_true", help="also write every figure as PNG, with its title and source "
-                   "drawn in (for slides); the report itself uses SVG")
+    p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf")
+    p.add_argument("--png", action="store_true", help="also write every chart as PNG, titled (for slides)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

@@ -206,10 +206,8 @@ def sweep_detail(ctx: Context, number: str) -> Section:
 # ---------------------------------------------------------------------------------------------
 
 
-def estimation(ctx: Context) -> Section:
+def valuation_trap(ctx: Context) -> Section:
     results = ctx.inputs.results
-    subs = []
-    # the valuation trap
     rows = [[text_cell(r.yield_change), text_cell(measure_label(r.flow_measure)), text_cell(r.sample), cell(str(r.nobs)),
              cell(bp(r.bp_per_100bn_sold), sort=r.bp_per_100bn_sold), cell(bp(r.se, 1, False)), cell(f"{r.r2:.2f}")]
             for r in results.trap.itertuples()]
@@ -234,9 +232,11 @@ def estimation(ctx: Context) -> Section:
              Table("valuation-check", [Column("Holder", "left", 1.6), Column("Months", "left", 1.6),
                                        Column("Correlation"), Column("Implied s.d., $bn"), Column("Reported s.d., $bn"),
                                        Column("Mean absolute gap, $bn")], rows)]
-    subs.append(Section("trap", "B.1", "The valuation trap", 3, trap))
+    return Section("trap", "B.1", "The valuation trap", 3, trap)
 
-    # distributed lags
+
+def regressions(ctx: Context) -> Section:
+    results = ctx.inputs.results
     dl: list = [Para(spans(
         "Monthly changes in Treasury yields (bp) regressed on current and lagged purchases by holder (as a share of "
         "debt held by the public), with controls for monetary policy, inflation expectations and the Federal "
@@ -275,8 +275,12 @@ def estimation(ctx: Context) -> Section:
                     title=f"Every maturity: {holder_label(holder)}'s effect, bp per $100bn sold", csv="models",
                     notes=[spans("HAC standard errors in parentheses. Every maturity shares the sample of its flow "
                                  "measure.")], size="small"))
-    subs.append(Section("regressions", "B.2", "Distributed-lag regressions", 3, dl))
+    return Section("regressions", "B.2", "Distributed-lag regressions", 3, dl)
 
+
+def estimation(ctx: Context) -> Section:
+    results = ctx.inputs.results
+    subs = [valuation_trap(ctx), regressions(ctx)]
     rows = [[text_cell(measure_label(res.flow_measure)), text_cell(holder_label(eff.holder)),
              cell(bp(eff.effect_bp_per_100bn), sort=eff.effect_bp_per_100bn), cell(bp(eff.se_bp_per_100bn, 1, False)),
              text_cell(f"{res.sample_start} to {res.sample_end}"), cell(str(res.nobs)), cell(f"{res.r2:.2f}")]
@@ -467,6 +471,39 @@ def Span_muted(text: str):  # noqa: N802 - a span constructor, like the others
 GROUPS = {"sell_usd": "Japan sold dollars (2022, 2024)", "buy_usd": "Japan bought dollars (2010-2011)"}
 
 
+def intervention_days_table(ev: dict) -> Table:
+    """Every intervention day: Japan's net purchases of dollars, the moves over 1, 2 and 5 days,
+    and the effect per $100bn only for days of at least ``MIN_DAY_BN``."""
+    rows = []
+    for e in ev["events"]:
+        w = e["windows"][1]
+        signed = -e["amount_usd_bn"] if e["direction"] == "sell_usd" else e["amount_usd_bn"]
+        big = e["amount_usd_bn"] >= MIN_DAY_BN
+        news = "; ".join(f"{'jobs report' if n['event'] == 'employment' else n['event'].upper()} {n['date']}"
+                         for n in e["us_news"]) or "\u2013"
+        rows.append([text_cell(e["date"]), cell(usd(signed, 1)),
+                     *[cell(bp(x["change_10y_bp"], 0)) for x in e["windows"]],
+                     cell(bp(w["change_term_premium_bp"], 0)), cell(bp(w["change_yen_pct"], 1)),
+                     cell(bp(w["effect_bp_per_100bn"], 0) if big else "\u2013"),
+                     cell(pvalue(w["p_value"])), text_cell(news)])
+    return Table("interventions-days", [Column("Day", "left", 1.1),
+                                               Column("Japan's net purchases of dollars, $bn", width=1.1),
+                                               Column("10-year, bp: 1 day", width=0.7), Column("2 days", width=0.6),
+                                               Column("5 days", width=0.6), Column("Term premium, bp (2 days)", width=0.9),
+                                               Column("Yen, % (2 days)", width=0.8),
+                                               Column("10-year, bp per $100bn sold (2 days)", width=1.1),
+                                               Column("p (2 days)", width=0.7),
+                                               Column("US news that day (or FOMC the day before)", "left", 1.6)],
+                        rows, size="small", csv="interventions_days", notes=[spans(
+                            f"Per $100bn effects are shown only for days of at least {usd(MIN_DAY_BN, 0, sign=False)}: "
+                            "on a smaller day a few basis points of unrelated movement scale up to hundreds of bp per "
+                            "$100bn. Yen: + = a stronger yen. Sources: intervention days and amounts as the Ministry of "
+                            "Finance published them (each day with its citation in the project's curated data); daily "
+                            "10-year yields, term premium and yen rates from FRED; US news from the Federal Reserve's "
+                            "and the Bureau of Labor Statistics' calendars. p (2 days): the day's 10-year change "
+                            "against the same window on every placebo day.")])
+
+
 def interventions(ctx: Context) -> Section | None:
     ev = ctx.payload.get("events")
     if not ev:
@@ -530,34 +567,7 @@ def interventions(ctx: Context) -> Section | None:
                         notes=[spans("Each episode reads one window: from the close before its first day to the close "
                                      "of the day after its last. Model: the posterior short-run effect for the dollars "
                                      "traded (median and 90% band); literature: central (low to high).")]))
-    rows = []
-    for e in ev["events"]:
-        w = e["windows"][1]
-        signed = -e["amount_usd_bn"] if e["direction"] == "sell_usd" else e["amount_usd_bn"]
-        big = e["amount_usd_bn"] >= MIN_DAY_BN
-        news = "; ".join(f"{'jobs report' if n['event'] == 'employment' else n['event'].upper()} {n['date']}"
-                         for n in e["us_news"]) or "\u2013"
-        rows.append([text_cell(e["date"]), cell(usd(signed, 1)),
-                     *[cell(bp(x["change_10y_bp"], 0)) for x in e["windows"]],
-                     cell(bp(w["change_term_premium_bp"], 0)), cell(bp(w["change_yen_pct"], 1)),
-                     cell(bp(w["effect_bp_per_100bn"], 0) if big else "\u2013"),
-                     cell(pvalue(w["p_value"])), text_cell(news)])
-    blocks.append(Table("interventions-days", [Column("Day", "left", 1.1),
-                                               Column("Japan's net purchases of dollars, $bn", width=1.1),
-                                               Column("10-year, bp: 1 day", width=0.7), Column("2 days", width=0.6),
-                                               Column("5 days", width=0.6), Column("Term premium, bp (2 days)", width=0.9),
-                                               Column("Yen, % (2 days)", width=0.8),
-                                               Column("10-year, bp per $100bn sold (2 days)", width=1.1),
-                                               Column("p (2 days)", width=0.7),
-                                               Column("US news that day (or FOMC the day before)", "left", 1.6)],
-                        rows, size="small", csv="interventions_days", notes=[spans(
-                            f"Per $100bn effects are shown only for days of at least {usd(MIN_DAY_BN, 0, sign=False)}: "
-                            "on a smaller day a few basis points of unrelated movement scale up to hundreds of bp per "
-                            "$100bn. Yen: + = a stronger yen. Sources: intervention days and amounts as the Ministry of "
-                            "Finance published them (each day with its citation in the project's curated data); daily "
-                            "10-year yields, term premium and yen rates from FRED; US news from the Federal Reserve's "
-                            "and the Bureau of Labor Statistics' calendars. p (2 days): the day's 10-year change "
-                            "against the same window on every placebo day.")]))
+    blocks.append(intervention_days_table(ev))
     subs = []
     for i, ep in enumerate(ev["episodes"], start=1):
         body: list = [Para(spans(strong("Verdict. "), f"Posterior: {signs(ep['verdict'])}. Literature envelope: "
@@ -666,13 +676,16 @@ def changes(ctx: Context) -> Section:
 
 
 def provenance(ctx: Context) -> Section:
+    from model.sources.catalog import source_catalog
+
     vint = ctx.source_vintages
+    titles = {spec.key: spec.title for spec in source_catalog()}
     rows = []
     for p in ctx.payload["provenance"]:
         v = vint.get(p["source"])
         through = v.through if v else ""
         status = ("discontinued" if v and v.frozen else "stale" if v and v.stale else "") if v else "not available"
-        rows.append([text_cell([strong(p["title"] or p["source"]), "\n", p["source"]]),
+        rows.append([text_cell([strong(p["title"] or titles.get(p["source"], p["source"])), "\n", p["source"]]),
                      text_cell(p["url"] or "live pull only (not shipped)"), text_cell(p["origin"]),
                      text_cell(through), text_cell(status), text_cell(p["raw_sha256"][:16])])
     return Section("provenance", "H", "Provenance", 2, [

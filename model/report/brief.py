@@ -114,7 +114,7 @@ def front(ctx: Context) -> list:
 def howto() -> list:
     """The sign convention and the bands, stated once near the top."""
     return [Box("note", "How to read the numbers", [Para(spans(SIGNS)), Para(spans(
-        BANDS, " Terms are defined in the ", see("glossary"), "."))])]
+        BANDS, " Every term the report uses is defined in ", see("glossary"), " (the glossary)."))])]
 
 
 def verdict(ctx: Context) -> Section:
@@ -232,16 +232,14 @@ def scenario_paragraph(ctx: Context, s) -> list:
     at = post.at("10y", month)
     cost = post.cost("10yr")
     plan = story.plan_phrase(post)
-    paces = [f"{story.subject(p.label)}'s recent pace is {usd(p.baseline_bn, 1)} a month"
+    paces = [f"{story.subject(p.label)}'s recent pace: {usd(p.baseline_bn, 1)} a month"
              for p in post.holder_paths if p.action in ("pause", "slowdown")]
-    out = [strong(s.title + ". "), upper_first(plan) + ("" if plan.endswith(".") else "; ")]
-    if paces:
-        out.append(f"{join_words(paces)}; ")
+    out = [strong(s.title + ". ")]
     moved = "higher" if at["median"] >= 0 else "lower"
-    out.append(f"the 10-year yield is {abs(at['median']):.1f} bp {moved} after {month} months "
-               f"(90% band {range_bp(at)}; literature {bp(lit.at('10y', month)['central'])}), and the lasting "
-               f"move is {bp(post.lasting('10y')['median'])} bp. Extra federal interest over ten years: "
-               f"{usd(cost['median'])} ({range_usd(cost)})")
+    out.append(f"If {plan}{' (' + '; '.join(paces) + ')' if paces else ''}, the 10-year yield would be "
+               f"{abs(at['median']):.1f} bp {moved} after {month} months (90% band {range_bp(at)}; literature "
+               f"{bp(lit.at('10y', month)['central'])}) and the lasting move {bp(post.lasting('10y')['median'])} bp; "
+               f"the extra federal interest over ten years would be {usd(cost['median'])} ({range_usd(cost)})")
     if ctx.net_interest is not None:
         out.append(f", {pct(cost['median'] / ctx.net_interest['total_bn'] * 100, 2)} of projected net interest")
     out.append(".")
@@ -261,9 +259,11 @@ def short_warning(post, data) -> str:
     parts = []
     for result, name in ((post, "posterior"), (data, "data-only")):
         whose = [w.split(":")[0] for w in result.warnings if ":" in w and not w.startswith("with ")]
+        whose = list(dict.fromkeys(whose))
         if whose:
-            parts.append(f"under the {name} response the estimate for {join_words(list(dict.fromkeys(whose)))} "
-                         "has the wrong sign for a demand effect (sales lower yields)")
+            many = len(whose) > 1
+            parts.append(f"under the {name} response the estimate{'s' if many else ''} for {join_words(whose)} "
+                         f"{'have' if many else 'has'} the wrong sign for a demand effect (sales lower yields)")
         elif result.warnings:
             parts.append(f"under the {name} response the lasting levels move the wrong way")
     return "; ".join(parts)
@@ -321,7 +321,9 @@ def sensitivity_section(ctx: Context) -> Section:
     blocks.append(Explorer(ctx.explorer_data(), spans(
         "The HTML version of this report has an explorer: pick a holder, a sale and a length, and read the "
         "10-year move after 24 months, the lasting move and the ten-year cost from the same grid (",
-        see("scenario-details"), " has the 24-month move for every size and length).")))
+        see("scenario-details"), " has the 24-month move for every size and length)."),
+        spans("The explorer needs JavaScript; every cell is in ", ctx.code("results.json"), " and ",
+              ctx.code("tables/explorer.csv"), ".")))
     return Section("sensitivity", "2.2", f"How much {story.subject(sweep.label)} sells, and how fast", 2, blocks)
 
 
@@ -397,11 +399,11 @@ def evidence(ctx: Context) -> Section:
                    f"{bp(env['short_run']['low'])} to {bp(env['short_run']['high'])} bp per $100bn, central "
                    f"{bp(env['short_run']['central'])}), so the headline leans on the literature (",
                    see("response-model"), ").")),
-        Para(spans(strong("Flows do not forecast yields. "), signs(results.oos_verdict) + " (",
+        Para(spans(strong("Flows do not forecast yields. "), signs(results.oos_verdict).rstrip(".") + " (",
                    see("estimation"), ")."))
         if results.oos_verdict != "not computed" else None,
-        Para(spans(strong("History does not show the effect either. "), signs(episodes_summary(ctx.inputs.episodes)),
-                   " (", see("episodes"), ").")),
+        Para(spans(strong("History does not show the effect either. "),
+                   signs(episodes_summary(ctx.inputs.episodes)).rstrip("."), " (", see("episodes"), ").")),
     ]
     events_text = ctx.events_brief()
     if events_text:

@@ -141,8 +141,8 @@ class Context:
 
     def figure(self, key: str, brief: bool = False, caption: bool = True) -> Figure | None:
         """The figure block for a drawn figure, once (a figure shown in the brief is not
-        repeated in the appendix); ``caption=False`` for a series of charts whose common caption
-        the section says once."""
+        repeated in the appendix); ``caption=False`` for one of a series of charts, each under a
+        heading that is its title, whose common caption and source the section says once."""
         meta = self.figures.get(key)
         if meta is None or key in self.used:
             return None
@@ -150,8 +150,9 @@ class Context:
         aspect = meta.get("aspect") or 0.5
         width = min(100.0, 100.0 * MAX_FIGURE_HEIGHT_MM / (aspect * TEXT_WIDTH_MM))
         source = re.sub(r"^Sources?: ", "", meta["source"])
-        return Figure(key, meta["title"], meta["caption"] if caption else "", source if caption else "", brief,
-                      round(width, 1), float=False)
+        if not caption:  # one of a series under its own heading: the heading is its title
+            return Figure(key, "", "", "", brief, round(width, 1), float=False)
+        return Figure(key, meta["title"], meta["caption"], source, brief, round(width, 1), float=False)
 
     def figure_source(self, key: str) -> str:
         """A figure's source line (for a series of charts that says it once)."""

@@ -196,6 +196,7 @@ class Explorer:
 
     data: dict
     pdf_text: list[Span]
+    noscript_text: list[Span] = field(default_factory=list)
 
 
 @dataclass

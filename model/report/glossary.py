@@ -35,7 +35,7 @@ GLOSSARY: list[tuple[str, str]] = [
      "differ from the baseline: existing debt rolled over, new borrowing at the new rates, and interest on "
      "the extra interest."),
     ("Seller's own loss", "The mark-to-market loss a seller takes on the bonds and notes it still holds when "
-     "its sales raise yields: modified duration x holdings x the 5-year move two years in."),
+     "its sales raise yields: modified duration × holdings × the 5-year move two years in."),
     ("Valuation adjustment", "Since December 2011 the Treasury reports holdings at market value, so holdings "
      "fall when yields rise without any selling; the adjustment removes that price effect."),
     ("Distributed lags", "A regression of monthly yield changes on this month's and earlier months' purchases; "
