@@ -29,6 +29,7 @@ from model.report.document import (
     text_cell,
 )
 from model.report.words import band_bp, band_usd, bp, month_name, pvalue, range_bp, usd
+from model.scenarios.pricing import band_dict
 from model.stats import normal_interval, z_critical
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
             rows = []
             for p in est.holder_paths:
                 if p.key in est.holder_loss_bn:
-                    rows.append([text_cell(p.label)] + [cell(band_usd(r.to_dict()["holder_loss_bn"][p.key]), nowrap=True)
+                    rows.append([text_cell(p.label)] + [cell(band_usd(band_dict(r.holder_loss_bn[p.key], r.band_kind)), nowrap=True)
                                                         for _, r in s.items()])
             blocks.append(Table(f"loss-{ctx.slug(s.name)}", [Column("Seller's own loss on what it still holds",
                                                                      "left", 2.2), Column("Posterior"),

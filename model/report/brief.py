@@ -43,6 +43,7 @@ from model.report.words import (
     trillions,
     usd,
 )
+from model.scenarios.pricing import band_dict
 
 if TYPE_CHECKING:
     from model.report.build import Context
@@ -68,7 +69,9 @@ def scenario_month(result: ScenarioResult) -> int:
 
 def persistence_rows(result: ScenarioResult) -> dict[str, dict]:
     """The persistence sensitivity as ``{none, central, all}`` rows of bands (``median/p05/p95``)."""
-    rows = result.to_dict()["persistence_sensitivity"] or []
+    rows = [{"lasting_share": row["lasting_share"], "lasting_10y_bp": band_dict(row["lasting_10y_bp"], "draws"),
+             "interest_cost_10yr_bn": band_dict(row["interest_cost_10yr_bn"], "draws")}
+            for row in result.persistence_sensitivity or []]
     out = {}
     for row in rows:
         share = row["lasting_share"]
@@ -160,7 +163,7 @@ def ledger_line(ctx: Context) -> list:
     post = ctx.lead.posterior
     if not post.total_loss_bn:
         return []
-    loss = post.to_dict()["total_loss_bn"]
+    loss = band_dict(post.total_loss_bn, post.band_kind)
     sellers = join_words([story.subject(p.label) for p in post.holder_paths if p.key in post.holder_loss_bn])
     verb = "lose" if loss["median"] >= 0 else "gain"
     parts = [strong("The bargain at a glance. "),
@@ -341,7 +344,7 @@ def bargain(ctx: Context) -> Section:
         post = s.posterior
         if not post.total_loss_bn:
             continue
-        d = post.to_dict()
+        d = {"total_loss_bn": band_dict(post.total_loss_bn, post.band_kind)}
         rows.append([text_cell(ref(s.title, f"scenario-{ctx.slug(s.name)}")),
                      cell(band_usd(post.cost("10yr")), sort=post.cost("10yr")["median"], nowrap=True),
                      cell(band_usd(d["total_loss_bn"]), sort=d["total_loss_bn"]["median"], nowrap=True)])
