@@ -496,7 +496,8 @@ def intervention_days_table(ev: dict) -> Table:
                                                Column("p (2 days)", width=0.7),
                                                Column("US news that day (or FOMC the day before)", "left", 1.6)],
                         rows, size="small", csv="interventions_days", notes=[spans(
-                            f"Per $100bn effects are shown only for days of at least {usd(MIN_DAY_BN, 0, sign=False)}: "
+                            f"Per $100bn effects are shown only for days (and pools of days) of at least "
+                            f"{usd(MIN_DAY_BN, 0, sign=False)}: "
                             "on a smaller day a few basis points of unrelated movement scale up to hundreds of bp per "
                             "$100bn. Yen: + = a stronger yen. Sources: intervention days and amounts as the Ministry of "
                             "Finance published them (each day with its citation in the project's curated data); daily "
@@ -533,9 +534,11 @@ def interventions(ctx: Context) -> Section | None:
         groups.append(len(rows))
         rows.append([text_cell(strong(label), colspan=7)])
         for p in (x for x in ev["pooled"] if x["group"] == group):
+            big = abs(p["dollars_sold_bn"]) >= MIN_DAY_BN  # the same minimum as for single days
             rows.append([cell(str(p["window_days"])), text_cell("left out" if p["excluding_us_news"] else "kept"),
                          cell(str(p["n_days"])), cell(usd(-p["dollars_sold_bn"], 0)),
-                         cell(strong(bp(p["effect_bp_per_100bn"]))), cell(pvalue(p["p_value"])),
+                         cell(strong(bp(p["effect_bp_per_100bn"])) if big else "\u2013"),
+                         cell(pvalue(p["p_value"]) if big else "\u2013"),
                          cell(f"{bp(p['placebo_p05_bp_per_100bn'], 0)} to {bp(p['placebo_p95_bp_per_100bn'], 0)}",
                               nowrap=True)])
     blocks.append(Table("interventions-pooled", [Column("Window, business days", width=0.9),

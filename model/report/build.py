@@ -46,8 +46,8 @@ def projected_net_interest(years: int = 10) -> dict:
                    f"({c.average_rate_pct:g}%) held constant, on debt held by the public of "
                    f"{usd(c.debt_public_bn, 0, sign=False)} growing with deficits of "
                    f"{usd(c.deficit_first_year_bn, 0, sign=False)} in the first year, rising {c.deficit_growth_pct:g}% a "
-                   f"year (the first year: {usd(first, 0, sign=False)}); rates that rise, as the Congressional Budget "
-                   "Office projects, would make the total larger and the scenarios' shares of it smaller"),
+                   f"year (the first year: {usd(first, 0, sign=False)}); holding the average rate fixed simplifies the "
+                   "Congressional Budget Office's baseline, which the brief's shares are meant to approximate"),
     }
 
 

@@ -151,7 +151,7 @@ def phone_layout(record: Figure) -> None:
     else:
         new_height = max(height * (0.9 if nrows == 1 else 1.0), 3.0)
     fig.set_size_inches(PHONE_WIDTH_IN, new_height)
-    legends = {}
+    legends, needed = {}, {}
     for ax in fig.axes:
         ax.tick_params(labelsize=PHONE_MIN_FONT)
         legend = ax.get_legend()
@@ -160,10 +160,16 @@ def phone_layout(record: Figure) -> None:
             legend.remove()
         labels = [t.get_text() for t in ax.get_yticklabels()]
         if labels and any(len(t) > 18 and not _numeric(t) for t in labels):  # long category names
-            ax.set_yticks(ax.get_yticks(), [wrap(t.replace("\n", " "), 1.7, PHONE_MIN_FONT, max_lines=4)
-                                            for t in labels], fontsize=PHONE_MIN_FONT)
+            wrapped = [wrap(t.replace("\n", " "), 1.7, PHONE_MIN_FONT, max_lines=4) for t in labels]
+            ax.set_yticks(ax.get_yticks(), wrapped, fontsize=PHONE_MIN_FONT)
+            # room for every line of every name, plus the axis and the legend
+            lines = sum(t.count("\n") + 1 for t in wrapped) + 0.6 * len(wrapped)
+            needed[ax] = lines * PHONE_MIN_FONT * 1.3 / 72 + 1.1
         if record.phone_from is not None and ax in panels:
             ax.set_xlim(left=mdates.date2num(pd.Timestamp(record.phone_from)))
+    if needed:  # panels of long category names get the height their names take
+        rows = max(len(panels), 1)
+        fig.set_size_inches(PHONE_WIDTH_IN, max(new_height, rows * max(needed.values())))
     for text in fig.findobj(Text):
         if text.get_fontsize() < PHONE_MIN_FONT:
             text.set_fontsize(PHONE_MIN_FONT)
@@ -181,7 +187,9 @@ def phone_layout(record: Figure) -> None:
             labels = [wrap(t, room_in - 0.45, PHONE_MIN_FONT, max_lines=3) for t in labels]
             longest = max(len(line) for t in labels for line in t.split("\n")) + 5
             fit = max(int(room_in * 72 / (PHONE_MIN_FONT * 0.6) / longest), 1)
-            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=min(fit, len(labels)),
+            # above the panel's own title, if it has one
+            lift = 0.26 / max(box.height * fig.get_figheight(), 0.5) if title else 0.0
+            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01 + lift), ncols=min(fit, len(labels)),
                       frameon=False, fontsize=PHONE_MIN_FONT, borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
     fig.tight_layout()
     fig.set_layout_engine(None)
