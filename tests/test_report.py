@@ -695,3 +695,41 @@ def test_png_only_when_asked_with_title_and_source(tmp_path):
     for name in ("holders_top.svg", "holders_top.phone.svg"):
         assert (plain / name).read_bytes() == (with_png / name).read_bytes()
     assert not list(plain.glob("*.png"))
+
+
+def test_the_glossary_defines_the_report_s_terms(html, pdf_pages):
+    """Every technical term the issue found undefined is in the glossary of both documents."""
+    glossary = _unescape(re.search(r'<dl class="terms">(.*?)</dl>', html, re.S).group(1))
+    terms = re.findall(r"<dt>(.*?)</dt>", glossary)
+    pdf = re.sub(r"\s+", " ", "\n".join(pdf_pages))
+    for word in ("Posterior", "Literature envelope", "Lasting", "Peak", "Announced", "HAC", "Local projections",
+                 "Beta", "Empirical Bayes", "2SLS", "Anderson-Rubin", "Placebo", "Kim-Wright", "Basis point",
+                 "Net purchases", "RMSE"):
+        assert any(word in t for t in terms) or word in glossary, word
+        assert word in pdf, word
+
+
+@pytest.mark.parametrize("filler", [30, 36, 40, 43, 46, 49])
+def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, filler):
+    """The PDF template moves a long table whose header and first three rows do not fit to
+    the next page (wherever the page ends before it), and its pages keep their numbers."""
+    from pypdf import PdfReader
+
+    from model.report.document import Column, Document, Para, Section, Table, cell, spans
+    from model.report.typeset import write_pdf
+
+    rows = [[cell(f"row {i}"), cell(f"{i}.0")] for i in range(40)]
+    body = [Para(spans(f"Line {i}: a sentence long enough to fill a line of the page with words.")) for i in range(filler)]
+    section = Section("s", "1", "A section", 1, [*body, Table("t", [Column("Name", "left"), Column("Value")], rows)])
+    doc = Document("Title", spans("A lede."), [], [], [], spans(""), [section], "Appendix", [], spans("footer"),
+                   meta={"commit": "x", "date": "2026-01-01", "data_vintage": "v", "description": "d"})
+    (tmp_path / "figures").mkdir()
+    target = tmp_path / "t.pdf"
+    import datetime as dt
+
+    write_pdf(doc, tmp_path / "figures", target, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    pages = [p.extract_text() for p in PdfReader(str(target)).pages]
+    first = next(i for i, text in enumerate(pages) if "row 0" in text)
+    assert all(f"row {i}\n" in pages[first] or f"row {i} " in pages[first] for i in range(3)), pages[first][-200:]
+    for n, text in enumerate(pages, start=1):
+        assert f"page {n} of {len(pages)}" in text
