@@ -733,3 +733,17 @@ def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, fil
     assert all(f"row {i}\n" in pages[first] or f"row {i} " in pages[first] for i in range(3)), pages[first][-200:]
     for n, text in enumerate(pages, start=1):
         assert f"page {n} of {len(pages)}" in text
+
+
+def test_the_bargain_takes_the_ledger_s_blocks_when_there_is_one():
+    """Section 3 has a place for the leverage ledger: its blocks follow the US cost and the
+    sellers' own loss when ``ReportInputs.ledger`` is set, and nothing is invented without it."""
+    from types import SimpleNamespace
+
+    from model.report.brief import ledger_blocks
+    from model.report.document import Para, spans
+
+    block = Para(spans("The tariffs at stake."))
+    ledger = SimpleNamespace(blocks=lambda: [block], glance=lambda: "Tariffs at stake: none computed here.")
+    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=ledger))) == [block]
+    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=None))) == []

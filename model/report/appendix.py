@@ -184,7 +184,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
 def pricing_text(mode: str) -> str:
     """The pricing mode as words: ``flow`` or ``announcement (50% priced at once)``."""
     if mode.startswith("announcement"):
-        return "announced: " + mode[mode.index("(") + 1: mode.rindex(")")] if "(" in mode else "announced"
+        return "announced, " + mode[mode.index("(") + 1: mode.rindex(")")] if "(" in mode else "announced"
     return "as the flows happen"
 
 

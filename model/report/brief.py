@@ -170,7 +170,7 @@ def ledger_line(ctx: Context) -> list:
              f"The United States would pay {usd(post.cost('10yr')['median'], sign=False)} of extra interest over ten "
              f"years; {sellers} would {verb} {usd(abs(loss['median']), sign=False)} (90% band {range_usd(loss)}) on the "
              "bonds and notes still held two years in. "]
-    ledger = getattr(ctx.inputs, "ledger", None)
+    ledger = ctx.inputs.ledger
     if ledger is not None and hasattr(ledger, "glance"):
         parts.append(ledger.glance())  # the ledger's own sentence (tariffs at stake)
     parts += ["More in ", see("bargain"), "."]
@@ -366,7 +366,7 @@ def bargain(ctx: Context) -> Section:
 def ledger_blocks(ctx: Context) -> list:
     """The leverage ledger's blocks (the tariffs at stake, the seller's reserves and currency),
     when the pipeline passes one (``ReportInputs.ledger``, an object with ``blocks()``)."""
-    ledger = getattr(ctx.inputs, "ledger", None)
+    ledger = ctx.inputs.ledger
     return list(ledger.blocks()) if ledger is not None and hasattr(ledger, "blocks") else []
 
 

@@ -21,6 +21,9 @@ GLOSSARY: list[tuple[str, str]] = [
     ("Data only", "The tool's own estimates, not pulled toward anything: the noisiest of the three responses."),
     ("Literature envelope", "The range of published estimates of how yields respond to Treasury purchases, "
      "rescaled to today's market: low, central and high. A range of answers, not a probability band."),
+    ("Standard deviation (sd); standard error (se)", "How widely an estimate varies: about two-thirds of its "
+     "distribution lies within one standard deviation of the middle. A standard error is the standard deviation "
+     "of an estimate."),
     ("90% band", "For the posterior and data-only responses: the 5th to 95th percentiles of thousands of "
      "simulated paths (the middle number is the median). Nine times in ten the model's answer lies inside."),
     ("After 24 months", "The move two years after the plan starts: mostly the direct effect of the flows, and "
