@@ -247,7 +247,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     request = pipeline.ReportRequest(
         scenarios_dir=Path(args.scenarios) if args.scenarios else None, out=Path(args.out) if args.out else None,
         offline=args.offline, headline=args.headline, sweep_holder=args.sweep_holder, use_cache=not args.no_cache,
-        pdf=not args.no_pdf, progress=not args.no_progress)
+        pdf=not args.no_pdf, png=args.png, progress=not args.no_progress)
     written = pipeline.report(request, _log(stages))
     stages.done(f"done: {pipeline.display_path(written['html'].parent)}")
     for label in ("html", "pdf", "json", "figures", "tables"):
@@ -368,8 +368,8 @@ def _report_parsers(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.add_argument("--no-cache", action="store_true", help="compute everything again (estimates, pricing, "
                    "figures) even where the caches are current")
-    p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf (the PDF "
-                   "takes more than half of a run whose inputs are cached)")
+    p.add_argument("--no-pdf", action="store_true", help="a quick preview: everything but report.pdf")
+    p.add_argument("--png", action="store_true", help="also write every chart as PNG, titled (for slides)")
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("episodes", help="hold the model against historical episodes of foreign buying and selling")

@@ -697,6 +697,7 @@ class ReportRequest:
     sweep_holder: str | None = None  # as the user typed it
     use_cache: bool = True
     pdf: bool = True
+    png: bool = False  # also every figure as PNG (--png)
     progress: bool = True  # progress bars of a live pull
 
 
@@ -807,7 +808,7 @@ def report(request: ReportRequest, log: Log = QUIET) -> dict[str, Path]:
 
     inputs, out, caches, base = report_inputs(request, log)
     return write_report(inputs, out, notify=log.note, progress=log.stage, figure_cache=caches.figures,
-                        base_digest=base, pdf=request.pdf, warn=log.warn)
+                        base_digest=base, pdf=request.pdf, warn=log.warn, png=request.png)
 
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The report: built from the scenario files that run (tested on the shipped set and on an odd
-set written here), one self-contained explorable HTML file, a paginated PDF with the same
-numbers, results.json and CSV tables, byte-identical reruns, an atomic swap that keeps the
-previous output on failure.
+set written here), one document model laid out as a self-contained explorable HTML file and a
+PDF typeset by Typst (a brief of at most 12 pages, then the appendix), results.json and CSV
+tables, byte-identical reruns, an atomic swap that keeps the previous output on failure.
 
 Each report is built once per test session (three in all: the shipped set, and the odd set
 twice for the byte-identical check)."""
@@ -21,7 +21,9 @@ from model.report.render import typeset_signs
 from model.scenarios import scenario_files
 from model.schema import SCHEMA_VERSION
 
-SECTIONS = ["summary", "headline", "scenarios", "holders", "evidence", "episodes", "changes", "method", "provenance"]
+SECTIONS = ["verdict", "scenarios", "persistence", "sensitivity", "bargain", "holders", "evidence", "glossary",
+            "appendix", "scenario-details", "estimation", "response-model", "episodes", "interventions",
+            "data-caveats", "changes", "provenance"]
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,12 @@ def test_outputs_exist(shipped, payload):
     out = shipped["out"]
     assert (out / "report.html").stat().st_size > 100_000
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert {p.stem for p in (out / "figures").glob("*.png")} == {p.stem for p in (out / "figures").glob("*.svg")}
+    # every figure as SVG and its phone version; PNG only with --png
+    assert not list((out / "figures").glob("*.png"))
+    svgs = {p.name for p in (out / "figures").glob("*.svg")}
+    assert svgs == {f"figures/{n}"[8:] for f in payload["figures"] for n in (f["svg"][8:], f["svg_phone"][8:])}
+    for f in payload["figures"]:
+        assert (out / f["svg"]).is_file() and (out / f["svg_phone"]).is_file() and f["png"] is None
     assert payload["schema_version"] == SCHEMA_VERSION
     # every table and path as CSV beside results.json, indexed in results.json
     files = {t["file"] for t in payload["tables"]}
@@ -107,9 +114,10 @@ def test_html_is_one_self_contained_file(html):
     assert not re.search(r"\b(fetch|XMLHttpRequest|importScripts|WebSocket)\b", html)
     assert all(src.startswith("data:") for src in re.findall(r'<img[^>]+src="([^"]+)"', html))
     charts = re.findall(r'<svg [^>]*class="chart"', html)
-    assert len(charts) >= 15
+    assert len(charts) >= 30  # every chart twice: for a wide screen and for a phone
+    assert html.count('class="chart-wide"') == html.count('class="chart-phone"') >= 15
     assert html.count('class="tip"') > 500  # hover values on every chart
-    assert len(re.findall(r'<table id="[^"]+" class="sortable"', html)) >= 6
+    assert len(re.findall(r'<table id="[^"]+" class="[^"]*sortable', html)) >= 6
     assert 'name="viewport"' in html and "@media print" in html and "@media (max-width: 640px)" in html
     # ids unique across the inlined SVGs
     ids = re.findall(r'\bid="([^"]+)"', html)
@@ -142,13 +150,19 @@ def test_summary_and_headline_come_from_the_scenarios(html, payload):
     sold = -japan["cumulative_deviation_bn"]
     base = japan["holdings_start_bn"] * (1 - japan["bill_share"])
     assert f"${sold:,.0f}bn" in sentence and f"{sold / base:.0%}" in sentence and "over 24 months" in sentence
-    lasting = post["moves_bp"]["10y"]["lasting"]
-    assert f"{abs(lasting['median']):.1f} bp higher" in sentence
-    assert _unescape(re.search(r'id="headline-sentence">(.*?)</p>', html, re.S).group(1)) == sentence
+    at24 = post["moves_bp"]["10y"]["at_24_months"]
+    assert f"{abs(at24['median']):.1f} bp higher than otherwise after 24 months" in sentence
+    # the ten-year cost with its range over the lasting share (none of the effect lasts, all of it)
+    shares = {row["lasting_share"]: row for row in post["persistence_sensitivity"]}
+    assert "if none of the effect lasted" in sentence
+    assert compact_money(shares[0.0]["interest_cost_10yr_bn"], 0, minus=MINUS).split(" ")[0] in sentence
+    assert compact_money(shares[1.0]["interest_cost_10yr_bn"], 0, minus=MINUS).split(" ")[0] in sentence
+    assert _unescape(re.search(r'<p class="sentence">(.*?)</p>', html, re.S).group(1)) == sentence
     summary = _unescape(_table(html, "summary-table"))
     for h in payload["headline"]:
         assert h["title"] in summary
         assert _bp(h["posterior"]["moves_bp"]["10y"]["lasting"]) in summary
+        assert _bp(h["posterior"]["moves_bp"]["10y"]["at_24_months"]) in summary
         assert _usd(h["posterior"]["interest_cost_bn"]["10yr"]) in summary
         assert _usd(h["literature"]["interest_cost_bn"]["10yr"]) in summary
     # the sensitivity section follows the lead's seller
@@ -157,9 +171,11 @@ def test_summary_and_headline_come_from_the_scenarios(html, payload):
 
 
 def test_results_json_matches_the_tables(html, payload):
-    rows = _unescape(_table(html, "headline-table"))
-    money_rows = _unescape(_table(html, "cost-table"))
     for h in payload["headline"]:
+        if not payload["scenarios"][h["scenario"]]["posterior"]["holders"] or h["scenario"] == "baseline":
+            continue
+        rows = _unescape(_table(html, f"moves-{h['scenario']}"))
+        money_rows = _unescape(_table(html, f"cost-{h['scenario']}"))
         for response in ("posterior", "data", "literature"):
             assert _bp(h[response]["moves_bp"]["10y"]["lasting"]) in rows, (h["scenario"], response)
         assert _usd(h["posterior"]["interest_cost_bn"]["10yr"]) in money_rows
@@ -173,13 +189,13 @@ def test_results_json_matches_the_tables(html, payload):
             assert _bp(priced["posterior"]["moves_bp"]["10y"]["lasting"]) in _unescape(html)
     # a warning in a result is shown in the report
     warned = [h for h in payload["headline"] if h["posterior"]["warnings"] or h["data"]["warnings"]]
-    assert warned and 'id="warnings"' in html
+    assert warned and html.count('class="box warningbox"') == len(warned)
     assert {r["holder"] for r in payload["response_model"]["posterior"]} >= {"japan", "united_kingdom"}
     names = {m["name"] for m in payload["estimation"]["models"]}
     assert "distributed_lags/10y/reported/japan" in names
     largest = payload["holdings"]["largest"][0]
     assert (largest["holder"], largest["label"], largest["holdings_bn"]) == ("Japan", "Japan", 1209.9)
-    assert all(p["raw_sha256"] in html for p in payload["provenance"] if p["raw_sha256"])
+    assert all(p["raw_sha256"][:16] in html for p in payload["provenance"] if p["raw_sha256"])
     assert typeset_signs(payload["episodes"]["summary"]) in _unescape(html)  # signs set as in the tables
     for ep in payload["episodes"]["episodes"]:
         assert ep["title"] in _unescape(html)
@@ -188,7 +204,7 @@ def test_results_json_matches_the_tables(html, payload):
 def test_explorer_grid_in_the_page(html, payload):
     data = json.loads(re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html, re.S)
                       .group(1).replace("<\\/", "</"))
-    assert data == payload["explorer"]
+    assert {k: data[k] for k in payload["explorer"]} == payload["explorer"]
     assert data["draws"] == 2000 and len(data["holders"]) == 4 and data["holders"][0]["holder"] == "japan"
     cells = {(c["holder"], c["sale_bn"], c["sale_months"]) for c in data["cells"]}
     assert ("japan", 250.0, 12) in cells
@@ -205,17 +221,50 @@ def test_explorer_grid_in_the_page(html, payload):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_pdf_pages_toc_fonts_and_numbers(shipped, payload, pdf_pages):
+def _outline(reader) -> list[tuple[int, str, int]]:
+    """The PDF's bookmarks: (depth, title, page index)."""
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def page_fill(page) -> float:
+    """How far down the text of a PDF page reaches, as a share of the text area (A4, the
+    template's margins; the footer left out)."""
+    height = float(page.mediabox.height)
+    top, bottom = height - 15 / 25.4 * 72, 17 / 25.4 * 72
+    lows = []
+
+    def visit(text, cm, tm, font, size):
+        y = tm[5] * cm[3] + tm[4] * cm[1] + cm[5]
+        if text.strip() and y > bottom + 2:
+            lows.append(y)
+
+    page.extract_text(visitor_text=visit)
+    return (top - min(lows)) / (top - bottom) if lows else 0.0
+
+
+def test_pdf_is_typst_with_contents_bookmarks_and_the_numbers(shipped, payload, pdf_pages):
     from pypdf import PdfReader
 
     reader = PdfReader(str(shipped["out"] / "report.pdf"))
     n = len(reader.pages)
-    assert n >= 10
+    assert 20 <= n <= 45
+    assert "Typst" in (reader.metadata.get("/Creator", "") + reader.metadata.get("/Producer", ""))
     flat = re.sub(r"\s+", " ", "\n".join(pdf_pages))
     assert f"page 1 of {n}" in flat and f"page {n} of {n}" in flat
-    outline = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert any("Headline" in t for t in outline) and any("Provenance" in t for t in outline)
-    assert "Contents" in flat
+    outline = _outline(reader)
+    titles = [t for _, t, _ in outline]
+    assert titles[0] == "1 The verdict in context" and "H Provenance" in titles
+    assert "Contents" in pdf_pages[1]
     squeezed = flat.replace(" ", "")
     for h in payload["headline"]:
         assert _bp(h["posterior"]["moves_bp"]["10y"]["lasting"]).replace(" ", "") in squeezed, h["scenario"]
@@ -228,19 +277,57 @@ def test_pdf_pages_toc_fonts_and_numbers(shipped, payload, pdf_pages):
     assert reader.metadata.creation_date.year == 2026  # SOURCE_DATE_EPOCH, not the clock
 
 
-def test_pdf_summary_is_one_page_and_no_page_is_empty(payload, pdf_pages):
+def test_pdf_brief_then_appendix_and_no_half_empty_page(shipped, payload, pdf_pages):
+    """The brief (at most 12 pages) opens with the verdict; a bookmark titled "Appendix..."
+    marks the page where the appendix begins; no page is under half full but a chapter's last
+    (the last page before a new top-level section, the brief's last, the document's last)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(shipped["out"] / "report.pdf"))
+    outline = _outline(reader)
+    appendix = [(t, page) for depth, t, page in outline if depth == 0 and "Appendix" in t]
+    assert len(appendix) == 1
+    start = appendix[0][1]
+    assert 1 <= start <= 12  # the brief: pages 1 to 12 at most
+    assert "Appendix: technical details" in pdf_pages[start] and "Appendix" not in pdf_pages[start - 1]
     first = re.sub(r"\s+", " ", pdf_pages[0])
-    assert "At a glance" in first
+    assert "The verdict" in first
     sentence = re.sub(r"\s+", " ", payload["summary"]["sentence"])
     assert sentence[:60].replace(" ", "") in first.replace(" ", "")
-    for h in payload["headline"]:  # the whole summary table is on the first page
-        assert _usd(h["literature"]["interest_cost_bn"]["10yr"]).replace(" ", "") in first.replace(" ", "")
-    assert "Contents" in pdf_pages[1]
-    report = payload["report"]
-    footer = len(f"treasury-leverage {report['commit']} · data: {report['data_vintage']} page 10 of 10")
+    chapter_starts = {page for depth, _, page in outline if depth == 0 or (depth == 1 and page >= start)}
+    last_pages = {p - 1 for p in chapter_starts} | {start - 1, len(reader.pages) - 1}
+    for i, page in enumerate(reader.pages):
+        if i not in last_pages:
+            assert page_fill(page) >= 0.5, f"page {i + 1} is under half full ({page_fill(page):.0%})"
+
+
+def test_no_note_twice_on_a_page_and_one_sign_convention(pdf_pages, html):
+    """A sentence of the small print is not repeated on a page; the notes that once repeated
+    (the sellers' loss, the provenance's as-of basis) are said once; the sign convention is
+    stated once in each document."""
     for i, text in enumerate(pdf_pages, start=1):
-        body = re.sub(r"\s+", " ", text)
-        assert len(body) > footer + 300, f"page {i} is (nearly) empty: {body[:120]!r}"
+        sentences = [x.strip() for x in re.split(r"(?<=[.;])\s+", re.sub(r"\s+", " ", text)) if len(x.strip()) > 60]
+        repeated = {x for x in sentences if sentences.count(x) > 1}
+        assert not repeated, (i, list(repeated)[:2])
+    flat = re.sub(r"\s+", " ", "\n".join(pdf_pages))
+    visible = _unescape(re.sub(r"<(script|style)\b.*?</\1>|<svg\b.*?</svg>|<[^>]+>", " ", html, flags=re.S))
+    visible = re.sub(r"\s+", " ", visible)
+    for text in (flat, visible):
+        assert text.count("Sellers' loss: duration") <= 1
+        assert text.count("lower bound: end of the month") == 0
+        assert text.count("Flows are net purchases: + is buying") == 1
+
+
+def test_headings_numbered_alike_in_both_documents(shipped, html):
+    """The PDF's bookmarks (down to the appendix's sections) are the HTML's contents, word for word."""
+    from pypdf import PdfReader
+
+    outline = _outline(PdfReader(str(shipped["out"] / "report.pdf")))
+    toc = _unescape(re.search(r'<nav class="toc".*?</nav>', html, re.S).group(0))
+    links = re.findall(r'<a href="#[^"]+">([^<]+)</a>', toc)
+    assert [t for depth, t, _ in outline if depth <= 1] == links
+    for title in links:
+        assert re.search(rf"<h[2-4] id=\"[^\"]+\">{re.escape(title)}</h[2-4]>", _unescape(html)), title
 
 
 def test_reader_text_uses_plain_labels_and_one_sign_convention(pdf_pages, html):
@@ -271,6 +358,14 @@ def test_figures_use_labels_and_keep_text_inside(shipped):
             if x is not None and (t.get("style") or "").find("text-anchor: start") >= 0:
                 assert 0 <= float(x) < width, path.name
         assert "<title>" in text and 'class="tip"' in text, path.name
+        if path.name.endswith(".phone.svg"):  # the phone version: 4.9 inches wide
+            assert width == pytest.approx(4.9 * 72)
+    # the title and the source are printed once, under the chart, not drawn into it
+    payload = json.loads((shipped["out"] / "results.json").read_text("utf-8"))
+    for f in payload["figures"]:
+        svg = (shipped["out"] / f["svg"]).read_text("utf-8")
+        words = " ".join(re.findall(r">([^<>]+)</text>", svg))
+        assert f["title"] not in words and "Source" not in words, f["key"]
 
 
 def test_a_preview_is_the_report_without_its_pdf(shipped, report_cache, tmp_path, monkeypatch, capsys):
@@ -310,11 +405,68 @@ def test_signs_are_typeset_in_prose_as_in_tables(html):
     assert ascii_signs == []
 
 
-def test_footer_has_commit_vintage_and_date(html, payload):
+def test_footer_and_header_name_the_commit_and_the_data_vintage(html, payload):
+    """The header lists how far each group of sources reaches (from the manifest entries) and
+    flags stale ones; no date is invented (the manifests' as-of lower bounds are not dates)."""
     footer = re.search(r"<footer>(.*?)</footer>", html, re.S).group(1)
     assert payload["report"]["commit"] in footer
-    assert "TIC holdings through 2026-04" in footer
-    assert f"Document date {payload['report']['date']}" in footer
+    header = _unescape(re.sub(r"<[^>]+>", "", re.search(r'<div class="vintage".*?</div>\s*<p class="vintage-note">.*?</p>',
+                                                          html, re.S).group(0)))
+    assert "TIC holdings by country: Apr 2026" in header and "TIC net purchases: Apr 2026" in header
+    # SOURCE_DATE_EPOCH (2026-01-01) dates the document, but staleness is judged at the newest
+    # observation in the data, which is later
+    assert "Treasury yields, monthly: Jun 2026; 30-year: Oct 2025 (stale)" in header
+    assert "Data as of 21 August 2026 (the newest observation in the data)" in header
+    assert "2026-09-30" not in html and payload["report"]["date"] == "2026-01-01"
+
+
+def test_stale_sources_are_flagged_against_the_newest_observation(snapshot_bundle, monkeypatch):
+    """Without SOURCE_DATE_EPOCH the reference is the newest observation in the data (the
+    term premium, 21 Aug 2026): the 30-year monthly yield (to Oct 2025) and the 2- and 5-year
+    daily yields (to 20 Feb 2026) are behind their publishers' usual lags; the monthly 10-year
+    (June, complete on 30 June: 52 days, under its 70) is not."""
+    from model.report.vintage import reference_date, source_vintages, vintage_rows
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert str(reference_date(snapshot_bundle)) == "2026-08-21"
+    found = source_vintages(snapshot_bundle)
+    assert found["fred_GS30"].stale and found["fred_DGS2"].stale and found["fred_DGS5"].stale
+    assert not found["fred_GS10"].stale and found["fred_GS10"].age_days == 52
+    assert not found["tic_s1"].stale  # discontinued files are complete, never stale
+    monthly = next(r for r in vintage_rows(snapshot_bundle) if r["what"] == "Treasury yields, monthly")
+    assert monthly["through"] == "Jun 2026" and not monthly["stale"]
+    assert monthly["behind"] == [{"label": "30-year", "through": "Oct 2025", "stale": True}]
+
+
+def _reader_text(pdf_pages: list[str], html: str) -> dict[str, str]:
+    """Both documents' reader text outside the provenance table (where source ids belong): the
+    PDF's text before the provenance section, the HTML's visible text without the table."""
+    pdf = "\n".join(pdf_pages)
+    pdf = pdf[:pdf.rindex("H Provenance")]
+    page = re.sub(r'<table id="provenance-table".*?</table>', " ", html, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>|<svg\b.*?</svg>|<[^>]+>", " ", page, flags=re.S)
+    return {"pdf": pdf, "html": _unescape(page)}
+
+
+def test_reader_text_has_no_internal_names(pdf_pages, html, payload):
+    """The rendered text of both documents (HTML text, PDF text via pypdf), outside the
+    provenance table, has no snake_case identifier, no config key or setting, no FRED series id,
+    no unexplained reference. File names (scenario files, CSV tables) are allowed: they name files
+    the reader can open."""
+    from model.sources.catalog import source_catalog
+
+    series = {s.series_id for s in source_catalog() if s.series_id} - {"GDP"}  # "GDP" is also a word
+    files = re.compile(r"[\w./-]+\.(?:csv|toml|json|svg|png)\b|\b(?:tables|figures|scenarios)/[\w./-]*")
+    for where, text in _reader_text(pdf_pages, html).items():
+        text = files.sub(" ", text.replace("\u00ad", ""))
+        snake = sorted(set(re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", text)))
+        assert not snake, (where, snake[:10])
+        assert not re.search(r"\b[a-z]+\.[a-z_]+\s*=|\b[a-z_]+ = (?:true|false|'|\")", text), where
+        ids = sorted({w for w in re.findall(r"\b[A-Z][A-Z0-9]{3,}\b", text) if w in series})
+        assert not ids, (where, ids)
+        assert "the commentary" not in text.lower() and "flows: flows" not in text.lower(), where
+        for word in ("stale_after_days", "sweep_holder", "lead_scenario", "japan_selldown"):
+            assert word not in text, (where, word)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,9 +592,25 @@ def test_intervention_days_section(html, payload):
     assert events["schema_version"] == SCHEMA_VERSION and len(events["events"]) == 15
     assert {"events", "pooled", "episodes", "model", "literature", "placebo", "iv"} <= set(events)
     assert 'id="interventions"' in html
-    table = re.search(r'<table id="interventions-pooled">(.*?)</table>', html, re.S).group(1)
+    table = _table(html, "interventions-pooled")
+    table = re.sub(r'<td[^>]*colspan="\d+"[^>]*>.*?</td>', "", table)  # the group headings
     cells = re.findall(r"<strong>(.*?)</strong>", table)
-    assert cells == [fmt(p["effect_bp_per_100bn"]) for p in events["pooled"]]
+    from model.report.appendix import MIN_DAY_BN
+
+    assert sorted(cells) == sorted(fmt(p["effect_bp_per_100bn"]) for p in events["pooled"]
+                                   if abs(p["dollars_sold_bn"]) >= MIN_DAY_BN)
+    # one sign convention: Japan's dollar sales are negative net purchases of dollars
+    sold = next(p for p in events["pooled"] if p["group"] == "sell_usd")
+    assert _usd({"median": -sold["dollars_sold_bn"], "p05": 0, "p95": 0}).split(" ")[0] in _unescape(table)
+    # per-$100bn effects only for days of at least the stated minimum
+    days = _unescape(_table(html, "interventions-days"))
+    rows = re.findall(r"<tr>(.*?)</tr>", days, re.S)[1:]
+    assert len(rows) == len(events["events"])
+    for e, row in zip(events["events"], rows, strict=True):
+        cell = re.findall(r"<td[^>]*>(.*?)</td>", row)[7]
+        effect = e["windows"][1]["effect_bp_per_100bn"]
+        assert cell == (fmt(effect, 0) if e["amount_usd_bn"] >= MIN_DAY_BN else "\u2013"), (e["date"], cell)
+    assert f"of at least ${MIN_DAY_BN:,.0f}bn" in _unescape(html)
     for ep in events["episodes"]:
         assert f'id="fig-intervention_{ep["key"]}"' in html
         assert typeset_signs(ep["verdict"]).replace("'", "&#39;") in html
@@ -473,3 +641,113 @@ def test_method_says_where_persistence_comes_from(html, payload):
     assert typeset_signs(persistence["text"]) in text
     assert f"posterior mean {persistence['posterior']['mean']:.2f}" in text
     assert "(the UK, oil exporters" not in text
+
+
+def test_persistence_coalition_and_sweep_warnings_are_printed(html, payload):
+    """The persistence sensitivity beside the headline cost (none, central, all), with the note
+    that the central row is not the headline; the coalition note; the wrong-sign warnings."""
+    lead = payload["scenarios"][payload["report"]["lead_scenario"]]["posterior"]
+    table = _unescape(_table(html, "persistence-table"))
+    for row in lead["persistence_sensitivity"]:
+        assert _bp(row["lasting_10y_bp"]) in table and _usd(row["interest_cost_10yr_bn"]) in table
+    assert _usd(lead["interest_cost_bn"]["10yr"]) in table
+    assert "The headline row is not the central row" in _unescape(html)
+    group = next(s["posterior"] for s in payload["scenarios"].values() if s["posterior"]["coalition_note"])
+    note = group["coalition_note"]
+    text = " ".join(_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert typeset_signs(note[1:60]) in text  # in the brief's paragraph and in the appendix
+    # identical warnings for two holders with the same pooled estimate are said once
+    data = payload["scenarios"][next(n for n, s in payload["scenarios"].items()
+                                     if s["posterior"]["coalition_note"])]["data"]
+    pooled = [w for w in data["warnings"] if "pooled estimate" in w]
+    if len(pooled) > 1:
+        rest = typeset_signs(pooled[0].split(": ", 1)[1].replace(" its ", " their ", 1))[:40]
+        assert text.count(rest) == 1
+
+
+def test_merged_warnings_and_sweep_warning_words():
+    from types import SimpleNamespace
+
+    from model.report.appendix import merged_warnings
+    from model.report.brief import sweep_warning
+
+    result = SimpleNamespace(warnings=["United Kingdom: under the data-only response its pooled estimate has sales "
+                                       "lowering yields (10-year -2.2)", "Oil exporters: under the data-only response "
+                                       "its pooled estimate has sales lowering yields (10-year -2.2)",
+                                       "with net sales of $268bn the lasting levels fall"])
+    merged = merged_warnings(result, "data only: ")
+    assert merged == ["data only: United Kingdom and Oil exporters: under the data-only response their pooled "
+                      "estimate has sales lowering yields (10-year -2.2)",
+                      "data only: with net sales of $268bn the lasting levels fall"]
+    sweep = SimpleNamespace(warnings=["China (Mainland): under the posterior response its own estimate has ..."])
+    assert sweep_warning(sweep).startswith("warning: every cell carries a wrong-signed estimate (China (Mainland)")
+
+
+def test_png_only_when_asked_with_title_and_source(tmp_path):
+    """``--png``: a PNG beside the SVG, with the title and the source drawn in; the SVG and its
+    phone version are the same bytes with or without it."""
+    import pandas as pd
+
+    from model.report import figures as F
+
+    frame = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2), "holder": ["Japan"] * 2 +
+                          ["Belgium"] * 2, "kind": "country", "holdings_bn": [1100.0, 1120.0, 400.0, 410.0]})
+    plain, with_png = tmp_path / "plain", tmp_path / "png"
+    assert F.save(F.top_holders(frame), plain)["png"] is None
+    files = F.save(F.top_holders(frame), with_png, png=True)
+    assert files["png"] == "holders_top.png" and (with_png / "holders_top.png").read_bytes().startswith(b"\x89PNG")
+    for name in ("holders_top.svg", "holders_top.phone.svg"):
+        assert (plain / name).read_bytes() == (with_png / name).read_bytes()
+    assert not list(plain.glob("*.png"))
+
+
+def test_the_glossary_defines_the_report_s_terms(html, pdf_pages):
+    """Every technical term the issue found undefined is in the glossary of both documents."""
+    glossary = _unescape(re.search(r'<dl class="terms">(.*?)</dl>', html, re.S).group(1))
+    terms = re.findall(r"<dt>(.*?)</dt>", glossary)
+    pdf = re.sub(r"\s+", " ", "\n".join(pdf_pages))
+    for word in ("Posterior", "Literature envelope", "Lasting", "Peak", "Announced", "HAC", "Local projections",
+                 "Beta", "Empirical Bayes", "2SLS", "Anderson-Rubin", "Placebo", "Kim-Wright", "Basis point",
+                 "Net purchases", "RMSE"):
+        assert any(word in t for t in terms) or word in glossary, word
+        assert word in pdf, word
+
+
+@pytest.mark.parametrize("filler", [30, 36, 40, 43, 46, 49])
+def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, filler):
+    """The PDF template moves a long table whose header and first three rows do not fit to
+    the next page (wherever the page ends before it), and its pages keep their numbers."""
+    from pypdf import PdfReader
+
+    from model.report.document import Column, Document, Para, Section, Table, cell, spans
+    from model.report.typeset import write_pdf
+
+    rows = [[cell(f"row {i}"), cell(f"{i}.0")] for i in range(40)]
+    body = [Para(spans(f"Line {i}: a sentence long enough to fill a line of the page with words.")) for i in range(filler)]
+    section = Section("s", "1", "A section", 1, [*body, Table("t", [Column("Name", "left"), Column("Value")], rows)])
+    doc = Document("Title", spans("A lede."), [], [], [], spans(""), [section], "Appendix", [], spans("footer"),
+                   meta={"commit": "x", "date": "2026-01-01", "data_vintage": "v", "description": "d"})
+    (tmp_path / "figures").mkdir()
+    target = tmp_path / "t.pdf"
+    import datetime as dt
+
+    write_pdf(doc, tmp_path / "figures", target, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    pages = [p.extract_text() for p in PdfReader(str(target)).pages]
+    first = next(i for i, text in enumerate(pages) if "row 0" in text)
+    assert all(f"row {i}\n" in pages[first] or f"row {i} " in pages[first] for i in range(3)), pages[first][-200:]
+    for n, text in enumerate(pages, start=1):
+        assert f"page {n} of {len(pages)}" in text
+
+
+def test_the_bargain_takes_the_ledger_s_blocks_when_there_is_one():
+    """Section 3 has a place for the leverage ledger: its blocks follow the US cost and the
+    sellers' own loss when ``ReportInputs.ledger`` is set, and nothing is invented without it."""
+    from types import SimpleNamespace
+
+    from model.report.brief import ledger_blocks
+    from model.report.document import Para, spans
+
+    block = Para(spans("The tariffs at stake."))
+    ledger = SimpleNamespace(blocks=lambda: [block], glance=lambda: "Tariffs at stake: none computed here.")
+    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=ledger))) == [block]
+    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=None))) == []

@@ -35,28 +35,18 @@ EXPLORER_HOLDERS = 4
 
 
 def data_vintage(bundle: DataBundle) -> str:
-    """One line: how far the data go and where they came from."""
-    def last(key: str) -> str:
-        src = bundle.sources.get(key)
-        return src.entry.last_observation if src and src.entry.last_observation else "n/a"
+    """One line: how far the main sources go and where they came from."""
+    from model.report.vintage import vintage_line
 
-    origins = sorted({s.origin for s in bundle.sources.values()})
-    return (f"TIC holdings through {last('tic_table5')[:7]}, transactions through {last('tic_table3')[:7]}; "
-            f"10-year yield through {last('fred_GS10')[:7]}; from the {' and '.join(origins)}")
+    return vintage_line(bundle)
 
 
 def vintage_date(bundle: DataBundle) -> dt.date | None:
-    """The data's vintage: the latest as-of date of any source (when all of it was published)."""
-    dates = []
-    for src in bundle.sources.values():
-        text = src.entry.as_of or src.entry.last_observation
-        if text:
-            try:
-                dates.append(dt.date.fromisoformat(text[:10]) if len(text) >= 10 else
-                             dt.date.fromisoformat(text[:7] + "-01"))
-            except ValueError:
-                continue
-    return max(dates) if dates else None
+    """The data's vintage: the newest observation of any source (the data cannot have been
+    taken earlier; the manifests' as-of dates are often only lower bounds, so they are not used)."""
+    from model.report.vintage import newest_observation
+
+    return newest_observation(bundle)
 
 
 DEFAULT_EPOCH = 1767225600  # 2026-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
@@ -257,6 +247,12 @@ def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
     return out
 
 
+def _net_interest() -> float:
+    from model.report.build import projected_net_interest
+
+    return round(projected_net_interest()["total_bn"], 1)
+
+
 def results_payload(inputs: ReportInputs, vintage: str) -> dict:
     """Every number in the report, machine-readable (the schema of the README's "JSON output")."""
     frame = inputs.panel.frame
@@ -272,8 +268,9 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
                    "date": f"{document_date(inputs.bundle):%Y-%m-%d}", "lead_scenario": inputs.lead,
                    "lead_reason": inputs.lead_reason,
                    "sweep_holder": inputs.sweep_holder,
-                   "sign_convention": "effects in bp per $100bn sold: positive = sales raise yields"},
-        "summary": {"scenario": inputs.lead, "sentence": story.headline_sentence(lead)},
+                   "sign_convention": "flows are net purchases (+ buying, - selling); effects in bp per $100bn sold: positive = sales raise yields"},
+        "summary": {"scenario": inputs.lead, "sentence": story.headline_sentence(lead),
+                    "net_interest_10yr_bn": _net_interest()},
         "headline": headline_rows(inputs.scenarios, inputs.lead),
         "holdings": {
             "date": f"{last:%Y-%m}",

@@ -4,7 +4,6 @@ inputs did not change since an earlier run is copied from the cache instead of d
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import os
@@ -18,31 +17,43 @@ from model.report.inputs import ReportInputs
 from model.report.render import FigureJob, figure_jobs
 
 
-def _draw(job: FigureJob, folder: Path, cache: Path | None) -> dict:
+def _draw(job: FigureJob, folder: Path, cache: Path | None, png: bool = False) -> dict:
     """Draw one figure (or take it from the figure cache when its inputs are unchanged) and
-    return what the templates need. Any damage to a cache entry means drawing again (and the
+    return what the documents need. Any damage to a cache entry means drawing again (and the
     returned ``damaged`` says why, for a warning)."""
-    entry = cache / job.digest if cache is not None else None
-    meta, damaged = _cached_figure(entry, folder, job.digest) if entry is not None else (None, None)
+    digest = job.digest + ("-png" if png else "")
+    entry = cache / digest if cache is not None else None
+    meta, damaged = _cached_figure(entry, folder, digest) if entry is not None else (None, None)
     if meta is None:
         figure = job.draw()
-        files = F.save(figure, folder)
+        files = F.save(figure, folder, png=png)
         meta = {"key": figure.key, "title": figure.title, "caption": figure.caption, "source": figure.source,
-                "png": files["png"], "svg": files["svg"], "cached": False}
+                "svg": files["svg"], "phone": files["phone"], "png": files["png"] or "", "cached": False}
         if entry is not None:
             with contextlib.suppress(OSError, ValueError):
-                _store_figure(entry, folder, meta, job.digest)
-    png = (folder / meta["png"]).read_bytes()
+                _store_figure(entry, folder, meta, digest)
     svg = (folder / meta["svg"]).read_text("utf-8")
+    phone = (folder / meta["phone"]).read_text("utf-8")
     return {"key": meta["key"], "title": meta["title"], "caption": meta["caption"], "source": meta["source"],
-            "pdf_src": "data:image/png;base64," + base64.b64encode(png).decode(),
             "svg_inline": F.inline_svg(svg, f"f-{meta['key']}", meta["title"]),
-            "png": f"figures/{meta['png']}", "svg": f"figures/{meta['svg']}", "cached": meta["cached"],
-            "damaged": damaged}
+            "phone_inline": F.inline_svg(phone, f"p-{meta['key']}", meta["title"]),
+            "svg": f"figures/{meta['svg']}", "svg_phone": f"figures/{meta['phone']}",
+            "png": f"figures/{meta['png']}" if meta["png"] else None, "aspect": _aspect(svg),
+            "cached": meta["cached"], "damaged": damaged}
 
 
-_FIGURE_FIELDS = ("key", "title", "caption", "source", "png", "svg")
+def _aspect(svg: str) -> float:
+    """Height over width of an SVG file as matplotlib writes it (``width="576pt" height="..."``)."""
+    m = re.search(r'<svg[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return float(m.group(2)) / float(m.group(1)) if m else 0.5
+
+
+_FIGURE_FIELDS = ("key", "title", "caption", "source", "svg", "phone", "png")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}\.(png|svg)$")
+
+
+def _files(meta: dict) -> list[str]:
+    return [meta[k] for k in ("svg", "phone", "png") if meta[k]]
 
 
 def _cached_figure(entry: Path, folder: Path, digest: str) -> tuple[dict | None, str | None]:
@@ -64,7 +75,7 @@ def _cached_figure(entry: Path, folder: Path, digest: str) -> tuple[dict | None,
         if not (isinstance(meta, dict) and all(isinstance(meta.get(k), str) for k in _FIGURE_FIELDS)
                 and isinstance(meta.get("sha256"), dict)):
             raise ValueError("metadata of the wrong shape")
-        for name in (meta["png"], meta["svg"]):
+        for name in _files(meta):
             if not _FILE_NAME.match(name):
                 raise ValueError("a file name outside the entry")
             source = entry / name
@@ -90,7 +101,7 @@ def _store_figure(entry: Path, folder: Path, meta: dict, digest: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name[:12]}.", dir=entry.parent))
     try:
         sums = {}
-        for name in (meta["png"], meta["svg"]):
+        for name in _files(meta):
             data = (folder / name).read_bytes()
             (tmp / name).write_bytes(data)
             sums[name] = hashlib.sha256(data).hexdigest()
@@ -109,8 +120,9 @@ def figure_workers() -> int:
     return cpu_workers(4)
 
 
-def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, base: str | None = None) -> list[dict]:
-    """Draw and save every figure (PNG and SVG), in worker processes where the system forks
+def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, base: str | None = None,
+                 png: bool = False) -> list[dict]:
+    """Draw and save every figure (SVG, the phone version and, with ``png``, a PNG), in worker processes where the system forks
     cheaply (``TLRISK_WORKERS``, default: the number of CPUs, at most 4). With a ``cache``
     folder, a figure whose inputs did not change since an earlier run is copied from there
     instead of drawn again (the files are identical: drawing is deterministic). ``base`` is
@@ -123,7 +135,8 @@ def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, 
         raise ValueError("draw_figures: a figure cache needs the inputs' digest (base)")
     jobs = figure_jobs(inputs, base if cache is not None else "")
     folder.mkdir(parents=True, exist_ok=True)
-    to_draw = sum(1 for job in jobs if cache is None or not (cache / job.digest / "meta.json").exists())
-    meta = map_forked(lambda i: _draw(jobs[i], folder, cache), len(jobs), figure_workers() if to_draw > 1 else 1)
+    suffix = "-png" if png else ""
+    to_draw = sum(1 for job in jobs if cache is None or not (cache / (job.digest + suffix) / "meta.json").exists())
+    meta = map_forked(lambda i: _draw(jobs[i], folder, cache, png), len(jobs), figure_workers() if to_draw > 1 else 1)
     prune(cache, keep=3 * len(jobs))
     return meta

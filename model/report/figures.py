@@ -62,6 +62,7 @@ class Figure:
     source: str
     fig: matplotlib.figure.Figure
     tips: list[tuple] = field(default_factory=list)  # (axes, x, y, text), placed at save time
+    phone_from: str | None = None  # the phone version's time axis starts here (recent years)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,18 +111,92 @@ def tip(fig_record_or_list, ax, x, y, text: str) -> None:
 
 
 def _finish(key: str, title: str, caption: str, source: str, fig, tips: list | None = None) -> Figure:
-    width, height = fig.get_figwidth(), fig.get_figheight()
-    fig.suptitle(wrap(title, width - 0.2, TITLE_SIZE, max_lines=2), x=0.01, ha="left", fontsize=TITLE_SIZE)
-    source_text = wrap(source, width - 0.2, SOURCE_SIZE, max_lines=3)
-    fig.text(0.01, 0.01, source_text, fontsize=SOURCE_SIZE, color="#555555", ha="left", va="bottom", linespacing=1.2,
-             gid="source")
-    lines = source_text.count("\n") + 1
-    bottom = (lines * SOURCE_SIZE * 1.3 + 6) / 72 / height
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    """A drawn figure as a record. The title and the source line are not drawn into the image:
+    the documents print them once, as text, under the chart (a PNG a user asks for carries
+    them, see :func:`save`)."""
+    fig.tight_layout()
     fig.set_layout_engine(None)  # laid out once: otherwise every savefig lays the figure out again
     record = Figure(key, title, caption, source, fig, list(tips or []))
     _auto_tips(record)
     return record
+
+
+# ---------------------------------------------------------------------------------------------
+# The phone version: the same chart redrawn narrow, panels stacked, text at least 9 pt
+# ---------------------------------------------------------------------------------------------
+
+PHONE_WIDTH_IN = 4.9  # shown at the width of a 390 px screen, 9 pt text stays above 9 px
+PHONE_MIN_FONT = 9.0
+
+
+def phone_layout(record: Figure) -> None:
+    """Lay ``record``'s figure out again for a phone: narrow, side-by-side panels stacked,
+    legends above each panel in as many columns as fit, no text under 9 pt, and a time axis
+    that opens on recent years where the figure asks for it (``phone_from``)."""
+    from matplotlib.gridspec import GridSpec
+    from matplotlib.text import Text
+
+    fig = record.fig
+    width, height = fig.get_size_inches()
+    main = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_label() != "<colorbar>"]
+    grid = main[0].get_subplotspec().get_gridspec() if main else None
+    panels = [ax for ax in main if ax.get_subplotspec().get_gridspec() is grid]
+    nrows, ncols = grid.get_geometry() if grid is not None else (1, 1)
+    if ncols > 1 and len(panels) > 1:
+        stacked = GridSpec(len(panels), 1, figure=fig)
+        for i, ax in enumerate(panels):
+            ax.set_subplotspec(stacked[i, 0])
+            ax.tick_params(labelleft=True, labelbottom=True)
+        new_height = len(panels) * max(height * 0.85, 2.8)
+    else:
+        new_height = max(height * (0.9 if nrows == 1 else 1.0), 3.0)
+    fig.set_size_inches(PHONE_WIDTH_IN, new_height)
+    legends, needed = {}, {}
+    for ax in fig.axes:
+        ax.tick_params(labelsize=PHONE_MIN_FONT)
+        legend = ax.get_legend()
+        if legend is not None:
+            legends[ax] = (legend.legend_handles, [t.get_text() for t in legend.get_texts()])
+            legend.remove()
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        if labels and any(len(t) > 18 and not _numeric(t) for t in labels):  # long category names
+            wrapped = [wrap(t.replace("\n", " "), 1.7, PHONE_MIN_FONT, max_lines=4) for t in labels]
+            ax.set_yticks(ax.get_yticks(), wrapped, fontsize=PHONE_MIN_FONT)
+            # room for every line of every name, plus the axis and the legend
+            lines = sum(t.count("\n") + 1 for t in wrapped) + 0.6 * len(wrapped)
+            needed[ax] = lines * PHONE_MIN_FONT * 1.3 / 72 + 1.1
+        if record.phone_from is not None and ax in panels:
+            ax.set_xlim(left=mdates.date2num(pd.Timestamp(record.phone_from)))
+    if needed:  # panels of long category names get the height their names take
+        rows = max(len(panels), 1)
+        fig.set_size_inches(PHONE_WIDTH_IN, max(new_height, rows * max(needed.values())))
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < PHONE_MIN_FONT:
+            text.set_fontsize(PHONE_MIN_FONT)
+    fig.tight_layout()
+    for ax in fig.axes:  # labels, titles and legends wrapped to the room the narrow layout leaves
+        box = ax.get_position()
+        axes_in = max(box.width * PHONE_WIDTH_IN, 1.4)
+        room_in = max((1 - box.x0) * PHONE_WIDTH_IN - 0.1, 1.4)
+        ax.set_xlabel(wrap(ax.get_xlabel().replace("\n", " "), axes_in, PHONE_MIN_FONT))
+        title = ax.get_title(loc="left")
+        if title:
+            ax.set_title(wrap(title.replace("\n", " "), room_in, PHONE_MIN_FONT), loc="left", fontsize=PHONE_MIN_FONT)
+        if ax in legends:
+            handles, labels = legends[ax]
+            labels = [wrap(t, room_in - 0.45, PHONE_MIN_FONT, max_lines=3) for t in labels]
+            longest = max(len(line) for t in labels for line in t.split("\n")) + 5
+            fit = max(int(room_in * 72 / (PHONE_MIN_FONT * 0.6) / longest), 1)
+            # above the panel's own title, if it has one
+            lift = 0.26 / max(box.height * fig.get_figheight(), 0.5) if title else 0.0
+            ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01 + lift), ncols=min(fit, len(labels)),
+                      frameon=False, fontsize=PHONE_MIN_FONT, borderaxespad=0.2, handlelength=1.6, columnspacing=1.0)
+    fig.tight_layout()
+    fig.set_layout_engine(None)
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\s\d.,+\-\u2212$%]*", text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,7 +224,10 @@ def _auto_tips(record: Figure) -> None:
             label = line.get_label()
             if line.get_transform() != ax.transData or label.startswith("_") or not line.get_visible():
                 continue
-            xs = np.asarray(line.get_xdata(orig=True), dtype=object)
+            raw = np.asarray(line.get_xdata(orig=True))
+            # datetime64[ns] cast to object gives integers: keep them as dates
+            xs = (pd.DatetimeIndex(raw).to_pydatetime() if np.issubdtype(raw.dtype, np.datetime64)
+                  else np.asarray(raw, dtype=object))
             ys = np.asarray(line.get_ydata(orig=True), dtype=float)
             n = len(ys)
             if n == 0:
@@ -182,6 +260,9 @@ def _tip_svg(record: Figure) -> str:
             continue
         if not (np.isfinite(px) and np.isfinite(py)):
             continue
+        box = ax.get_window_extent()
+        if not (box.x0 - 1 <= px <= box.x1 + 1 and box.y0 - 1 <= py <= box.y1 + 1):
+            continue  # outside the axes (a phone version that shows recent years only)
         cx, cy = px * scale, height_pt - py * scale
         out.append(f'<circle class="tip" cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="#000" fill-opacity="0" '
                    f'data-tip={quoteattr(text)}><title>{escape(text)}</title></circle>')
@@ -190,18 +271,38 @@ def _tip_svg(record: Figure) -> str:
     return '<g id="hover-values">\n' + "\n".join(out) + "\n</g>\n"
 
 
-def save(figure: Figure, folder: Path) -> dict[str, str]:
-    """Write ``{key}.png`` and ``{key}.svg`` (with hover values); returns their file names."""
-    folder.mkdir(parents=True, exist_ok=True)
-    png, svg = folder / f"{figure.key}.png", folder / f"{figure.key}.svg"
-    figure.fig.savefig(png, format="png", metadata={"Software": None})
-    figure.fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+def _with_tips(path: Path, figure: Figure) -> None:
     tips = _tip_svg(figure)  # after the SVG's own layout pass: the coordinates are the SVG's
     if tips:
-        text = svg.read_text("utf-8")
-        svg.write_text(text.replace("</svg>", tips + "</svg>"), "utf-8")
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("</svg>", tips + "</svg>"), "utf-8")
+
+
+def save(figure: Figure, folder: Path, png: bool = False) -> dict[str, str | None]:
+    """Write ``{key}.svg`` (with hover values), ``{key}.phone.svg`` (the phone version) and,
+    when asked, ``{key}.png`` with the title and the source line drawn in (a standalone picture
+    for slides); returns their file names (``png`` None when not asked)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    svg, phone = folder / f"{figure.key}.svg", folder / f"{figure.key}.phone.svg"
+    figure.fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    _with_tips(svg, figure)
+    out: dict[str, str | None] = {"svg": svg.name, "phone": phone.name, "png": None}
+    if png:
+        path = folder / f"{figure.key}.png"
+        width = figure.fig.get_figwidth()
+        title = figure.fig.text(0.01, 1.01, wrap(figure.title, width - 0.2, TITLE_SIZE, max_lines=2),
+                                fontsize=TITLE_SIZE, ha="left", va="bottom")
+        source = figure.fig.text(0.01, -0.01, wrap(figure.source, width - 0.2, SOURCE_SIZE, max_lines=3),
+                                 fontsize=SOURCE_SIZE, color="#555555", ha="left", va="top")
+        figure.fig.savefig(path, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.12)
+        title.remove()
+        source.remove()
+        out["png"] = path.name
+    phone_layout(figure)
+    figure.fig.savefig(phone, format="svg", metadata={"Date": None, "Creator": None})
+    _with_tips(phone, figure)
     plt.close(figure.fig)
-    return {"png": png.name, "svg": svg.name}
+    return out
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -238,9 +339,11 @@ def top_holders(holdings: pd.DataFrame, n: int = 7) -> Figure:
     ax.set_ylabel("holdings, $bn (end of month)")
     ax.set_xlabel("month")
     legend_above(ax, ncols=4)
-    return _finish("holders_top", "Largest foreign holders of US Treasuries", "Treasury holdings by country, $bn at "
-                   "end of month; latest value in the legend. Holdings are recorded by custody location.",
-                   f"{TIC} (mfhhis01.txt, slt_table5.txt)", fig)
+    record = _finish("holders_top", "Largest foreign holders of US Treasuries", "Treasury holdings by country, $bn at "
+                     "end of month; latest value in the legend. Holdings are recorded by custody location.",
+                     f"{TIC}: major foreign holders (history and recent table)", fig)
+    record.phone_from = f"{wide.index.max().year - 11}-01-01"  # the phone opens on the last dozen years
+    return record
 
 
 def shares(frame: pd.DataFrame) -> Figure:
@@ -261,7 +364,7 @@ def shares(frame: pd.DataFrame) -> Figure:
     return _finish("holders_shares", "Shares of foreign holdings and of the debt",
                    "Left: Japan's and China's share of all foreign holdings, %. Right: foreign holdings as a share "
                    "of federal debt held by the public, % (debt interpolated from quarter-ends).",
-                   f"{TIC}; {FRED} FYGFDPUN", fig)
+                   f"{TIC}; {FRED}: federal debt held by the public", fig)
 
 
 def official_private(frame: pd.DataFrame) -> Figure:
@@ -341,7 +444,7 @@ def valuation_trap(frame: pd.DataFrame, holder: str = "japan") -> Figure:
     return _finish("valuation_trap", "The valuation trap", f"Monthly change in the 10-year yield (bp, monthly "
                    f"average) against {label}'s flow ($bn), 2012 on. Naive holdings changes fall when yields rise "
                    "because bonds lose value; after the adjustment the slope disappears.",
-                   f"{TIC}; {FRED} GS10, DGS10", fig, tips)
+                   f"{TIC}; {FRED}: 10-year Treasury yield, monthly average and daily", fig, tips)
 
 
 def impulse_responses(lps: list) -> Figure:
@@ -722,7 +825,7 @@ def episode(result) -> Figure:
     return _finish(f"episode_{result.episode.key}", result.episode.title,
                    f"Change in the 10-year yield since the month before the window, bp: what the observed "
                    f"flows ({who}) imply under the posterior response (band) and the literature, and what "
-                   "happened.", f"{TIC}; {FRED} DGS10; this tool", fig)
+                   "happened.", f"{TIC}; {FRED}: daily 10-year Treasury yield; this tool", fig)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -767,5 +870,6 @@ def intervention_days(key: str, title: str, series: dict[str, pd.Series], days: 
                    f"Daily closes from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}: the 10-year Treasury "
                    "yield, the Kim-Wright 10-year term premium and yen per dollar (down = stronger yen). Shaded: the "
                    f"days the Ministry of Finance {what} dollars; dotted: US news inside the study's windows.",
-                   "FRED DGS10, THREEFYTP10, DEXJPUS; Ministry of Finance amounts via the cited press; this tool",
+                   "FRED: daily 10-year Treasury yield, Kim-Wright term premium and yen per dollar; the Ministry of Finance's "
+                   "published amounts; this tool",
                    fig, tips)

@@ -1,5 +1,5 @@
-"""The report's figures (as jobs that draw them) and its HTML, for the screen (inline SVG with
-hover values, sortable tables, the scenario explorer) and for print (PNG figures, the PDF)."""
+"""The report's figures (as jobs that draw them) and its HTML: the document model laid out for
+the screen (inline SVG with hover values, sortable tables, the scenario explorer)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,12 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from model.episodes import episodes_summary, verdict_category
-from model.labels import (
-    control_label,
-    holder_label,
-    join_words,
-    maturity_label,
-    measure_label,
-    response_label,
-)
+from model.labels import holder_label, measure_label
 from model.memo import digest
-from model.numbers import MINUS, compact, compact_money, money
-from model.panel import MATURITIES, RESPONSES
+from model.numbers import MINUS
 from model.report import figures as F
-from model.report import story
-from model.report.content import document_date
-from model.stats import normal_interval, z_critical
+from model.report.document import Document
+from model.stats import normal_interval
 
 if TYPE_CHECKING:
     from model.report.inputs import ReportInputs
@@ -127,18 +117,6 @@ def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _compact(band: dict | None, digits: int = 1) -> str:
-    return compact(band, digits, minus=MINUS)
-
-
-def _compact_money(band: dict | None, digits: int = 0) -> str:
-    return compact_money(band, digits, minus=MINUS)
-
-
-def _money(value: float | None, digits: int = 0, sign: bool = False) -> str:
-    return money(value, digits, sign=sign, minus=MINUS)
-
-
 # a hyphen used as a number's sign (" -0.4", "(-$6.5bn"), not one inside a word, a date or a range
 _ASCII_SIGN = re.compile(r"(?<![\w.\-\u2212/])-(?=\$?\d)")
 
@@ -151,31 +129,9 @@ def typeset_signs(text: object) -> object:
     return _ASCII_SIGN.sub(MINUS, text)
 
 
-def _upper_first(text: object) -> object:
-    """A note as a sentence: capital first letter, signs typeset."""
-    text = typeset_signs(str(text))
-    return text[:1].upper() + text[1:]
-
-
-def _sort_key(value: float | None) -> str:
-    """``data-sort`` for a numeric cell."""
-    return "" if value is None else f"{float(value):.6g}"
-
-
 def environment() -> Environment:
-    from model.report.format import band, fmt, middle
-
-    env = Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({
-        "fmt": fmt, "band": band, "middle": middle, "compact": _compact, "compact_money": _compact_money,
-        "money": _money, "num": fmt, "holder": holder_label, "maturity": maturity_label, "measure": measure_label,
-        "control": control_label, "response": response_label, "verdict_category": verdict_category,
-        "sortkey": _sort_key, "join_words": join_words, "slug": F._slug,
-        "upper_first": _upper_first, "signs": typeset_signs,
-    })
-    env.globals.update({"interval": normal_interval, "z90": z_critical()})
-    return env
+    return Environment(loader=PackageLoader("model", "report_templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def _script_json(data: dict) -> Markup:
@@ -184,36 +140,28 @@ def _script_json(data: dict) -> Markup:
     return Markup(text.replace("</", "<\\/"))
 
 
-def render_html(inputs: ReportInputs, payload: dict, figure_meta: list[dict], change: dict, for_pdf: bool) -> str:
-    """The report's HTML: for the screen (``for_pdf=False``) or for WeasyPrint."""
-    env = environment()
-    results = inputs.results
-    template = env.get_template("report.html.j2")
-    lead = next(s for s in inputs.scenarios if s.name == inputs.lead)
-    general = story.general_notes(inputs.scenarios)
-    sweep = inputs.explorer.sweep_result(inputs.sweep_holder)
-    explorer = payload["explorer"]
-    warned = [s for s in inputs.scenarios if any(r.warnings for _, r in s.items())]
-    return template.render(
-        for_pdf=for_pdf, payload=payload, figures={f["key"]: f for f in figure_meta}, change=change,
-        results=results, maturities=MATURITIES, responses=RESPONSES, panel=inputs.panel,
-        scenarios=inputs.scenarios, lead=lead, sentence=payload["summary"]["sentence"], warned=warned,
-        general_notes=general, own_notes={s.name: story.own_notes(s, general) for s in inputs.scenarios},
-        short_plan={s.name: story.short_plan(s.posterior) for s in inputs.scenarios},
-        fig_key=figure_key, response=inputs.response, spec_holder=spec_curve_holder(inputs),
-        posterior=inputs.response.posterior_table(inputs.holder_labels), episodes=inputs.episodes,
-        episodes_summary=episodes_summary(inputs.episodes), events=inputs.events,
-        common_episode_notes=_common(r.notes for r in inputs.episodes),
-        sweep=sweep, explorer=explorer, explorer_json=_script_json(explorer),
-        systems=inputs.results.systems, date=document_date(inputs.bundle).strftime("%Y-%m-%d"),
-        tables_index={t["name"]: t for t in payload.get("tables", [])},
-    )
+def render_html(doc: Document, payload: dict, figure_meta: list[dict]) -> str:
+    """The report's HTML: the document model laid out for a screen (inline SVG charts with
+    hover values and a phone version each, sortable tables, the scenario explorer)."""
+    data = doc.to_data()
+    explorer = _find(data, "explorer")
+    return environment().get_template("report.html.j2").render(
+        doc=data, figures={f["key"]: f for f in figure_meta},
+        explorer_json=_script_json(explorer["data"]) if explorer else Markup("{}"))
 
 
-def _common(notes_per_item) -> list[str]:
-    """Notes that more than one item carries (said once, not repeated)."""
-    counts: dict[str, int] = {}
-    for notes in notes_per_item:
-        for n in dict.fromkeys(notes):
-            counts[n] = counts.get(n, 0) + 1
-    return [n for n, c in counts.items() if c > 1]
+def _find(value, kind: str):
+    """The first block of a type in the document's data."""
+    if isinstance(value, dict):
+        if value.get("type") == kind:
+            return value
+        values = value.values()
+    elif isinstance(value, list):
+        values = value
+    else:
+        return None
+    for v in values:
+        found = _find(v, kind)
+        if found is not None:
+            return found
+    return None

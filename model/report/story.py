@@ -296,29 +296,37 @@ def _usd(value: float | None, digits: int = 0) -> str:
 
 
 def headline_sentence(lead: ScenarioSet) -> str:
-    """The one-sentence headline (plus a sentence on the data and the literature), every word
-    computed from the lead scenario's plan and results."""
+    """The headline, every word computed from the lead scenario's plan and results. It leads
+    with the number that depends least on how much of the effect lasts (the 10-year move two
+    years in, or at the end of a shorter horizon), then gives the ten-year cost with its range
+    over the lasting share (none, all), then the data alone and the literature at the same point."""
     post, data, lit = lead.posterior, lead.data, lead.literature
     condition = plan_phrase(post)
     if not condition:
-        return (f"{post.title}: no holder departs from its recent pace, so yields and federal interest stay on "
-                "the baseline path (every deviation is zero by construction).")
-    lasting, peak, cost = post.lasting("10y"), post.peak("10y"), post.cost("10yr")
-    mid, lo, hi = lasting["median"], lasting["p05"], lasting["p95"]
+        return (f"{post.title}: no holder departs from its recent pace, so yields and federal interest stay on the "
+                "baseline path (every deviation is zero by construction).")
+    month = min(24, post.horizon_months)
+    at = post.at("10y", month)
+    mid, lo, hi = at["median"], at["p05"], at["p95"]
     if abs(mid) < 0.05:
-        move = f"the 10-year yield would end up essentially unchanged ({_bp(mid)} bp; 90% band {_bp(lo)} to {_bp(hi)})"
+        move = (f"the 10-year yield would be essentially unchanged after {month} months ({_bp(mid)} bp; 90% band "
+                f"{_bp(lo)} to {_bp(hi)})")
     else:
-        move = (f"the 10-year yield would settle {abs(mid):.1f} bp {'higher' if mid > 0 else 'lower'} than otherwise "
-                f"(90% band {_bp(lo)} to {_bp(hi)} bp)")
-    if abs(peak["median"]) > abs(mid) + 0.05:
-        move += f", after a peak of {_bp(peak['median'])} bp in month {peak['month']}"
+        move = (f"the 10-year yield would be {abs(mid):.1f} bp {'higher' if mid > 0 else 'lower'} than otherwise after "
+                f"{month} months (90% band {_bp(lo)} to {_bp(hi)} bp)")
+    cost = post.cost("10yr")
     saving = cost["median"] < 0
-    money_clause = (f"extra federal interest over ten years: {_usd(cost['median'])} "
+    money_clause = (f"over ten years the extra federal interest would be {_usd(cost['median'])} "
                     f"({'a saving; ' if saving else ''}90% band {_usd(cost['p05'])} to {_usd(cost['p95'])})")
+    shares = {row["lasting_share"]: row for row in (post.persistence_sensitivity or [])}
+    if 0.0 in shares and 1.0 in shares:
+        money_clause += (f": {_usd(shares[0.0]['interest_cost_10yr_bn'][1])} if none of the effect lasted, "
+                         f"{_usd(shares[1.0]['interest_cost_10yr_bn'][1])} if all of it did")
     first = f"If {condition}, {move}; {money_clause}."
-    d, li = data.lasting("10y"), lit.lasting("10y")
-    second = (f"The data alone give {_bp(d['median'])} bp ({_bp(d['p05'])} to {_bp(d['p95'])}); published estimates, "
-              f"rescaled to today's market, {_bp(li['central'])} bp ({_bp(li['low'])} to {_bp(li['high'])}).")
+    d, li = data.at("10y", month), lit.at("10y", month)
+    second = (f"At the same point the data alone give {_bp(d['median'])} bp ({_bp(d['p05'])} to {_bp(d['p95'])}); "
+              f"published estimates, rescaled to today's market, {_bp(li['central'])} bp ({_bp(li['low'])} to "
+              f"{_bp(li['high'])}).")
     return _upper_first(first) + " " + second
 
 

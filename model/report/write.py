@@ -7,14 +7,21 @@ vintage)."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from model.report.content import changes, data_vintage, previous_run, results_payload, write_tables
+from model.report.build import build_document
+from model.report.content import (
+    changes,
+    data_vintage,
+    document_date,
+    previous_run,
+    results_payload,
+    write_tables,
+)
 from model.report.draw import draw_figures
 from model.report.inputs import ReportInputs
 from model.report.output import (
@@ -27,19 +34,13 @@ from model.report.output import (
     recover_output,
 )
 from model.report.render import render_html
-
-
-def write_pdf(html: str, base: Path, target: Path) -> None:
-    from weasyprint import HTML
-
-    digest = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    HTML(string=html, base_url=str(base)).write_pdf(str(target), pdf_identifier=digest, uncompressed_pdf=False)
+from model.report.typeset import write_pdf
 
 
 def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], None] | None = None,
                  progress: Callable[[str], None] | None = None, figure_cache: Path | None = None,
                  base_digest: str | None = None, pdf: bool = True,
-                 warn: Callable[[str], None] | None = None) -> dict[str, Path]:
+                 warn: Callable[[str], None] | None = None, png: bool = False) -> dict[str, Path]:
     """Render everything into a temporary folder, then swap it in for ``out_dir``.
 
     ``out_dir`` must be new, empty or a previous report (see :func:`check_output_folder`).
@@ -63,6 +64,8 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
     pdf : bool
         False for a quick preview without ``report.pdf`` (everything else is the same, byte
         for byte).
+    png : bool
+        Also write every figure as PNG, with its title and source drawn in (``--png``).
     warn : callable, optional
         Called with a line for each damaged cache entry replaced, and for a previous
         ``results.json`` that could not be read.
@@ -89,23 +92,24 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
             warn(why)
         vintage = data_vintage(inputs.bundle)
         payload = results_payload(inputs, vintage)
-        payload["changes"] = change = changes(inputs, previous, payload)
+        payload["changes"] = changes(inputs, previous, payload)
         say = progress or (lambda stage: None)
-        say("drawing the figures (PNG for the PDF, SVG with hover values for the HTML)")
-        meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest)
+        say("drawing the figures (SVG with hover values, for the screen and for a phone" + (", and PNG)" if png else ")"))
+        meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest, png=png)
         for m in meta:
             if m["damaged"]:
                 warn(f"figure cache: the entry of '{m['key']}' is damaged ({m['damaged']}); drawn again")
         reused = sum(m["cached"] for m in meta)
         if figure_cache is not None:
             say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
-        payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg")} for m in meta]
+        payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg", "svg_phone")}
+                              for m in meta]
         payload["tables"] = write_tables(inputs, payload, tmp / "tables")
-        say("writing the HTML and the PDF" if pdf else "writing the HTML (no PDF: --no-pdf)")
-        html = render_html(inputs, payload, meta, change, for_pdf=False)
-        (tmp / "report.html").write_text(html, "utf-8")
+        doc = build_document(inputs, payload, meta)
+        say("writing the HTML and the PDF (Typst)" if pdf else "writing the HTML (no PDF: --no-pdf)")
+        (tmp / "report.html").write_text(render_html(doc, payload, meta), "utf-8")
         if pdf:
-            write_pdf(render_html(inputs, payload, meta, change, for_pdf=True), tmp, tmp / "report.pdf")
+            write_pdf(doc, tmp / "figures", tmp / "report.pdf", document_date(inputs.bundle))
         (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
         os.chmod(tmp, 0o755)
         with output_lock(out_dir):

@@ -128,25 +128,33 @@
   }
   function bp(v) { return num(v, 1, true); }
   function set(id, text) { document.getElementById(id).textContent = text; }
+  function fill(pattern, values) {
+    return pattern.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
+  }
   function update() {
     var option = holder.options[holder.selectedIndex];
     var held = parseFloat(option.getAttribute("data-holdings"));
     Array.prototype.forEach.call(size.options, function (o) { o.disabled = parseFloat(o.value) > held; });
     var cell = cells[holder.value + "|" + parseFloat(size.value) + "|" + parseInt(months.value, 10)];
-    var ids = ["ex-post-24", "ex-lit-24", "ex-post-lasting", "ex-lit-lasting", "ex-post-cost", "ex-lit-cost"];
+    var ids = ["ex-post-at_24", "ex-lit-at_24", "ex-post-lasting", "ex-lit-lasting", "ex-post-cost", "ex-lit-cost"];
+    var name = "";
+    data.holders.forEach(function (h) { if (h.holder === holder.value) { name = h.label; } });
+    var sizeText = "$" + num(parseFloat(size.value), 0, false) + "bn";
     if (!cell) {
       ids.forEach(function (id) { set(id, "\u2013"); });
-      message.textContent = "A sale of $" + num(parseFloat(size.value), 0, false) + "bn is more than the bonds and notes " +
-        option.textContent.replace(/ \(\$.*$/, "") + " holds ($" + num(held, 0, false) + "bn): pick a smaller sale.";
+      message.textContent = fill(data.messages.too_big, { size: sizeText, holder: name,
+        held: "$" + num(held, 0, false) + "bn" });
       return;
     }
-    message.textContent = option.textContent.replace(/ \(\$.*$/, "") + " sells $" + num(cell.sale_bn, 0, false) +
-      "bn of bonds and notes beyond its recent pace over " + cell.sale_months + " month" +
-      (cell.sale_months === 1 ? "" : "s") + ", from " + data.start + ".";
+    var n = cell.sale_months;
+    message.textContent = fill(data.messages.plan, { holder: name, size: sizeText,
+      months: n + " month" + (n === 1 ? "" : "s"), start: data.start_text });
     var p = cell.posterior, l = cell.literature;
-    (p.warnings || []).forEach(function (w) { message.textContent += " Warning: " + w.replace(/-(?=\d)/g, MINUS) + "."; });
-    set("ex-post-24", band(p.moves_bp["10y"].at_24_months, bp, 1));
-    set("ex-lit-24", band(l.moves_bp["10y"].at_24_months, bp, 1));
+    (p.warnings || []).forEach(function (w) {
+      message.textContent += fill(data.messages.warning, { text: w.replace(/-(?=\d)/g, MINUS) });
+    });
+    set("ex-post-at_24", band(p.moves_bp["10y"].at_24_months, bp, 1));
+    set("ex-lit-at_24", band(l.moves_bp["10y"].at_24_months, bp, 1));
     set("ex-post-lasting", band(p.moves_bp["10y"].lasting, bp, 1));
     set("ex-lit-lasting", band(l.moves_bp["10y"].lasting, bp, 1));
     set("ex-post-cost", band(p.interest_cost_bn["10yr"], money, 0));

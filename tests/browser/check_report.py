@@ -8,8 +8,10 @@ and a phone width (390 px), and fails on:
 * charts that do not render, or hover values that do not appear when a chart point is hovered;
 * a scenario explorer whose numbers do not change when another sale is picked;
 * a sortable table that does not sort;
-* at the phone width: a page wider than the screen, a wide table or chart without its "scroll
-  sideways" cue, chart text smaller than 9 px or body text smaller than 12 px.
+* at the phone width: a page wider than the screen, a chart wider than the screen (charts are
+  drawn again for a phone: no chart scrolls sideways), a wide table without its "scroll
+  sideways" cue, chart text smaller than 9 px, body text smaller than 12 px, or the explorer's
+  literature column off the screen.
 
 Saves screenshots beside the report (the top of the page at each width, and the explorer).
 
@@ -34,7 +36,7 @@ NUMBER = re.compile(r"[+\u2212-]?\$?\d")
 def _hover_check(page, name: str) -> list[str]:
     """Hover the first few chart points of several charts: the tooltip must show a value."""
     problems = []
-    charts = page.locator("svg.chart")
+    charts = page.locator("svg.chart:visible")  # the desktop or the phone version of each chart
     n = charts.count()
     if n < 10:
         problems.append(f"{name}: only {n} charts (inline SVG) on the page")
@@ -44,12 +46,17 @@ def _hover_check(page, name: str) -> list[str]:
         if point.count() == 0:
             problems.append(f"{name}: chart {i + 1} has no hover values")
             continue
-        point.scroll_into_view_if_needed()
-        page.wait_for_timeout(150)  # scrolling hides the tooltip: let the scroll settle first
-        point.hover(force=True)
-        page.wait_for_timeout(50)
-        tip = page.locator("#tooltip")
-        text = tip.inner_text() if tip.is_visible() else ""
+        text = ""
+        for wait in (150, 400, 1000):  # scrolling hides the tooltip: let the scroll settle first
+            point.scroll_into_view_if_needed()
+            page.wait_for_timeout(wait)
+            page.mouse.move(0, 0)
+            point.hover(force=True)
+            page.wait_for_timeout(50)
+            tip = page.locator("#tooltip")
+            text = tip.inner_text() if tip.is_visible() else ""
+            if text:
+                break
         if not NUMBER.search(text):
             problems.append(f"{name}: hovering chart {i + 1} shows no value (tooltip: {text!r})")
         tried += 1
@@ -78,7 +85,7 @@ def _explorer_check(page, name: str, shot: Path | None) -> list[str]:
         problems.append(f"{name}: the explorer's cost did not change with the sale size ({before!r} -> {after!r})")
     months = page.locator("#ex-months option")
     page.select_option("#ex-months", months.nth(months.count() - 1).get_attribute("value"))
-    later = page.locator("#ex-post-24").inner_text()
+    later = page.locator("#ex-post-at_24").inner_text()
     if not NUMBER.search(later):
         problems.append(f"{name}: the explorer shows no 24-month move after a change of length ({later!r})")
     if shot is not None:
@@ -87,17 +94,17 @@ def _explorer_check(page, name: str, shot: Path | None) -> list[str]:
 
 
 def _sort_check(page, name: str) -> list[str]:
-    table = page.locator("table#headline-table")
+    table = page.locator("table#summary-table")
     if table.count() == 0:
-        return [f"{name}: no headline table"]
+        return [f"{name}: no summary table"]
     column = 1  # lasting move (posterior)
     header = table.locator("thead th").nth(column)
     header.scroll_into_view_if_needed()
     header.click()
-    first = page.evaluate("""() => Array.from(document.querySelectorAll('#headline-table tbody tr'))
+    first = page.evaluate("""() => Array.from(document.querySelectorAll('#summary-table tbody tr'))
         .map(r => parseFloat(r.cells[1].getAttribute('data-sort')))""")
     header.click()
-    second = page.evaluate("""() => Array.from(document.querySelectorAll('#headline-table tbody tr'))
+    second = page.evaluate("""() => Array.from(document.querySelectorAll('#summary-table tbody tr'))
         .map(r => parseFloat(r.cells[1].getAttribute('data-sort')))""")
     problems = []
     if first != sorted(first):
@@ -118,17 +125,29 @@ def _phone_check(page, name: str) -> list[str]:
                      || getComputedStyle(d, '::before').content.indexOf('scroll') < 0)
         .map(d => d.getAttribute('aria-label'))""")
     if missing_cue:
-        problems.append(f"{name}: {len(missing_cue)} wide table(s) or chart(s) scroll without a visible cue: "
+        problems.append(f"{name}: {len(missing_cue)} wide table(s) scroll without a visible cue: "
                         f"{', '.join(map(str, missing_cue[:3]))}")
     scrolling = page.evaluate("document.querySelectorAll('.scroll.overflowing').length")
     if scrolling == 0:
-        problems.append(f"{name}: no table or chart scrolls at this width (expected the wide ones to)")
+        problems.append(f"{name}: no table scrolls at this width (expected the wide ones to)")
+    charts = page.evaluate("""() => Array.from(document.querySelectorAll('svg.chart'))
+        .filter(svg => svg.getBoundingClientRect().width > 0)
+        .map(svg => [svg.closest('figure').id, svg.getBoundingClientRect().right, svg.getBoundingClientRect().width])""")
+    if len(charts) < 10:
+        problems.append(f"{name}: only {len(charts)} charts visible")
+    wide = [f"{fig} ({width:.0f}px)" for fig, right, width in charts if right > page.viewport_size["width"] + 1]
+    if wide:
+        problems.append(f"{name}: {len(wide)} chart(s) wider than the screen: {', '.join(wide[:4])}")
     smallest_chart_text = page.evaluate("""() => Math.min(...Array.from(document.querySelectorAll('svg.chart'))
-        .slice(0, 12).flatMap(svg => Array.from(svg.querySelectorAll('text'))
-            .filter(t => !t.closest('g[id$="-source"]'))
+        .filter(svg => svg.getBoundingClientRect().width > 0)
+        .flatMap(svg => Array.from(svg.querySelectorAll('text'))
             .map(t => t.getBoundingClientRect().height).filter(h => h > 0)))""")
     if smallest_chart_text < 9:
         problems.append(f"{name}: chart text is {smallest_chart_text:.1f}px high, too small to read")
+    lit = page.evaluate("""() => { const c = document.getElementById('ex-lit-cost');
+        return c ? c.getBoundingClientRect().right : 0; }""")
+    if not 0 < lit <= page.viewport_size["width"] + 1:
+        problems.append(f"{name}: the explorer's literature column is off the screen (right edge {lit:.0f}px)")
     body_font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('p')).fontSize)")
     if body_font < 12:
         problems.append(f"{name}: body text is {body_font}px")
@@ -171,6 +190,10 @@ def check(html: Path, screenshot: Path) -> list[str]:
             if width < 640:
                 page.evaluate("window.scrollTo(0, 0)")
                 problems += _phone_check(page, name)
+                chart = page.locator("#fig-comparison")
+                if chart.count():
+                    chart.scroll_into_view_if_needed()
+                    chart.screenshot(path=str(screenshot.with_name(f"{screenshot.stem}-{name}-chart.png")))
             page.close()
         browser.close()
     return problems

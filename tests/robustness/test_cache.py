@@ -176,7 +176,7 @@ def _meta(entry: Path) -> dict:
 
 
 DAMAGES = ["meta is a list", "meta is not JSON", "a file is missing", "a path escapes", "a truncated SVG",
-           "a junk PNG", "an empty SVG", "a link inside the entry", "swapped with another entry", "markup in a key"]
+           "a junk phone version", "an empty SVG", "a link inside the entry", "swapped with another entry", "markup in a key"]
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
@@ -196,14 +196,14 @@ def test_a_damaged_figure_entry_is_drawn_again_and_replaced(tmp_path, damage):
     elif damage == "meta is not JSON":
         (entry / "meta.json").write_text("{")
     elif damage == "a file is missing":
-        (entry / meta["png"]).unlink()
+        (entry / meta["phone"]).unlink()
     elif damage == "a path escapes":  # a valid entry whose metadata names a file outside it
         (entry / "meta.json").write_bytes(_entry_bytes(job.digest, {**meta, "svg": "../../elsewhere.svg"}))
     elif damage == "a truncated SVG":
         svg = entry / meta["svg"]
         svg.write_bytes(svg.read_bytes()[:-200])
-    elif damage == "a junk PNG":
-        (entry / meta["png"]).write_bytes(b"\x89PNG junk")
+    elif damage == "a junk phone version":
+        (entry / meta["phone"]).write_bytes(b"<svg junk")
     elif damage == "an empty SVG":
         (entry / meta["svg"]).write_bytes(b"")
     elif damage == "a link inside the entry":
@@ -214,7 +214,7 @@ def test_a_damaged_figure_entry_is_drawn_again_and_replaced(tmp_path, damage):
     elif damage == "swapped with another entry":
         other = cache / ("e" * 64)
         other.mkdir()
-        for name in (meta["png"], meta["svg"]):
+        for name in (meta["svg"], meta["phone"]):
             (other / name).write_bytes((entry / name).read_bytes())
         (other / "meta.json").write_bytes(_entry_bytes(other.name, {**meta, "title": "another chart"}))
         (entry / "meta.json").write_bytes((other / "meta.json").read_bytes())

@@ -1,0 +1,431 @@
+"""The brief: the verdict with its context, the scenarios, the bargain, who holds Treasuries,
+what the evidence can and cannot say, and the glossary. Every sentence is computed from the
+report's inputs (the scenario files that ran, the estimates, the data); nothing here knows a
+scenario by name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from model.episodes import episodes_summary
+from model.labels import join_words
+from model.report import story
+from model.report.document import (
+    Box,
+    Bullets,
+    Column,
+    Explorer,
+    Para,
+    Section,
+    Stat,
+    Stats,
+    Table,
+    Terms,
+    cell,
+    ref,
+    see,
+    sentence,
+    signs,
+    spans,
+    strong,
+    text_cell,
+    warn,
+)
+from model.report.glossary import glossary_items
+from model.report.words import (
+    band_bp,
+    band_usd,
+    bp,
+    middle,
+    pct,
+    range_bp,
+    range_usd,
+    trillions,
+    usd,
+)
+from model.scenarios.pricing import band_dict
+
+if TYPE_CHECKING:
+    from model.report.build import Context
+    from model.scenarios import ScenarioResult
+
+# the sign convention, stated once near the top of both documents
+SIGNS = ("Flows are net purchases: + is buying, \u2212 is selling. Yield moves and costs are differences from "
+         "the baseline (every holder keeping its recent pace): + is higher yields and more federal interest. "
+         "Effects are in basis points (bp) per $100bn sold: + means sales raise yields.")
+BANDS = ("Bands are written middle (low to high): for the posterior and data-only responses the median and the "
+         "5th to 95th percentiles of simulated paths; for the literature envelope the central, low and high "
+         "published effects (a range, not a probability).")
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def scenario_month(result: ScenarioResult) -> int:
+    """The month the brief leads with: 24 (two years in) where the horizon reaches, else its end."""
+    return min(24, result.horizon_months)
+
+
+def persistence_rows(result: ScenarioResult) -> dict[str, dict]:
+    """The persistence sensitivity as ``{none, central, all}`` rows of bands (``median/p05/p95``)."""
+    rows = [{"lasting_share": row["lasting_share"], "lasting_10y_bp": band_dict(row["lasting_10y_bp"], "draws"),
+             "interest_cost_10yr_bn": band_dict(row["interest_cost_10yr_bn"], "draws")}
+            for row in result.persistence_sensitivity or []]
+    out = {}
+    for row in rows:
+        share = row["lasting_share"]
+        key = "none" if share == 0 else "all" if share == 1 else "central"
+        out[key] = row
+    return out
+
+
+def front(ctx: Context) -> list:
+    """What the first page says: the verdict, its numbers and every scenario on one chart."""
+    lead = ctx.lead
+    post, lit = lead.posterior, lead.literature
+    blocks: list = [Box("verdict", "The verdict", [Para(spans(ctx.payload["summary"]["sentence"]), "sentence")])]
+    if lead.moves_anything:
+        month = scenario_month(post)
+        at, lit_at = post.at("10y", month), lit.at("10y", month)
+        cost, lit_cost = post.cost("10yr"), lit.cost("10yr")
+        sens = persistence_rows(post)
+        stats = [
+            Stat(f"10-year yield after {month} months", f"{bp(at['median'])} bp",
+                 spans(f"90% band {range_bp(at)}; literature {bp(lit_at['central'])}")),
+            Stat("Extra federal interest, 10 years", usd(cost["median"]),
+                 spans(f"90% band {range_usd(cost)}"
+                       + (f"; {usd(middle(sens['none']['interest_cost_10yr_bn']))} if none of the effect lasts, "
+                          f"{usd(middle(sens['all']['interest_cost_10yr_bn']))} if all of it does"
+                          if "none" in sens and "all" in sens else "")
+                       + f"; literature {usd(lit_cost['central'])}")),
+            Stat("Lasting 10-year move", f"{bp(post.lasting('10y')['median'])} bp",
+                 spans(f"90% band {range_bp(post.lasting('10y'))}; literature {bp(lit.lasting('10y')['central'])}")),
+        ]
+        if ctx.net_interest is not None:
+            share = cost["median"] / ctx.net_interest["total_bn"] * 100
+            stats.append(Stat("Share of projected federal net interest", pct(share, 2),
+                              spans(f"of {trillions(ctx.net_interest['total_bn'])} over the same ten years")))
+        blocks.append(Stats(stats))
+    fig = ctx.figure("comparison", brief=True)
+    if fig:
+        fig.float = False
+        blocks.append(fig)
+    return blocks
+
+
+def howto() -> list:
+    """The sign convention and the bands, stated once near the top."""
+    return [Box("note", "How to read the numbers", [Para(spans(SIGNS)), Para(spans(
+        BANDS, " Every term the report uses is defined in ", see("glossary"), " (the glossary)."))])]
+
+
+def verdict(ctx: Context) -> Section:
+    return Section("verdict", "1", "The verdict in context", 1, context_paragraphs(ctx) or [
+        Para(spans("No scenario changes the path of yields, so there is no cost to set in context."))])
+
+
+def context_paragraphs(ctx: Context) -> list:
+    """The lead's cost set against federal net interest, the ledger line, and what drives
+    the range."""
+    lead = ctx.lead
+    post = lead.posterior
+    cost = post.cost("10yr")
+    out = []
+    if ctx.net_interest is not None:
+        ni = ctx.net_interest
+        share = cost["median"] / ni["total_bn"] * 100
+        hi_share = cost["p95"] / ni["total_bn"] * 100
+        out.append(Para(spans(
+            strong("In context. "),
+            f"{usd(cost['median'])} over ten years is {pct(share, 2)} of the {trillions(ni['total_bn'])} of federal "
+            f"net interest projected for the same ten years ({ni['source']}); even the top of the 90% band, "
+            f"{usd(cost['p95'])}, is {pct(hi_share, 2)}.")))
+    line = ledger_line(ctx)
+    if line:
+        out.append(Para(line))
+    sens = persistence_rows(post)
+    if "none" in sens and "all" in sens:
+        out.append(Para(spans(
+            strong("What moves the range. "),
+            "The move during the sale is the direct effect of the flows; what happens to the cost over ten years "
+            "depends mostly on how much of that effect lasts once the selling stops, which the data cannot "
+            "measure (see ", see("persistence"), "). If none of it lasted, the ten-year cost would be "
+            f"{usd(middle(sens['none']['interest_cost_10yr_bn']))}; if all of it did, "
+            f"{usd(middle(sens['all']['interest_cost_10yr_bn']))}.")))
+    return out
+
+
+def ledger_line(ctx: Context) -> list:
+    """The bargain at a glance, from what the report has: the US cost beside the sellers' own
+    loss on what they still hold (the seller's own cost). The ledger (tariffs at stake) adds
+    its side here when the pipeline passes one (``ReportInputs.ledger``)."""
+    post = ctx.lead.posterior
+    if not post.total_loss_bn:
+        return []
+    loss = band_dict(post.total_loss_bn, post.band_kind)
+    sellers = join_words([story.subject(p.label) for p in post.holder_paths if p.key in post.holder_loss_bn])
+    verb = "lose" if loss["median"] >= 0 else "gain"
+    parts = [strong("The bargain at a glance. "),
+             f"The United States would pay {usd(post.cost('10yr')['median'], sign=False)} of extra interest over ten "
+             f"years; {sellers} would {verb} {usd(abs(loss['median']), sign=False)} (90% band {range_usd(loss)}) on the "
+             "bonds and notes still held two years in. "]
+    ledger = ctx.inputs.ledger
+    if ledger is not None and hasattr(ledger, "glance"):
+        parts.append(ledger.glance())  # the ledger's own sentence (tariffs at stake)
+    parts += ["More in ", see("bargain"), "."]
+    return spans(*parts)
+
+
+def scenarios(ctx: Context) -> Section:
+    sets = ctx.inputs.scenarios
+    moving = [s for s in sets if s.moves_anything]
+    blocks: list = [Para(spans(
+        f"The report prices {len(sets)} scenario file{'s' if len(sets) != 1 else ''} from ",
+        ctx.code(ctx.inputs.scenarios_dir),
+        ". Each is a plan: who changes course, by how much and for how long, against the holder's recent pace "
+        "(its average net purchases over the last 12 months), priced three ways: the posterior (the headline), "
+        "the data alone and the literature envelope.")),
+    ]
+    blocks.append(summary_table(ctx))
+    for s in moving:
+        blocks.append(Para(scenario_paragraph(ctx, s)))
+    baselines = [s for s in sets if not s.moves_anything]
+    if baselines:
+        blocks.append(Para(spans(
+            join_words([f"\u201c{s.title}\u201d" for s in baselines]),
+            " changes nothing: no holder departs from its recent pace, so yields and federal interest stay on the "
+            "baseline path (every deviation is zero by construction).")))
+    sub = [persistence_section(ctx)] if persistence_rows(ctx.lead.posterior) else []
+    sub.append(sensitivity_section(ctx))
+    return Section("scenarios", "2", "The scenarios", 1, blocks, [s for s in sub if s])
+
+
+def summary_table(ctx: Context) -> Table:
+    rows = []
+    for s in ctx.inputs.scenarios:
+        post, lit = s.posterior, s.literature
+        month = scenario_month(post)
+        at = post.at("10y", month)
+        title = spans(ref(s.title, f"scenario-{ctx.slug(s.name)}"))
+        if s.name == ctx.lead.name:
+            title += spans(strong(" (lead)"))
+        if post.warnings or s.data.warnings:
+            title += spans(warn(" \u26a0"))
+        rows.append([
+            text_cell(title),
+            cell(band_bp(at), sort=at["median"], nowrap=True),
+            cell(band_bp(post.lasting("10y")), sort=post.lasting("10y")["median"], nowrap=True),
+            cell(band_usd(post.cost("10yr")), sort=post.cost("10yr")["median"], nowrap=True),
+            cell(band_usd(lit.cost("10yr")), sort=lit.cost("10yr")["central"], nowrap=True),
+        ])
+    notes = [spans("Posterior: median (90% band); literature: central (low to high). After 24 months: the move two "
+                   "years in (or at the end of a shorter horizon). \u26a0: the scenario carries warnings (",
+                   see("scenario-details"), ").")]
+    return Table("summary-table", [Column("Scenario", "left", 3.2), Column("10-year after 24 months, bp", width=1.6),
+                                   Column("Lasting 10-year, bp", width=1.6),
+                                   Column("Extra interest, 10 years", width=1.7),
+                                   Column("Extra interest (literature)", width=1.7)],
+                 rows, notes=notes, csv="headline", sortable=True, size="small")
+
+
+def scenario_paragraph(ctx: Context, s) -> list:
+    post, data, lit = s.posterior, s.data, s.literature
+    month = scenario_month(post)
+    at = post.at("10y", month)
+    cost = post.cost("10yr")
+    plan = story.plan_phrase(post)
+    paces = [f"{story.subject(p.label)}'s recent pace: {usd(p.baseline_bn, 1)} a month"
+             for p in post.holder_paths if p.action in ("pause", "slowdown")]
+    out = [strong(s.title + ". ")]
+    moved = "higher" if at["median"] >= 0 else "lower"
+    out.append(f"If {plan}{' (' + '; '.join(paces) + ')' if paces else ''}, the 10-year yield would be "
+               f"{abs(at['median']):.1f} bp {moved} after {month} months (90% band {range_bp(at)}; literature "
+               f"{bp(lit.at('10y', month)['central'])}) and the lasting move {bp(post.lasting('10y')['median'])} bp; "
+               f"the extra federal interest over ten years would be {usd(cost['median'])} ({range_usd(cost)})")
+    if ctx.net_interest is not None:
+        out.append(f", {pct(cost['median'] / ctx.net_interest['total_bn'] * 100, 2)} of projected net interest")
+    out.append(".")
+    if post.coalition_note:
+        out.append(" " + sentence("Why the group moves yields less than one member alone could: "
+                                  + post.coalition_note))
+    count = len(post.warnings) + len(data.warnings)
+    if count:
+        out += [" ", warn(f"\u26a0 {count} warning{'s' if count != 1 else ''}: "),
+                warn(signs(short_warning(post, data))), " (", ref("details", f"scenario-{ctx.slug(s.name)}"), ")."]
+    return spans(*out)
+
+
+def short_warning(post, data) -> str:
+    """The gist of a scenario's warnings: which estimates have the wrong sign, under which
+    response."""
+    parts = []
+    for result, name in ((post, "posterior"), (data, "data-only")):
+        whose = [w.split(":")[0] for w in result.warnings if ":" in w and not w.startswith("with ")]
+        whose = list(dict.fromkeys(whose))
+        if whose:
+            many = len(whose) > 1
+            parts.append(f"under the {name} response the estimate{'s' if many else ''} for {join_words(whose)} "
+                         f"{'have' if many else 'has'} the wrong sign for a demand effect (sales lower yields)")
+        elif result.warnings:
+            parts.append(f"under the {name} response the lasting levels move the wrong way")
+    return "; ".join(parts)
+
+
+def persistence_section(ctx: Context) -> Section | None:
+    post = ctx.lead.posterior
+    sens = persistence_rows(post)
+    rows = []
+    for key, label in (("none", "None of the effect lasts (share 0)"),
+                       ("central", "Share fixed at its central value"),
+                       ("all", "All of it lasts (share 1)")):
+        if key not in sens:
+            continue
+        row = sens[key]
+        name = label if key != "central" else f"Share fixed at its central value, {row['lasting_share']:.2f}"
+        rows.append([text_cell(name), cell(band_bp(row["lasting_10y_bp"]), nowrap=True),
+                     cell(band_usd(row["interest_cost_10yr_bn"]), nowrap=True)])
+    rows.append([text_cell(strong("Headline: the share drawn for each path")),
+                 cell(strong(band_bp(post.lasting("10y"))), nowrap=True),
+                 cell(strong(band_usd(post.cost("10yr"))), nowrap=True)])
+    mean = ctx.inputs.response.persistence_mean
+    table = Table("persistence-table", [Column("How much of the effect lasts", "left", 3.2),
+                                        Column("Lasting 10-year move, bp", width=1.8),
+                                        Column("Extra interest, 10 years", width=1.8)], rows,
+                  notes=[spans(
+                      "Posterior response, the same draws in every row; median (90% band). The headline row is not "
+                      "the central row: the headline draws the lasting share for each path from its distribution "
+                      f"(mean {mean:.2f}), so its band also carries the doubt about persistence, and its median "
+                      "is the median of paths with many different shares, not the path at the average share.")])
+    intro = Para(spans(
+        f"For the lead scenario, \u201c{ctx.lead.title}\u201d: the lasting 10-year move and the ten-year cost if "
+        "none, the central share or all of the short-run effect lasted. The lasting share is taken from the "
+        "published estimates (the ratio of their long-run to their short-run effects), because the tool's own "
+        "monthly data cannot pin it down."))
+    return Section("persistence", "2.1", "How much lasts: the headline's largest doubt", 2, [intro, table])
+
+
+def sensitivity_section(ctx: Context) -> Section:
+    sweep = ctx.sweep
+    blocks: list = []
+    if len(sweep.frame):
+        per100 = sweep.frame.y10_lasting_mid_bp.iloc[0] / sweep.frame.sale_bn.iloc[0] * 100
+        blocks.append(Para(spans(
+            f"Sales of bonds and notes by {story.subject(sweep.label)} beyond its recent pace, from "
+            f"{ctx.month(sweep.start)}, priced with the posterior response. The ten-year cost grows with the size "
+            "and falls with the length of the sale (a slower sale leaves less time for the higher rates to apply "
+            f"within the ten years); the lasting move depends only on the amount ({bp(per100)} bp per $100bn)."
+            + (" " + sentence(sweep_warning(sweep)) if sweep.warnings else ""))))
+        fig = ctx.figure(ctx.figure_key("sweep_cost_10yr", sweep.holder), brief=True)
+        if fig:
+            blocks.append(fig)
+    else:
+        blocks.append(Para(spans(f"No sale in the grid fits {story.subject(sweep.label)}'s holdings.")))
+    blocks.append(Explorer(ctx.explorer_data(), spans(
+        "The HTML version of this report has an explorer: pick a holder, a sale and a length, and read the "
+        "10-year move after 24 months, the lasting move and the ten-year cost from the same grid (",
+        see("scenario-details"), " has the 24-month move for every size and length)."),
+        spans("The explorer needs JavaScript; every cell is in ", ctx.code("results.json"), " and ",
+              ctx.code("tables/explorer.csv"), ".")))
+    return Section("sensitivity", "2.2", f"How much {story.subject(sweep.label)} sells, and how fast", 2, blocks)
+
+
+def sweep_warning(sweep) -> str:
+    whose = [w.split(":")[0] for w in sweep.warnings if ":" in w]
+    if whose:
+        return (f"warning: every cell carries a wrong-signed estimate ({join_words(list(dict.fromkeys(whose)))}: "
+                "sales lower yields under this response)")
+    return "warning: " + "; ".join(sweep.warnings)
+
+
+def bargain(ctx: Context) -> Section:
+    rows = []
+    for s in ctx.inputs.scenarios:
+        post = s.posterior
+        if not post.total_loss_bn:
+            continue
+        d = {"total_loss_bn": band_dict(post.total_loss_bn, post.band_kind)}
+        rows.append([text_cell(ref(s.title, f"scenario-{ctx.slug(s.name)}")),
+                     cell(band_usd(post.cost("10yr")), sort=post.cost("10yr")["median"], nowrap=True),
+                     cell(band_usd(d["total_loss_bn"]), sort=d["total_loss_bn"]["median"], nowrap=True)])
+    blocks: list = [Para(spans(
+        "A creditor that sells to raise US borrowing costs also marks down what it keeps: its bonds and notes lose "
+        "value as yields rise. The table sets the US cost (extra federal interest over ten years) beside the "
+        "sellers' own loss on what they still hold two years in (modified duration \u00d7 holdings \u00d7 the "
+        "5-year move). A purchase has no seller's loss."))]
+    if rows:
+        blocks.append(Table("bargain-table", [Column("Scenario", "left", 3.4), Column("US: extra interest, 10 years"),
+                                              Column("Sellers' own loss")], rows,
+                            notes=[spans("Posterior response, median (90% band), $bn. The seller's loss is one "
+                                         "mark-to-market loss; the US cost accumulates over ten years.")],
+                            sortable=True))
+    blocks += ledger_blocks(ctx)
+    return Section("bargain", "3", "The bargain: the US cost beside the sellers' own", 1, blocks)
+
+
+def ledger_blocks(ctx: Context) -> list:
+    """The leverage ledger's blocks (the tariffs at stake, the seller's reserves and currency),
+    when the pipeline passes one (``ReportInputs.ledger``, an object with ``blocks()``)."""
+    ledger = ctx.inputs.ledger
+    return list(ledger.blocks()) if ledger is not None and hasattr(ledger, "blocks") else []
+
+
+def holders(ctx: Context) -> Section:
+    h = ctx.payload["holdings"]
+    largest = "; ".join(f"{x['label']} {usd(x['holdings_bn'], 0, sign=False)} ({x['share_of_foreign_pct']:.1f}%)"
+                        for x in h["largest"][:4])
+    blocks: list = [Para(spans(
+        f"In {ctx.month(h['date'])} foreign holders owned {usd(h['total_foreign_bn'], 0, sign=False)} of Treasuries, "
+        f"{h['foreign_share_of_debt_pct']:.1f}% of the {usd(h['debt_public_bn'], 0, sign=False)} of federal debt "
+        f"held by the public; {usd(h['foreign_official_bn'], 0, sign=False)} of it by foreign official institutions "
+        f"(central banks, reserve managers). The largest holders, with their share of foreign holdings: {largest}. "
+        "Holdings are recorded where the securities are held (custody), not by owner: more charts in ",
+        see("data-caveats"), "."))]
+    fig = ctx.figure("holders_top", brief=True)
+    if fig:
+        blocks.append(fig)
+    return Section("holders", "4", "Who holds Treasuries", 1, blocks)
+
+
+def evidence(ctx: Context) -> Section:
+    results = ctx.inputs.results
+    table = ctx.inputs.response.posterior_table(ctx.inputs.holder_labels)
+    own = table[(table["maturity"] == "10y") & (table["estimate"] == "own")]
+    estimates = "; ".join(f"{r.label} {bp(r.data_mean)} bp per $100bn sold (standard deviation {bp(r.data_sd, 1, False)})"
+                          f" in the data, {bp(r.posterior_mean)} ({bp(r.posterior_sd, 1, False)}) in the posterior"
+                          for r in own.itertuples() if not r.holder.startswith(("other_", "total_", "foreign_")))
+    env = results.envelope
+    blocks: list = [
+        Para(spans(strong("The data are weak. "),
+                   "Monthly yield changes regressed on foreign purchases give effects too imprecise to rule out zero "
+                   f"or large values: {estimates}. The posterior pulls them toward the published range (short run "
+                   f"{bp(env['short_run']['low'])} to {bp(env['short_run']['high'])} bp per $100bn, central "
+                   f"{bp(env['short_run']['central'])}), so the headline leans on the literature (",
+                   see("response-model"), ").")),
+        Para(spans(strong("Flows do not forecast yields. "), signs(results.oos_verdict).rstrip(".") + " (",
+                   see("estimation"), ")."))
+        if results.oos_verdict != "not computed" else None,
+        Para(spans(strong("History does not show the effect either. "),
+                   signs(episodes_summary(ctx.inputs.episodes)).rstrip("."), " (", see("episodes"), ").")),
+    ]
+    events_text = ctx.events_brief()
+    if events_text:
+        blocks.append(Para(spans(strong("Japan's intervention days. "), *events_text, " (",
+                                 see("interventions"), ").")))
+    blocks.append(Para(spans(strong("What the model cannot say. "),
+                             "How markets would react to a political signal beyond the flows themselves; whether the "
+                             "Federal Reserve would respond; how a sale would move the dollar and the seller's own "
+                             "rates; and who would buy what is sold. It measures the average historical co-movement "
+                             "of yields and flows; a deliberate, announced sale by a sovereign has few precedents.")))
+    return Section("evidence", "5", "What the evidence can and cannot say", 1, [b for b in blocks if b])
+
+
+def glossary() -> Section:
+    return Section("glossary", "6", "Glossary", 1, [Box("glossary", "", [Terms(glossary_items())])])
+
+
+def brief_sections(ctx: Context) -> list[Section]:
+    return [verdict(ctx), scenarios(ctx), bargain(ctx), holders(ctx), evidence(ctx), glossary()]
+
+
+__all__ = ["brief_sections", "Bullets"]
