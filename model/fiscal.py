@@ -330,3 +330,36 @@ def fiscal_frame(result: dict) -> pd.DataFrame:
 
 def to_json(result: dict) -> str:
     return json.dumps(clean(result), indent=2)
+
+
+def baseline_net_interest(baseline: list, start: str, years: int = 10) -> dict:
+    """Federal net interest projected over the ``years`` years from ``start`` (YYYY-MM), from
+    CBO's baseline (``data/curated/cbo_baseline.csv``: net interest by fiscal year, where
+    retrieved): each twelve-month year takes the baseline at the fiscal year of its middle,
+    interpolated log-linearly between the fiscal years CBO's figures were retrieved for (held
+    flat beyond them).
+
+    Returns
+    -------
+    dict
+        ``total_bn``, ``first_year_bn``, ``by_year_bn``, ``years``, ``known`` (fiscal year ->
+        $bn) and ``method`` (in words).
+    """
+    known = {row.fiscal_year: row.net_interest_usd_bn for row in baseline if row.net_interest_usd_bn is not None}
+    if len(known) < 1:
+        raise ValueError("CBO's baseline gives no net interest")
+    fy = sorted(known)
+    x = np.array(fy, dtype=float)
+    y = np.log(np.array([known[f] for f in fy], dtype=float))
+    year0, month0 = int(start[:4]), int(start[5:7])
+    by_year = []
+    for k in range(years):
+        mid = year0 + (month0 - 1 + 12 * k + 6) / 12.0  # the year's middle, as a fractional calendar year
+        fiscal = mid + 0.25  # fiscal years run October to September: FY t is calendar t - 0.25 to t + 0.75
+        by_year.append(float(np.exp(np.interp(fiscal, x, y))))
+    total = float(sum(by_year))
+    shown = ", ".join(f"FY{f}: ${known[f]:,.0f}bn" for f in fy)
+    return {"total_bn": total, "first_year_bn": by_year[0], "by_year_bn": by_year, "years": years,
+            "known": known,
+            "method": (f"${total:,.0f}bn over the {years} years from {start}: the Congressional Budget Office's "
+                       f"baseline of February 2026 ({shown}), interpolated log-linearly between those fiscal years")}

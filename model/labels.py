@@ -54,6 +54,23 @@ def response_label(key: str) -> str:
     return RESPONSE_LABEL.get(key, key)
 
 
+# group labels that are common nouns read with an article ("the oil exporters")
+_COMMON_NOUN_STARTS = ("Oil ", "Foreign ", "Total ", "Custody ", "All ", "Other ")
+_WITH_ARTICLE = {"United Kingdom", "United States", "United Arab Emirates", "Netherlands", "Philippines",
+                 "Cayman Islands", "Bahamas", "British Virgin Islands", "Caribbean banking centres",
+                 "Czech Republic", "Dominican Republic", "Channel Islands and Isle of Man"}
+
+
+def subject(label: str) -> str:
+    """A holder's name as the subject of a sentence: ``Japan``, ``the United Kingdom``, ``the
+    oil exporters``."""
+    if label.startswith(_COMMON_NOUN_STARTS):
+        return "the " + label[0].lower() + label[1:]
+    if label in _WITH_ARTICLE:
+        return "the " + label
+    return label
+
+
 def join_words(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     items = list(items)

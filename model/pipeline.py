@@ -538,7 +538,8 @@ def bargain(result: ScenarioResult, fx=None) -> ScenarioResult:
     if result.per_draw is None:
         return result
     sales = [HolderSale(p.key, p.label, -(p.deviation_bn + (0.0 if p.bills_deviation_bn is None
-                                                            else p.bills_deviation_bn)), Proceeds(p.proceeds))
+                                                            else p.bills_deviation_bn)), Proceeds(p.proceeds),
+                        p.action)
              for p in result.holder_paths]
     first = dt.date.fromisoformat(result.start + "-01")  # the tariffs in force when the scenario starts
     ledger = build_ledger(sales, result.per_draw["loss_yield_bp"], result.per_draw["interest_cost_10yr_bn"],

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.labels import subject
 from model.ledger.data import FX_KEYS, LedgerData, ledger_data
 from model.ledger.dollar import (
     TERM_PREMIUM_NOTE,
@@ -317,21 +318,37 @@ def _names(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
+def _action_words(sales, sold: float, plural: bool) -> str:
+    """What the plan does, as a gerund phrase: ``selling $211bn of Treasury bonds and notes``,
+    ``pausing its purchases ($66bn of Treasury bonds and notes not bought)``, ``buying $46bn
+    fewer Treasury bonds and notes than at its recent pace``, ``buying $92bn more ...``."""
+    actions = {s.action for s in sales if s.sold_bn != 0 or np.any(s.sold_bn_by_month)}
+    pos = "their" if plural else "its"
+    amount = _round_bn(abs(sold))
+    if actions == {"pause"}:
+        return f"pausing {pos} purchases ({amount} of Treasury bonds and notes not bought)"
+    if actions <= {"pause", "slowdown"} and sold > 0:
+        return f"buying {amount} fewer Treasury bonds and notes than at {pos} recent pace"
+    if sold < 0:
+        return f"buying {amount} more Treasury bonds and notes"
+    return f"selling {amount} of Treasury bonds and notes"
+
+
 def verdict_sentence(ledger: Ledger) -> str:
     """One sentence of verdict in plain words, computed from the ledger's medians."""
     movers = [s for s in ledger.sellers if s.sold_bn != 0]
     if not movers:
         return "The scenario neither sells nor buys Treasuries, so there is no bargain to weigh."
     labels = [s.label for s in movers]
-    who = _names(labels)
-    whose = f"{labels[0]}'s" if len(labels) == 1 else "the sellers'"
+    who = _names([subject(x) for x in labels])
+    whose = f"{subject(labels[0])}'s" if len(labels) == 1 else "the sellers'"
     sold = ledger.sold_bn
     us = float(np.median(ledger.interest_cost_10yr_bn))
     converting = [s for s in movers if s.proceeds is Proceeds.CONVERTED]
-    currencies = [CURRENCY_WORDS.get(s.currency or "", "their currencies") for s in converting]
-    currency = _names(list(dict.fromkeys(currencies))) if currencies else ""
-    act = (f"{who} {'selling' if sold >= 0 else 'buying'} {_round_bn(abs(sold))} {'of' if sold >= 0 else 'more'} "
-           "Treasury bonds and notes")
+    named = [CURRENCY_WORDS[s.currency] for s in converting if s.currency in CURRENCY_WORDS]
+    currency = (_names(list(dict.fromkeys(named))) if named and len(named) == len(converting)
+                else "their own currencies")
+    act = f"{who} {_action_words(ledger.sales, sold, len(labels) > 1)}"
     if sold > 0 and converting:
         act += f" and converting the dollars into {currency}"
     elif sold > 0:
@@ -346,13 +363,19 @@ def verdict_sentence(ledger: Ledger) -> str:
         against = _names([*dict.fromkeys(CURRENCY_WORDS.get(c, c) for c in ledger.dollar_against)])
         parts.append(f"make the dollar {move} about {abs(d):.1f}% against {against} at first (a move that fades "
                      "within weeks)")
+    known = [s for s in movers if s.available]
     if ledger.seller_cost_10yr_bn is not None:
         seller = float(np.median(ledger.seller_cost_10yr_bn))
-        them = labels[0] if len(labels) == 1 else "the sellers"
+        them = subject(labels[0]) if len(labels) == 1 else "the sellers"
         parts.append(f"{'cost' if seller >= 0 else 'earn'} {them} about {_round_bn(abs(seller))} over the same "
                      "ten years")
+    elif known:
+        own = float(np.median(sum(_ten_year_cost(s) for s in known)))
+        parts.append(f"{'cost' if own >= 0 else 'earn'} {_names([subject(s.label) for s in known])} about "
+                     f"{_round_bn(abs(own))} over the same ten years (the published facts give no figure for the "
+                     "others)")
     else:
-        parts.append(f"cost {who} an amount that the published facts do not allow to estimate")
+        parts.append("cost the sellers an amount the published facts give no figure for")
     sentence = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
     ratio = ledger.ratio_us_to_seller
     if ratio is not None:
@@ -365,9 +388,10 @@ def verdict_sentence(ledger: Ledger) -> str:
     breakeven = ledger.break_even_sale_bn()
     if breakeven is not None and ledger.tariff is not None:
         goods = next((s.label for s in ledger.sellers if s.holder == ledger.tariff.holder), ledger.tariff.holder)
+        withheld = {s.action for s in ledger.sales if s.sold_bn} <= {"pause", "slowdown"}
         sentence += (f"; ten years of extra US interest would equal one year of the "
-                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods at a sale of "
-                     f"about {_round_bn(breakeven['median'])}")
+                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods at "
+                     f"{'purchases withheld' if withheld else 'a sale'} of about {_round_bn(breakeven['median'])}")
     return sentence[0].upper() + sentence[1:] + "."
 
 

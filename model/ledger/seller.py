@@ -58,12 +58,16 @@ class HolderSale:
         Treasuries sold each month ($bn; + = sold, negative = bought), as planned.
     proceeds : Proceeds
         What the holder does with the dollars.
+    action : str
+        The plan's action (``sell``, ``pause``, ``slowdown``, ``raise``, ``path``), for the words
+        of the verdict.
     """
 
     holder: str
     label: str
     sold_bn_by_month: Sequence[float]
     proceeds: Proceeds
+    action: str = "sell"
 
     @property
     def sold_bn(self) -> float:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from model.episodes import verdict_category
 from model.labels import holder_label, join_words, maturity_label, measure_label, response_label
 from model.panel import RESPONSES
+from model.report import bargain as B
 from model.report import story
 from model.report.document import (
     Box,
@@ -30,7 +31,7 @@ from model.report.document import (
 )
 from model.report.words import band_bp, band_usd, bp, month_name, pvalue, range_bp, usd
 from model.scenarios.pricing import band_dict
-from model.stats import normal_interval, z_critical
+from model.stats import normal_interval
 
 if TYPE_CHECKING:
     from model.report.build import Context
@@ -160,6 +161,12 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
         fig = ctx.figure(ctx.figure_key("maturities", s.name))
         if fig:
             blocks.append(fig)
+        table = B.scenario_table(ctx, s)
+        if table is not None:
+            blocks.append(table)
+            fig = ctx.figure(f"bargain_{ctx.slug(s.name)}")
+            if fig:
+                blocks.append(fig)
         rows = [[text_cell(response_label(name))] + [cell(band_usd(r.cost(k), 1 if k == "1yr" else 0), nowrap=True)
                                                      for k in ("1yr", "5yr", "10yr")] for name, r in s.items()]
         blocks.append(Table(f"cost-{ctx.slug(s.name)}", [Column("Extra federal interest", "left", 1.4),
@@ -210,7 +217,7 @@ def sweep_detail(ctx: Context, number: str) -> Section:
 def valuation_trap(ctx: Context) -> Section:
     results = ctx.inputs.results
     rows = [[text_cell(r.yield_change), text_cell(measure_label(r.flow_measure)), text_cell(r.sample), cell(str(r.nobs)),
-             cell(bp(r.bp_per_100bn_sold), sort=r.bp_per_100bn_sold), cell(bp(r.se, 1, False)), cell(f"{r.r2:.2f}")]
+             cell(bp(r.bp_per_100bn_sold), sort=r.bp_per_100bn_sold), cell(bp(r.se, 1, False)), cell(f"{r.rsquared:.2f}")]
             for r in results.trap.itertuples()]
     trap = [Para(spans(
         "A naive regression of the monthly change in the 10-year yield on the change in Japan's reported holdings "
@@ -238,11 +245,13 @@ def valuation_trap(ctx: Context) -> Section:
 
 def regressions(ctx: Context) -> Section:
     results = ctx.inputs.results
+    why = " ".join(rec["why"] for rec in ctx.inputs.response.controls.get("sensitivities", {}).values())
     dl: list = [Para(spans(
         "Monthly changes in Treasury yields (bp) regressed on current and lagged purchases by holder (as a share of "
-        "debt held by the public), with controls for monetary policy, inflation expectations and the Federal "
-        "Reserve's own Treasury purchases. Every maturity and the term premium form one system on one common sample "
-        "per flow measure, with joint HAC (Newey-West) standard errors. Effects are the cumulative multiplier, in bp "
+        "debt held by the public), with controls for monetary policy and the Federal Reserve's own Treasury "
+        f"purchases. {signs(why)} Every maturity and the term premium form one system on one common sample per flow "
+        "measure, with joint HAC (Newey-West) standard errors and a moving-block bootstrap; the tables quote the "
+        "wider of the two, the standard error the scenario draws use. Effects are the cumulative multiplier, in bp "
         "per $100bn sold at today's debt."))]
     described = {m: [part.strip() for part in results.systems[m].spec.describe().split("; ")]
                  for m in ("reported", "naive", "adjusted")}
@@ -257,11 +266,12 @@ def regressions(ctx: Context) -> Section:
             lo, hi = normal_interval(eff.effect_bp_per_100bn, eff.se_bp_per_100bn)
             rows.append([text_cell(holder_label(eff.holder)), cell(bp(eff.effect_bp_per_100bn, 2), sort=eff.effect_bp_per_100bn),
                          cell(bp(eff.se_bp_per_100bn, 2, False)), cell(f"{bp(lo)} to {bp(hi)}", nowrap=True)])
-        dl.append(Table(f"dl-{measure}", [Column("Holder", "left", 2), Column("bp per $100bn sold"), Column("HAC se"),
+        dl.append(Table(f"dl-{measure}", [Column("Holder", "left", 2), Column("bp per $100bn sold"), Column("se"),
                                           Column("90% band", width=1.4)], rows, sortable=True,
                         title=f"10-year yield, {measure_label(measure)}",
                         notes=[spans(f"Sample {res.sample_start} to {res.sample_end}, N = {res.nobs}, HAC lags "
-                                     f"{res.hac_lags}, R\u00b2 {res.r2:.2f}." + (f" {sentence(own)}" if own else ""))]))
+                                     f"{res.hac_lags}, R\u00b2 {res.rsquared:.2f}; se: the wider of HAC and the "
+                                     "block bootstrap." + (f" {sentence(own)}" if own else ""))]))
     holder = ctx.spec_holder
     rows = []
     for measure in ("reported", "naive", "adjusted"):
@@ -274,8 +284,8 @@ def regressions(ctx: Context) -> Section:
     dl.append(Table("maturity-table", [Column("Flow measure", "left", 2.2)]
                     + [Column(maturity_label(m)) for m in RESPONSES], rows,
                     title=f"Every maturity: {holder_label(holder)}'s effect, bp per $100bn sold", csv="models",
-                    notes=[spans("HAC standard errors in parentheses. Every maturity shares the sample of its flow "
-                                 "measure.")], size="small"))
+                    notes=[spans("Standard errors in parentheses (the wider of HAC and the block bootstrap). Every "
+                                 "maturity shares the sample of its flow measure.")], size="small"))
     return Section("regressions", "B.2", "Distributed-lag regressions", 3, dl)
 
 
@@ -284,7 +294,7 @@ def estimation(ctx: Context) -> Section:
     subs = [valuation_trap(ctx), regressions(ctx)]
     rows = [[text_cell(measure_label(res.flow_measure)), text_cell(holder_label(eff.holder)),
              cell(bp(eff.effect_bp_per_100bn), sort=eff.effect_bp_per_100bn), cell(bp(eff.se_bp_per_100bn, 1, False)),
-             text_cell(f"{res.sample_start} to {res.sample_end}"), cell(str(res.nobs)), cell(f"{res.r2:.2f}")]
+             text_cell(f"{res.sample_start} to {res.sample_end}"), cell(str(res.nobs)), cell(f"{res.rsquared:.2f}")]
             for res in results.levels for eff in res.effects.values()]
     subs.append(Section("levels", "B.3", "Levels, after Warnock and Warnock (2009)", 3, [Table(
         "levels-table", [Column("Flow measure", "left", 2), Column("Holder", "left", 1.6),
@@ -328,6 +338,12 @@ def estimation(ctx: Context) -> Section:
 # ---------------------------------------------------------------------------------------------
 
 
+def conflict_level(conflict: dict) -> str:
+    """The conflict test's size, in words (``5%``)."""
+    levels = {c["level"] for c in conflict.values()}
+    return f"{(1 - levels.pop()) * 100:.0f}%" if len(levels) == 1 else "stated"
+
+
 def response_model(ctx: Context) -> Section:
     results, response = ctx.inputs.results, ctx.inputs.response
     systems = results.systems
@@ -338,39 +354,55 @@ def response_model(ctx: Context) -> Section:
         f"{systems['reported'].sample_end}, N = {systems['reported'].nobs} for reported flows), with one HAC covariance "
         f"across equations and a {systems['reported'].bootstrap_block}-month moving-block bootstrap as a second "
         f"inference; draws use the wider of the two ({response.describe()['inference']['bootstrap']} of "
-        f"{len(response.specs)} specifications use the bootstrap). The estimate is repeated under {len(response.specs)} "
-        "specifications (flow measure, controls with and without the breakeven, lags 0 to 12, three sample windows; "
-        f"{len(results.grid.skipped)} left out for too few months per regressor), weighted equally. Scenarios draw "
-        "the specification as well as the coefficients, so their bands carry specification uncertainty."))]
+        f"{len(response.specs)} specifications use the bootstrap). The estimate is repeated under "
+        f"{len(results.grid.systems)} specifications (flow measure, controls with and without the breakeven, lags 0 "
+        f"to 12, three sample windows; {len(results.grid.skipped)} left out for too few months per regressor), "
+        f"weighted by {signs(results.grid.weights_text())}; the specifications with the breakeven are shown, "
+        "not weighted. Scenarios draw the specification as well as the coefficients, so their bands carry "
+        "specification uncertainty."))]
     fig = ctx.figure(ctx.figure_key("speccurve", ctx.spec_holder))
     if fig:
         blocks.append(fig)
+    tau = response.between_holder
+    conflicted = [holder_label(h) for h in response.holders if response.in_conflict(h)]
+    conflict = response.conflict
+    tests = "; ".join(f"{holder_label(h)} z = {bp(c['z'], 2)} (p = {c['p_value']:.3f})"
+                      for h, c in conflict.items())
     blocks.append(Para(spans(
-        "The estimates are then shrunk toward the literature: each holder group's short-run effect has a prior from "
-        f"the published range (10-year: {bp(-response.prior.mean_10y)} bp per $100bn sold, standard deviation "
-        f"{bp(response.prior.sd_10y, 1, False)}), updated with the joint estimate and its full covariance. Groups "
-        f"without an estimate of their own (any but {holders}) get the pooled posterior of {pool} plus one holder's "
-        f"spread (standard deviation {bp(response.prior.between_holder_sd_10y, 1, False)} bp, estimated by empirical "
-        f"Bayes). A share of the short-run effect lasts (a Beta distribution with mean "
-        f"{response.persistence_mean:.2f}, from the literature's long-run / short-run ratio: "
-        f"{signs(response.local_projection_verdict())}); the rest decays with a {response.half_life_months:.0f}-month "
-        "half-life.")))
+        "The estimates are then shrunk toward the published evidence: each holder group's 10-year short-run effect "
+        f"has a prior of {bp(-response.prior.mean_10y)} bp per $100bn sold (standard deviation "
+        f"{bp(response.prior.sd_10y, 1, False)}; {signs(response.prior_info.get('rule', ''))}), updated with that "
+        "holder's own estimates only. The prior speaks to the 10-year; across maturities it takes the estimates' "
+        "own covariance, so the term premium and the other maturities are shrunk by the same fraction as the "
+        "10-year and every posterior lies between its prior and its estimate. A test of each holder's estimate "
+        f"against the prior ({tests}, at the {conflict_level(conflict)} level) decides who may inform the pooled "
+        "effect: " + (f"{join_words(conflicted)} conflicts with the prior and is left out of the pool"
+                      if conflicted else "no holder conflicts with it") + ". Groups without an estimate of their "
+        f"own (any but {holders}) get the pooled posterior of {pool} plus one holder's spread, whose standard "
+        "deviation has a half-normal prior and is integrated over (posterior mean "
+        f"{bp(tau.mean if tau is not None else response.prior.between_holder_sd_10y, 1, False)} bp). "
+        f"{signs(response.persistence_text())} The rest of the short-run effect decays with a "
+        f"{response.half_life_months:.0f}-month half-life ({signs(response.local_projection_verdict())}).")))
     fig = ctx.figure("posterior")
     if fig:
         blocks.append(fig)
     table = response.posterior_table(ctx.inputs.holder_labels)
-    rows = [[text_cell(r.label), text_cell("its own" if r.estimate == "own" else "pooled"),
+    rows = [[text_cell(r.label), text_cell(("its own" if r.estimate == "own" else "pooled")
+                                          + (", in conflict" if r.in_conflict else "")),
              cell(f"{bp(r.prior_mean)} ({bp(r.prior_sd, 1, False)})", nowrap=True),
              cell(f"{bp(r.data_mean)} ({bp(r.data_sd, 1, False)})", sort=r.data_mean, nowrap=True),
-             cell(f"{bp(r.posterior_mean)} ({bp(r.posterior_sd, 1, False)})", sort=r.posterior_mean, nowrap=True)]
+             cell(f"{bp(r.posterior_mean)} ({bp(r.posterior_sd, 1, False)})", sort=r.posterior_mean, nowrap=True),
+             cell(f"{bp(r.scalar_posterior_mean)} ({bp(r.scalar_posterior_sd, 1, False)})", nowrap=True)]
             for r in table[table["maturity"] == "10y"].itertuples()]
     blocks.append(Table("posterior-table", [Column("Holder", "left", 2.4), Column("Estimate", "left"),
-                                            Column("Prior"), Column("Data"), Column("Posterior")], rows,
+                                            Column("Prior"), Column("Data"), Column("Posterior"),
+                                            Column("10-year alone")], rows,
                         csv="posterior", sortable=True, notes=[spans(
-                            "10-year yield, bp per $100bn sold: mean (standard deviation) over the specification grid. "
-                            "Prior: the envelope's short-run central effect; its standard deviation is (short-run high "
-                            f"\u2212 low) / (2 \u00d7 {z_critical():.3f}). Pooled groups' prior adds the between-holder "
-                            "spread.")]))
+                            "10-year yield, bp per $100bn sold: mean (standard deviation) over the weighted "
+                            "specifications. Posterior: the update of every maturity together; 10-year alone: the "
+                            "update of the 10-year estimate by itself (the two agree when the maturities agree). "
+                            f"Prior: {signs(response.prior_info.get('rule', ''))}; pooled groups' prior adds the "
+                            "between-holder spread.")]))
     lit: list = []
     fig = ctx.figure("literature")
     if fig:
@@ -506,6 +538,30 @@ def intervention_days_table(ev: dict) -> Table:
                             "against the same window on every placebo day.")])
 
 
+def iv_paragraph(iv: dict) -> str:
+    """The monthly instrumental-variable estimate in words, every number from the run."""
+    fs, ar, trade = iv["first_stage"], iv["anderson_rubin"], iv.get("trade_month_sensitivity")
+    without = (bp(fs["f_hac_without_largest_month"], 1, False) if fs.get("f_hac_without_largest_month") is not None
+               else "not estimable")
+    return (
+        "The dollars the Ministry bought each month (sold = negative) instrument Japan's reported net purchases in "
+        f"the monthly distributed-lag equation, whose dependent variable is the {iv['dependent']} "
+        f"({iv['sample_start']} to {iv['sample_end']}, N = {iv['nobs']}, {iv['intervention_months']} months with an "
+        f"intervention; Newey-West errors, {iv['hac_lags']} lags). Each operation enters the month it settled, two "
+        "Tokyo business days after the trade, when the dollars changed hands and Japan's reported flows could show "
+        f"them. First stage: {bp(fs['pass_through_bn_per_bn'], 2)} $bn of reported net purchases per $bn bought "
+        f"(standard error {bp(fs['pass_through_se'], 2, False)}), HAC F = {bp(fs['f_hac'], 1, False)} ({without} "
+        f"without {fs['largest_month']}" + (f"; {bp(trade['f_hac'], 1, False)} with trade-day months" if trade else "")
+        + f"). Two-stage least squares (2SLS): {bp(iv['tsls']['effect_bp_per_100bn'])} bp per $100bn sold in the "
+        f"month (standard error {bp(iv['tsls']['se_bp_per_100bn'], 1, False)}"
+        + (f"; {bp(trade['tsls_effect_bp_per_100bn'])} with trade-day months" if trade else "")
+        + f"); ordinary least squares on the same sample: {bp(iv['ols']['effect_bp_per_100bn'])} (standard error "
+        f"{bp(iv['ols']['se_bp_per_100bn'], 1, False)}). The Anderson-Rubin test, valid however weak the "
+        f"instrument: no effect has p = {pvalue(ar['p_value'])}, and the effects it does not reject at the "
+        f"{(1 - ar['level']) * 100:.0f}% level ({ar['level'] * 100:.0f}% confidence set) are "
+        f"{signs(ar['confidence_set_text'])} bp per $100bn sold.")
+
+
 def interventions(ctx: Context) -> Section | None:
     ev = ctx.payload.get("events")
     if not ev:
@@ -524,30 +580,42 @@ def interventions(ctx: Context) -> Section | None:
         Para(spans(
             "Inference is a placebo test: the same windows on every other business day of the same years (more than "
             "five business days from any intervention), pooled across days with their dollar amounts as weights "
-            f"({ev['placebo']['draws']:,} draws; each run of consecutive intervention days keeps its spacing; "
-            "p-values two-sided). Days with US news inside a window \u2014 a decision of the Federal Reserve's "
-            "policy committee (FOMC; also the day before), a consumer or producer price release or the jobs report "
-            "\u2014 are flagged and the pooled effects repeated without them.")),
+            f"({ev['placebo']['draws']:,} draws; p-values two-sided). No market move is counted twice: one window "
+            "per episode (a run of days, from the close before its first day to the end of its last day's window), "
+            "or one window per day, kept only for days whose window holds no other intervention day (for 5-day "
+            "windows, days at least five business days apart). Windows with US news \u2014 a decision of the "
+            "Federal Reserve's policy committee (FOMC; also the day before), a consumer or producer price release or "
+            "the jobs report \u2014 are flagged and each pool repeated without them. Beside each estimate: the "
+            "smallest effect the test would detect four times in five (80% power at the 5% level, in the direction "
+            "of the model's prediction), and the range of the estimate when each window in turn is left out.")),
     ]
     rows, groups = [], []
     for group, label in GROUPS.items():
         groups.append(len(rows))
-        rows.append([text_cell(strong(label), colspan=7)])
+        rows.append([text_cell(strong(label), colspan=9)])
         for p in (x for x in ev["pooled"] if x["group"] == group):
-            big = abs(p["dollars_sold_bn"]) >= MIN_DAY_BN  # the same minimum as for single days
-            rows.append([cell(str(p["window_days"])), text_cell("left out" if p["excluding_us_news"] else "kept"),
-                         cell(str(p["n_days"])), cell(usd(-p["dollars_sold_bn"], 0)),
-                         cell(strong(bp(p["effect_bp_per_100bn"])) if big else "\u2013"),
-                         cell(pvalue(p["p_value"]) if big else "\u2013"),
-                         cell(f"{bp(p['placebo_p05_bp_per_100bn'], 0)} to {bp(p['placebo_p95_bp_per_100bn'], 0)}",
-                              nowrap=True)])
-    blocks.append(Table("interventions-pooled", [Column("Window, business days", width=0.9),
-                                                 Column("Days with US news", "left", 0.9), Column("Days", width=0.6),
-                                                 Column("Japan's net purchases of dollars, $bn", width=1.3),
-                                                 Column("10-year, bp per $100bn sold", width=1.1),
-                                                 Column("p-value", width=0.8),
-                                                 Column("Placebo days' 90% range, bp per $100bn", width=1.3)],
-                        rows, group_rows=groups, csv="interventions_pooled"))
+            big = abs(p["dollars_sold_bn"]) >= MIN_DAY_BN and p["n_windows"]  # the same minimum as for single days
+            dash = "\u2013"
+            loo = (f"{bp(p['leave_one_out_low_bp_per_100bn'])} to {bp(p['leave_one_out_high_bp_per_100bn'])}"
+                   if big and p.get("leave_one_out_low_bp_per_100bn") is not None else dash)
+            rows.append([text_cell(p["window"]), cell(str(p["window_days"])),
+                         text_cell("left out" if p["excluding_us_news"] else "kept"),
+                         cell(str(p["n_windows"])), cell(usd(-p["dollars_sold_bn"], 0) if p["n_windows"] else dash),
+                         cell(strong(bp(p["effect_bp_per_100bn"])) if big else dash),
+                         cell(pvalue(p["p_value"]) if big else dash),
+                         cell(bp(p["minimum_detectable_effect_bp_per_100bn"]) if big else dash),
+                         cell(loo, nowrap=True)])
+    blocks.append(Table("interventions-pooled", [Column("One window per", "left", 0.8),
+                                                 Column("Length, business days", width=0.8),
+                                                 Column("Windows with US news", "left", 0.8), Column("Windows", width=0.7),
+                                                 Column("Japan's net purchases of dollars, $bn", width=1.1),
+                                                 Column("10-year, bp per $100bn sold", width=1.0),
+                                                 Column("p-value", width=0.7),
+                                                 Column("Smallest detectable effect, bp per $100bn", width=1.1),
+                                                 Column("Leaving one window out, bp per $100bn", width=1.3)],
+                        rows, group_rows=groups, csv="interventions_pooled", size="small",
+                        notes=[spans("Smallest detectable effect: 80% power at the 5% level, from the placebo days' "
+                                     "spread. A dash: fewer than $10bn traded, or no window.")]))
     blocks.append(Para(spans(
         "Each episode's chart: daily closes of the 10-year Treasury yield, the Kim-Wright 10-year term premium and yen "
         "per dollar (down = a stronger yen) around the intervention days, shaded; dotted lines: US news inside the "
@@ -585,19 +653,8 @@ def interventions(ctx: Context) -> Section | None:
         subs.append(Section(f"intervention-{ctx.slug(ep['key'])}", f"E.{i}", ep["title"], 3, body))
     if ev.get("iv"):
         iv = ev["iv"]
-        fs = iv["first_stage"]
         subs.append(Section("iv", f"E.{len(subs) + 1}", "An instrument for the monthly flows", 3, [
-            Para(spans(
-                "The dollars the Ministry bought each month (sold = negative) instrument Japan's reported net purchases "
-                f"in the monthly 10-year equation ({iv['sample_start']} to {iv['sample_end']}, N = {iv['nobs']}, "
-                f"{iv['intervention_months']} months with an intervention; Newey-West errors, {iv['hac_lags']} lags). "
-                f"First stage: {bp(fs['pass_through_bn_per_bn'], 2)} $bn of reported net purchases per $bn bought "
-                f"(standard error {bp(fs['pass_through_se'], 2, False)}), HAC F = {bp(fs['f_hac'], 1, False)} "
-                f"({bp(fs['f_hac_without_largest_month'], 1, False)} without {fs['largest_month']}). Two-stage least "
-                f"squares (2SLS): {bp(iv['tsls']['effect_bp_per_100bn'])} bp per $100bn sold in the month (standard "
-                f"error {bp(iv['tsls']['se_bp_per_100bn'], 1, False)}); ordinary least squares on the same sample: "
-                f"{bp(iv['ols']['effect_bp_per_100bn'])} ({bp(iv['ols']['se_bp_per_100bn'], 1, False)}); "
-                f"Anderson-Rubin test of no effect: p = {pvalue(iv['anderson_rubin']['p_value'])}.")),
+            Para(spans(iv_paragraph(iv))),
             Para(spans(signs(iv["verdict"])), "note")]))
     if ev.get("notes"):
         blocks.append(Bullets([spans(sentence(n)) for n in ev["notes"]], "note"))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from model.episodes import episodes_summary
 from model.labels import join_words
+from model.report import bargain as B
 from model.report import story
 from model.report.document import (
     Box,
@@ -107,6 +108,9 @@ def front(ctx: Context) -> list:
             stats.append(Stat("Share of projected federal net interest", pct(share, 2),
                               spans(f"of {trillions(ctx.net_interest['total_bn'])} over the same ten years")))
         blocks.append(Stats(stats))
+    glance = B.glance(ctx)
+    if glance:
+        blocks.append(Para(glance))
     fig = ctx.figure("comparison", brief=True)
     if fig:
         fig.float = False
@@ -157,24 +161,10 @@ def context_paragraphs(ctx: Context) -> list:
 
 
 def ledger_line(ctx: Context) -> list:
-    """The bargain at a glance, from what the report has: the US cost beside the sellers' own
-    loss on what they still hold (the seller's own cost). The ledger (tariffs at stake) adds
-    its side here when the pipeline passes one (``ReportInputs.ledger``)."""
-    post = ctx.lead.posterior
-    if not post.total_loss_bn:
-        return []
-    loss = band_dict(post.total_loss_bn, post.band_kind)
-    sellers = join_words([story.subject(p.label) for p in post.holder_paths if p.key in post.holder_loss_bn])
-    verb = "lose" if loss["median"] >= 0 else "gain"
-    parts = [strong("The bargain at a glance. "),
-             f"The United States would pay {usd(post.cost('10yr')['median'], sign=False)} of extra interest over ten "
-             f"years; {sellers} would {verb} {usd(abs(loss['median']), sign=False)} (90% band {range_usd(loss)}) on the "
-             "bonds and notes still held two years in. "]
-    ledger = ctx.inputs.ledger
-    if ledger is not None and hasattr(ledger, "glance"):
-        parts.append(ledger.glance())  # the ledger's own sentence (tariffs at stake)
-    parts += ["More in ", see("bargain"), "."]
-    return spans(*parts)
+    """The bargain at a glance: the lead scenario's ledger in one sentence (both sides: the US
+    cost, the dollar, the seller's own cost, the tariff at stake)."""
+    line = B.glance(ctx)
+    return spans(*line, " More in ", see("bargain"), ".") if line else []
 
 
 def scenarios(ctx: Context) -> Section:
@@ -339,35 +329,25 @@ def sweep_warning(sweep) -> str:
 
 
 def bargain(ctx: Context) -> Section:
-    rows = []
-    for s in ctx.inputs.scenarios:
-        post = s.posterior
-        if not post.total_loss_bn:
-            continue
-        d = {"total_loss_bn": band_dict(post.total_loss_bn, post.band_kind)}
-        rows.append([text_cell(ref(s.title, f"scenario-{ctx.slug(s.name)}")),
-                     cell(band_usd(post.cost("10yr")), sort=post.cost("10yr")["median"], nowrap=True),
-                     cell(band_usd(d["total_loss_bn"]), sort=d["total_loss_bn"]["median"], nowrap=True)])
     blocks: list = [Para(spans(
-        "A creditor that sells to raise US borrowing costs also marks down what it keeps: its bonds and notes lose "
-        "value as yields rise. The table sets the US cost (extra federal interest over ten years) beside the "
-        "sellers' own loss on what they still hold two years in (modified duration \u00d7 holdings \u00d7 the "
-        "5-year move). A purchase has no seller's loss."))]
-    if rows:
-        blocks.append(Table("bargain-table", [Column("Scenario", "left", 3.4), Column("US: extra interest, 10 years"),
-                                              Column("Sellers' own loss")], rows,
-                            notes=[spans("Posterior response, median (90% band), $bn. The seller's loss is one "
-                                         "mark-to-market loss; the US cost accumulates over ten years.")],
-                            sortable=True))
-    blocks += ledger_blocks(ctx)
-    return Section("bargain", "3", "The bargain: the US cost beside the sellers' own", 1, blocks)
-
-
-def ledger_blocks(ctx: Context) -> list:
-    """The leverage ledger's blocks (the tariffs at stake, the seller's reserves and currency),
-    when the pipeline passes one (``ReportInputs.ledger``, an object with ``blocks()``)."""
-    ledger = ctx.inputs.ledger
-    return list(ledger.blocks()) if ledger is not None and hasattr(ledger, "blocks") else []
+        "The argument is a bargain: a creditor that sells, pauses or slows its purchases raises US borrowing costs, "
+        "but it also pays: its remaining bonds lose value as yields rise, a stronger currency marks down its dollar "
+        "assets and its exporters' profits, and the dollars it converts stop earning their carry. The table sets "
+        "the two sides side by side for every scenario, beside the tariffs at stake: the US duties on Japanese "
+        "goods that Tokyo would seek to lower."))]
+    table = B.summary_table(ctx)
+    if table is not None:
+        blocks.append(table)
+    fig = ctx.figure("bargain", brief=True)
+    if fig:
+        blocks.append(fig)
+    found = B.verdicts(ctx)
+    if found:
+        blocks.append(found)
+    blocks += B.mechanism(ctx) + B.tariff_paragraph(ctx)
+    if table is None:
+        blocks.append(Para(spans("No scenario moves yields, so there is no bargain to weigh.")))
+    return Section("bargain", "3", "The bargain: the US cost beside the seller's own", 1, blocks)
 
 
 def holders(ctx: Context) -> Section:

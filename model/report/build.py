@@ -12,7 +12,7 @@ from model.episodes import episodes_summary
 from model.report import figures as F
 from model.report.appendix import appendix_sections
 from model.report.brief import brief_sections, front, howto
-from model.report.document import Document, Figure, Section, Span, code, spans, warn
+from model.report.document import Document, Figure, Section, Span, code, signs, spans, warn
 from model.report.vintage import SourceVintage, reference_date, source_vintages, vintage_rows
 from model.report.words import bp, month_name, pvalue, usd
 
@@ -20,35 +20,15 @@ if TYPE_CHECKING:
     from model.report.inputs import ReportInputs
 
 
-def projected_net_interest(years: int = 10) -> dict:
-    """Federal net interest over the next ``years`` years at the fiscal settings' figures (CBO's
-    February 2026 outlook: the debt held by the public, the average interest rate, the deficit
-    and its growth): the context the brief sets the scenarios' costs against. Each year pays the
-    average rate on the year's average debt; the debt grows by the deficit.
+def projected_net_interest(start: str, years: int = 10) -> dict:
+    """Federal net interest over the ``years`` years from ``start`` in CBO's baseline (the curated
+    baseline, :func:`model.fiscal.baseline_net_interest`): the context the brief sets the
+    scenarios' costs against."""
+    from model.fiscal import baseline_net_interest
+    from model.ledger import ledger_data
 
-    The curated CBO baseline (the leverage ledger) will replace this projection when it lands.
-    """
-    from model.fiscal import fiscal_config
-
-    c = fiscal_config()
-    debt, total, first = c.debt_public_bn, 0.0, None
-    for year in range(years):
-        deficit = c.deficit_first_year_bn * (1 + c.deficit_growth_pct / 100) ** year
-        interest = (debt + deficit / 2) * c.average_rate_pct / 100
-        first = interest if first is None else first
-        total += interest
-        debt += deficit
-    return {
-        "total_bn": total, "first_year_bn": first, "years": years,
-        "source": (f"the fiscal settings' figures from the Congressional Budget Office's February 2026 outlook, with "
-                   f"the {c.average_rate_pct:g}% average rate held"),
-        "method": (f"{usd(total, 0, sign=False)} over {years} years: the average interest rate on the debt "
-                   f"({c.average_rate_pct:g}%) held constant, on debt held by the public of "
-                   f"{usd(c.debt_public_bn, 0, sign=False)} growing with deficits of "
-                   f"{usd(c.deficit_first_year_bn, 0, sign=False)} in the first year, rising {c.deficit_growth_pct:g}% a "
-                   f"year (the first year: {usd(first, 0, sign=False)}); holding the average rate fixed simplifies the "
-                   "Congressional Budget Office's baseline, which the brief's shares are meant to approximate"),
-    }
+    out = baseline_net_interest(ledger_data().cbo_baseline, start, years)
+    return {**out, "source": "the Congressional Budget Office's February 2026 baseline"}
 
 
 TEXT_WIDTH_MM = 178.0  # A4 less the PDF's side margins
@@ -182,29 +162,23 @@ class Context:
                      ["cost", "Extra federal interest over 10 years"]],
         }
 
-    def _sold_days(self) -> dict | None:
+    def _sold_pool(self, window: str, days: int) -> dict | None:
+        """The pooled days Japan sold dollars: one window per ``window`` ("day" or "episode"),
+        ``days`` business days long, windows with US news kept."""
         ev = self.payload.get("events") or {}
-        pooled = [p for p in ev.get("pooled", []) if p.get("group") == "sell_usd" and p.get("window_days") == 1]
-        return next((p for p in pooled if not p.get("excluding_us_news")), None)
-
-    def _largest_effect(self) -> float | None:
-        ev = self.payload.get("events") or {}
-        if not (ev.get("model") and ev.get("literature")):
-            return None
-        return max(abs(ev["model"]["effect_bp_per_100bn"]), abs(ev["literature"]["short_run"]["high"]))
+        return next((p for p in ev.get("pooled", []) if p.get("group") == "sell_usd" and p.get("window") == window
+                     and p.get("window_days") == days and not p.get("excluding_us_news") and p.get("n_windows")), None)
 
     def events_brief(self) -> list:
-        """One or two sentences on the intervention days, for the brief."""
-        sold, largest = self._sold_days(), self._largest_effect()
-        if not sold or not sold.get("n_days") or largest is None:
+        """One or two sentences on the intervention days, for the brief: what yields did when Japan
+        sold dollars, and whether the days could tell the model's effect from zero."""
+        ev = self.payload.get("events") or {}
+        sold = self._sold_pool("day", 1)
+        if not sold or not ev.get("power_verdict"):
             return []
-        half = (sold["placebo_p95_bp_per_100bn"] - sold["placebo_p05_bp_per_100bn"]) / 2
-        verdict = ("these days cannot tell such an effect from noise" if half > largest else
-                   "an effect that size would show")
         return [f"On the {sold['n_days']} days Japan sold dollars, the 10-year yield moved "
                 f"{bp(sold['effect_bp_per_100bn'])} bp per $100bn sold over one day (p = {pvalue(sold['p_value'])}). "
-                f"Ordinary days move it by up to {bp(half, 0, False)} bp per $100bn either way, {half / largest:.1f} times "
-                f"the largest effect the model or the literature expects ({bp(largest, 1, False)} bp): {verdict}"]
+                f"{signs(ev['power_verdict']).rstrip('.')}"]
 
     def events_beside(self) -> list:
         """The intervention days beside the model and the literature (the appendix's box)."""
@@ -219,10 +193,26 @@ class Context:
                f"{bp(lo)} to {bp(hi)}; {m['source']}); the literature envelope's short run is {bp(lit['low'])} / "
                f"{bp(lit['central'])} / {bp(lit['high'])} bp per $100bn (low / central / high, rescaled to today's "
                "market). "]
-        brief = self.events_brief()
-        if brief:
-            out.append(brief[0] + ".")
+        episode, day = self._sold_pool("episode", 5), self._sold_pool("day", 1)
+        if episode:
+            loo = ""
+            if episode.get("leave_one_out_low_bp_per_100bn") is not None:
+                loo = (f"; {bp(episode['leave_one_out_low_bp_per_100bn'])} to "
+                       f"{bp(episode['leave_one_out_high_bp_per_100bn'])} leaving one episode out")
+            out.append(f"On the days Japan sold dollars, one window per episode, the 10-year moved "
+                       f"{bp(episode['effect_bp_per_100bn'])} bp per $100bn over five days (p = "
+                       f"{pvalue(episode['p_value'])}{loo})")
+            if day:
+                out.append(f" and {bp(day['effect_bp_per_100bn'])} over one day, one window per day (p = "
+                           f"{pvalue(day['p_value'])})")
+            out.append(f". For the five-day episode windows, {lower_first(signs(episode['power_verdict']))} ")
+        if ev.get("power_verdict"):
+            out.append(signs(ev["power_verdict"]))
         return spans(*out)
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def resolve_references(doc: Document) -> None:
@@ -273,7 +263,8 @@ def _spans(value) -> list[Span]:
 def build_document(inputs: ReportInputs, payload: dict, figure_meta: list[dict]) -> Document:
     """The whole report as one document: the brief (numbered 1, 2, ...), then the technical
     appendix (A, B, ...)."""
-    ctx = Context(inputs, payload, {m["key"]: m for m in figure_meta}, projected_net_interest())
+    lead = next(s for s in inputs.scenarios if s.name == inputs.lead)
+    ctx = Context(inputs, payload, {m["key"]: m for m in figure_meta}, projected_net_interest(lead.posterior.start))
     first = front(ctx)
     brief = brief_sections(ctx)
     appendix = appendix_sections(ctx)

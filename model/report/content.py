@@ -247,10 +247,10 @@ def changes(inputs: ReportInputs, previous: dict | None, now: dict) -> dict:
     return out
 
 
-def _net_interest() -> float:
+def _net_interest(start: str) -> float:
     from model.report.build import projected_net_interest
 
-    return round(projected_net_interest()["total_bn"], 1)
+    return round(projected_net_interest(start)["total_bn"], 1)
 
 
 def results_payload(inputs: ReportInputs, vintage: str) -> dict:
@@ -270,7 +270,7 @@ def results_payload(inputs: ReportInputs, vintage: str) -> dict:
                    "sweep_holder": inputs.sweep_holder,
                    "sign_convention": "flows are net purchases (+ buying, - selling); effects in bp per $100bn sold: positive = sales raise yields"},
         "summary": {"scenario": inputs.lead, "sentence": story.headline_sentence(lead),
-                    "net_interest_10yr_bn": _net_interest()},
+                    "net_interest_10yr_bn": _net_interest(lead.posterior.start)},
         "headline": headline_rows(inputs.scenarios, inputs.lead),
         "holdings": {
             "date": f"{last:%Y-%m}",

@@ -669,6 +669,79 @@ def comparison(sets, lead_name: str) -> Figure:
                    f"{TIC}; {FRED}; this tool", fig, tips)
 
 
+def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
+    """The bargain's comparable amounts, $bn: the US's ten years of extra interest, the seller's
+    own ten-year cost, and one year of US duties on its goods (a number, no band)."""
+    seller = " and ".join(x["label"] for x in led["sellers"]) or "the seller"
+    duties = led["tariff"].get("duties_bn_per_year")
+    return [("US: extra federal interest over 10 years", led["us"]["interest_cost_10yr_bn"], "blue"),
+            (f"{seller}: own cost over 10 years", led["bargain"]["seller_cost_10yr_bn"], "vermillion"),
+            ("US duties on its goods, one year", {"median": duties, "p05": duties, "p95": duties} if duties else None,
+             "green")]
+
+
+def bargain(key: str, title: str, led: dict) -> Figure:
+    """One scenario's bargain: the US cost, the seller's own cost and the tariff at stake ($bn)."""
+    rows = _ledger_rows(led)
+    fig, ax = plt.subplots(figsize=(6.6, 2.4))
+    tips: list = []
+    labels = []
+    for i, (label, band, colour) in enumerate(rows):
+        labels.append(wrap(label, 2.3, 8.5, max_lines=2))
+        if band is None or band.get("median") is None:
+            ax.text(0, i, "  not available", va="center", fontsize=8.5, color=PALETTE["grey"])
+            continue
+        ax.plot([band["p05"], band["p95"]], [i, i], color=PALETTE[colour], linewidth=4, alpha=0.5)
+        ax.plot([band["median"]], [i], "o", color=PALETTE[colour])
+        tip(tips, ax, band["median"], i, f"{label}: {money(band['median'], 0, sign=True)} ("
+            f"{money(band['p05'], 0, sign=True)} to {money(band['p95'], 0, sign=True)})")
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8.5)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("$bn (median and 5th to 95th percentile)")
+    return _finish(key, f"The bargain: {title}",
+                   "The extra federal interest the US would pay over ten years and the seller's own cost over the "
+                   "same years (median and 5th to 95th percentile of the draws), beside one year of US duties on the "
+                   "seller's goods ($bn).",
+                   f"{TIC}; {FRED}; curated published facts (the tool's data folder); this tool", fig, tips)
+
+
+def bargain_comparison(sets) -> Figure:
+    """Every scenario's bargain on one chart: the US cost beside the seller's own cost ($bn)."""
+    items = [(s, s.posterior.ledger) for s in sets if s.posterior.ledger]
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(items) + 1.6))
+    tips: list = []
+    labels = []
+    duties = None
+    for i, (s, led) in enumerate(items):
+        labels.append(wrap(s.title, 3.0, 8, max_lines=3))
+        for offset, (label, band, colour) in zip((-0.15, 0.15), _ledger_rows(led)[:2], strict=True):
+            if band is None or band.get("median") is None:
+                continue
+            ax.plot([band["p05"], band["p95"]], [i + offset] * 2, color=PALETTE[colour], linewidth=3, alpha=0.55)
+            ax.plot([band["median"]], [i + offset], "o", color=PALETTE[colour])
+            tip(tips, ax, band["median"], i + offset, f"{s.title}: {label}, {money(band['median'], 0, sign=True)}")
+        duties = duties or led["tariff"].get("duties_bn_per_year")
+    if duties:
+        ax.axvline(duties, color=PALETTE["green"], linestyle="--", linewidth=1.2)
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.set_yticks(range(len(items)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("$bn over ten years (median and 5th to 95th percentile)")
+    ax.plot([], [], "o-", color=PALETTE["blue"], label="US: extra federal interest")
+    ax.plot([], [], "o-", color=PALETTE["vermillion"], label="the seller's own cost")
+    if duties:
+        ax.plot([], [], "--", color=PALETTE["green"], label="one year of US duties on Japan's goods")
+    legend_above(ax, ncols=3)
+    return _finish("bargain", "Every scenario's bargain: the US cost beside the seller's own",
+                   "For each scenario, the extra federal interest the US would pay over ten years and the seller's "
+                   "own cost over the same years (median and 5th to 95th percentile of the draws, $bn); the dashed "
+                   "line is one year of US duties on Japan's goods.",
+                   f"{TIC}; {FRED}; curated published facts; this tool", fig, tips)
+
+
 SWEEP_VALUES = {
     "cost_10yr": ("extra federal interest over 10 years, $bn", "the 10-year interest cost", "$bn"),
     "y10_24m": ("10-year move after 24 months, bp", "the 10-year move after 24 months", "bp"),

@@ -31,7 +31,3 @@ class ReportInputs:
     scenarios_dir: str
     events: EventStudy | None = None  # Japan's intervention days (tlrisk events)
     lead_reason: str = ""  # why the lead scenario leads (story.lead_reason)
-    # the leverage ledger (the tariffs at stake beside the US cost and the seller's own), when the
-    # pipeline has one: an object with ``glance() -> str`` (a sentence for the first page's
-    # "bargain at a glance") and ``blocks() -> list`` (document blocks for section 3, "The bargain")
-    ledger: object | None = None

@@ -92,6 +92,14 @@ def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
     if len(results.subsamples):
         jobs += [FigureJob(digest(base, "stability"), lambda: F.stability(results.subsamples)),
                  FigureJob(digest(base, "rolling"), lambda: F.rolling(results.rolling))]
+    ledgers = [s for s in moving if s.posterior.ledger]
+    if ledgers:
+        jobs.append(FigureJob(digest(base, "bargain", [scen[s.name] for s in ledgers]),
+                              lambda: F.bargain_comparison(ledgers)))
+    for s in ledgers:
+        key = F._slug(s.name)
+        jobs.append(FigureJob(digest(base, "bargain", scen[s.name], key),
+                              lambda s=s, key=key: F.bargain(f"bargain_{key}", s.title, s.posterior.ledger)))
     for s in moving:
         key = F._slug(s.name)
         jobs += [FigureJob(digest(base, "fan", scen[s.name], key),

@@ -14,19 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.errors import InputError, did_you_mean
-from model.labels import join_words, response_label
+from model.labels import join_words, response_label, subject  # noqa: F401 (subject: re-exported)
 from model.numbers import MINUS, money, number, share_text
 from model.scenarios import ScenarioResult
 from model.scenarios.paths import HolderPath
 
 EPS_BN = 1e-9
 # group labels that are common nouns read with an article ("the oil exporters")
-_COMMON_NOUN_STARTS = ("Oil ", "Foreign ", "Total ", "Custody ", "All ", "Other ")
-_WITH_ARTICLE = {"United Kingdom", "United States", "United Arab Emirates", "Netherlands", "Philippines",
-                 "Cayman Islands", "Bahamas", "British Virgin Islands", "Caribbean banking centres",
-                 "Czech Republic", "Dominican Republic", "Channel Islands and Isle of Man"}
-
-
 @dataclass
 class ScenarioSet:
     """One scenario priced with each response: posterior (the headline), data and literature."""
@@ -171,16 +165,6 @@ def explorer_holders(first: str, sets: list[ScenarioSet], largest_in_data: list[
 # ---------------------------------------------------------------------------------------------
 # Words
 # ---------------------------------------------------------------------------------------------
-
-
-def subject(label: str) -> str:
-    """A holder's name as the subject of a sentence: ``Japan``, ``the United Kingdom``, ``the
-    oil exporters``."""
-    if label.startswith(_COMMON_NOUN_STARTS):
-        return "the " + label[0].lower() + label[1:]
-    if label in _WITH_ARTICLE:
-        return "the " + label
-    return label
 
 
 def _upper_first(text: str) -> str:

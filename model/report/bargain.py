@@ -1,0 +1,178 @@
+"""The bargain in the report: both sides of every scenario, from its leverage ledger
+(:mod:`model.ledger`, priced with the scenario's own draws): the US cost (ten years of extra
+federal interest, the dollar, US prices) against the seller's own cost (each line) against the
+tariff at stake, with the ratio, the break-even sale and one sentence of verdict.
+
+A report section in the manner of the others: functions that return document blocks
+(:mod:`model.report.document`), called by the brief (section 3 and the first page) and the
+appendix (each scenario's detail); the templates lay them out like any other block.
+"""
+
+from __future__ import annotations
+
+from model.report import story
+from model.report.document import (
+    Bullets,
+    Column,
+    Para,
+    Table,
+    cell,
+    ref,
+    signs,
+    spans,
+    strong,
+    text_cell,
+)
+from model.report.words import bp, usd
+
+PROCEEDS_WORDS = {"converted": "converted", "kept_in_dollars": "kept in dollars"}
+GOODS = {"autos_parts": "autos and parts", "metals": "steel and aluminium", "pharma": "pharmaceuticals",
+         "other": "other goods"}
+SELLER_LINES = (
+    ("mtm_loss_bn", "Mark-to-market loss on the Treasuries it keeps", "$bn"),
+    ("translation_loss_bn", "Translation loss on its dollar assets, on impact", "$bn"),
+    ("translation_loss_lasting_bn", "Translation loss, what lasts", "$bn"),
+    ("realised_gain_bn", "Realised (accounting) gain on what it converts", "$bn"),
+    ("carry_forgone_bn_per_year", "Carry forgone, a year", "$bn"),
+    ("exporters_loss_bn", "Its exporters' loss, first year (one firm's published sensitivity)", "$bn"),
+)
+
+
+def ledger(s) -> dict | None:
+    """A scenario's ledger (the posterior's: the headline response), where it moves anything."""
+    return s.posterior.ledger if s.moves_anything else None
+
+
+def _band(b: dict | None, unit: str, digits: int = 0) -> str:
+    """``+$77bn (−55 to +350)``, ``−0.7% (−3.5 to −0.3)``; a dash where not available."""
+    if b is None or b.get("median") is None:
+        return "\u2013"
+    if unit == "$bn":
+        mid, lo, hi = usd(b["median"], digits), bp(b["p05"], digits), bp(b["p95"], digits)
+    else:
+        mid, lo, hi = f"{bp(b['median'], digits)}{unit}", bp(b["p05"], digits), bp(b["p95"], digits)
+    return f"{mid} ({lo} to {hi})"
+
+
+def _ratio(value: float | None) -> str:
+    return "\u2013" if value is None else f"{value:.1f}"
+
+
+def summary_table(ctx) -> Table | None:
+    """One row per scenario: the US cost against the seller's cost and the tariff at stake."""
+    rows = []
+    for s in ctx.inputs.scenarios:
+        led = ledger(s)
+        if led is None:
+            continue
+        us, bargain, tariff = led["us"], led["bargain"], led["tariff"]
+        proceeds = sorted({PROCEEDS_WORDS[p] for p in led["proceeds"].values()})
+        rows.append([
+            text_cell(ref(s.title, f"scenario-{ctx.slug(s.name)}")), text_cell(" / ".join(proceeds)),
+            cell(_band(us["interest_cost_10yr_bn"], "$bn"), sort=us["interest_cost_10yr_bn"]["median"], nowrap=True),
+            cell(_band(us["dollar_pct"], "%", 1), nowrap=True),
+            cell(_band(bargain["seller_cost_10yr_bn"], "$bn"), nowrap=True),
+            cell(_ratio(bargain["ratio_us_to_seller"])),
+            cell(usd(tariff["duties_bn_per_year"], 0, sign=False) if tariff.get("duties_bn_per_year") else "\u2013"),
+            cell(usd(bargain["break_even_sale_bn"]["median"], 0, sign=False)
+                 if bargain.get("break_even_sale_bn") else "\u2013"),
+        ])
+    if not rows:
+        return None
+    return Table("bargain-table", [Column("Scenario", "left", 2.6), Column("Dollars", "left", 0.9),
+                                   Column("US: extra interest, 10 years", width=1.3),
+                                   Column("The dollar on impact", width=1.1),
+                                   Column("The seller's own cost, 10 years", width=1.3),
+                                   Column("US cost / seller's", width=0.7),
+                                   Column("US duties on its goods, a year", width=0.9),
+                                   Column("Sale at which 10 years of US interest equal a year of duties", width=1.2)],
+                 rows, sortable=True, size="small", notes=[spans(
+                     "Posterior response, median (5th to 95th percentile). The seller's cost over ten years: the "
+                     "mark-to-market loss on what it keeps, the translation loss that lasts, ten years of carry "
+                     "forgone and its exporters' loss; the realised gain on converted dollars is an accounting "
+                     "gain already on its books, and the translation loss on impact fades within weeks, so neither "
+                     "counts. A dash: not available (the facts are curated for Japan only) or no sale.")])
+
+
+def verdicts(ctx) -> Bullets | None:
+    """One computed sentence per scenario, in the language of the headline."""
+    items = [spans(strong(f"{s.title}. "), signs(led["verdict"])) for s in ctx.inputs.scenarios
+             if (led := ledger(s)) is not None]
+    return Bullets(items) if items else None
+
+
+def glance(ctx) -> list:
+    """The lead scenario's ledger line for the first page."""
+    led = ledger(ctx.lead)
+    return spans(strong("The bargain. "), signs(led["verdict"])) if led else []
+
+
+def mechanism(ctx) -> list:
+    """Why the dollar and prices move only with converted proceeds, said once."""
+    lead = ledger(ctx.lead)
+    notes = lead["us"]["notes"] if lead else []
+    return [Para(spans(
+        "Selling Treasuries and keeping the dollars (in deposits or other dollar assets) moves yields, not the "
+        "exchange rate; only proceeds converted into the seller's own currency, as Japan's interventions of 2022 "
+        "and 2024 were, move the dollar. Each scenario file says which it assumes. The dollar's response to a "
+        "converted sale comes from the days Japan sold dollars, shrunk toward the published effects of its "
+        "interventions, and fades within days to weeks. ", *(signs(n) + " " for n in notes)))]
+
+
+def tariff_paragraph(ctx) -> list:
+    """The tariff at stake, from the first scenario whose ledger has one."""
+    found = next((led["tariff"] for s in ctx.inputs.scenarios if (led := ledger(s)) is not None
+                  and led["tariff"].get("duties_bn_per_year")), None)
+    if found is None:
+        return []
+    groups = "; ".join(f"{GOODS.get(g['tariff_group'], g['tariff_group'])} ${g['us_imports_bn']:,.0f}bn at "
+                       f"{g['rate_pct']:g}%" for g in found.get("by_group", []))
+    collected = found.get("collected") or {}
+    seen = ""
+    if collected.get("duties_bn"):
+        seen = (f" Collected in practice: ${collected['duties_bn']:,.1f}bn on ${collected['imports_bn']:,.1f}bn of "
+                f"goods in {ctx.month(collected['month'])}, an effective rate of {collected['rate_pct']:.1f}%.")
+    return [Para(spans(
+        strong("The tariff at stake. "),
+        f"US imports from Japan of ${found['us_imports_bn']:,.0f}bn a year ({groups}) at the rates in force on "
+        f"{found['as_of']} bring about ${found['duties_bn_per_year']:,.0f}bn of duties a year, an effective rate of "
+        f"{found['effective_rate']:.1f}% (statutory, at the base year's volumes).{seen} The rates and their dates "
+        "are a table a user can edit; the scenario's first day picks the rates."))]
+
+
+def scenario_table(ctx, s) -> Table | None:
+    """Each line of one scenario's ledger: the US side, each seller's lines, the tariff."""
+    led = ledger(s)
+    if led is None:
+        return None
+    us = led["us"]
+    rows = [[text_cell(strong("The United States"), colspan=2)],
+            [text_cell("Extra federal interest, ten years"), cell(_band(us["interest_cost_10yr_bn"], "$bn"), nowrap=True)],
+            [text_cell("The dollar, on impact"), cell(_band(us["dollar_pct"], "%", 1), nowrap=True)],
+            [text_cell("The dollar, what lasts"), cell(_band(us["dollar_pct_lasting"], "%", 1), nowrap=True)],
+            [text_cell("US consumer prices after two years, percentage points"),
+             cell(_band(us["inflation_pp_2y"], "", 2), nowrap=True)]]
+    groups = [0]
+    for seller in led["sellers"]:
+        groups.append(len(rows))
+        rows.append([text_cell(strong(f"{seller['label']} ({PROCEEDS_WORDS[seller['proceeds']]})"), colspan=2)])
+        for key, label, unit in SELLER_LINES:
+            reason = (seller.get("not_available") or {}).get(key)
+            value = seller.get(key)
+            rows.append([text_cell(label), cell(_band(value, unit, 1) if value else ("not available" if reason
+                                                                                      else "\u2013"), nowrap=True)])
+    bargain = led["bargain"]
+    groups.append(len(rows))
+    rows += [[text_cell(strong("The bargain"), colspan=2)],
+             [text_cell("The seller's cost over ten years"), cell(_band(bargain["seller_cost_10yr_bn"], "$bn"),
+                                                                  nowrap=True)],
+             [text_cell("US cost / the seller's"), cell(_ratio(bargain["ratio_us_to_seller"]))],
+             [text_cell("US duties on the seller's goods, a year"),
+              cell(usd(led["tariff"]["duties_bn_per_year"], 0, sign=False)
+                   if led["tariff"].get("duties_bn_per_year") else "not available")]]
+    return Table(f"ledger-{ctx.slug(s.name)}", [Column("Line", "left", 3.2), Column("Median (5th to 95th)", width=1.6)],
+                 rows, group_rows=groups, size="small", title=f"The bargain: {story.short_plan(s.posterior)}",
+                 notes=[spans(signs(led["verdict"]))])
+
+
+__all__ = ["glance", "ledger", "mechanism", "scenario_table", "summary_table", "tariff_paragraph", "verdicts"]
