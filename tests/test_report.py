@@ -739,15 +739,22 @@ def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, fil
         assert f"page {n} of {len(pages)}" in text
 
 
-def test_the_bargain_takes_the_ledger_s_blocks_when_there_is_one():
-    """Section 3 has a place for the leverage ledger: its blocks follow the US cost and the
-    sellers' own loss when ``ReportInputs.ledger`` is set, and nothing is invented without it."""
-    from types import SimpleNamespace
+def test_the_bargain_sets_both_sides_beside_the_tariff(html, payload):
+    """Section 3: every scenario's ledger (the US cost, the seller's own cost, the tariff at
+    stake) in one table and one chart, its verdict in words; each scenario's ledger line by
+    line in appendix A; the lead's verdict on the first page."""
+    text = " ".join(_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    table = _unescape(_table(html, "bargain-table"))
+    with_ledger = [s for s in payload["scenarios"].values() if s["posterior"]["ledger"]
+                   and any(h["cumulative_deviation_bn"] for h in s["posterior"]["holders"])]  # a baseline has none
+    assert with_ledger
+    for s in with_ledger:
+        led = s["posterior"]["ledger"]
+        assert typeset_signs(led["verdict"]) in text
+        assert _usd(led["us"]["interest_cost_10yr_bn"]) in table
+    assert len(re.findall(r'<table id="ledger-', html)) == len(with_ledger)  # each scenario's lines, appendix A
+    assert {"bargain"} <= {f["key"] for f in payload["figures"]}
+    lead = payload["scenarios"][payload["report"]["lead_scenario"]]["posterior"]["ledger"]
+    first_page = text[: text.index("The verdict in context")] if "The verdict in context" in text else text
+    assert typeset_signs(lead["verdict"]) in text and "The bargain." in first_page
 
-    from model.report.brief import ledger_blocks
-    from model.report.document import Para, spans
-
-    block = Para(spans("The tariffs at stake."))
-    ledger = SimpleNamespace(blocks=lambda: [block], glance=lambda: "Tariffs at stake: none computed here.")
-    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=ledger))) == [block]
-    assert ledger_blocks(SimpleNamespace(inputs=SimpleNamespace(ledger=None))) == []

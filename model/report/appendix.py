@@ -382,7 +382,7 @@ def response_model(ctx: Context) -> Section:
         "deviation has a half-normal prior and is integrated over (posterior mean "
         f"{bp(tau.mean if tau is not None else response.prior.between_holder_sd_10y, 1, False)} bp). "
         f"{signs(response.persistence_text())} The rest of the short-run effect decays with a "
-        f"{response.half_life_months:.0f}-month half-life ({signs(response.local_projection_verdict())}).")))
+        f"{response.half_life_months:.0f}-month half-life. {sentence(signs(response.local_projection_verdict()))}")))
     fig = ctx.figure("posterior")
     if fig:
         blocks.append(fig)

@@ -47,9 +47,10 @@ def range_usd(band: dict, digits: int = 0) -> str:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
+    """``0.56%``, ``−0.23%`` (a true minus sign, as every number of the report)."""
     if value is None:
         return "n/a"
-    return f"{value:.{digits}f}%"
+    return number(value, digits, sign=False, minus=MINUS) + "%"
 
 
 def pvalue(p: float | None) -> str:
