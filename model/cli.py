@@ -144,10 +144,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     files = pipeline.scenario_paths(args.files)
     data = _load(required=REQUIRED_SOURCES)  # checking files needs the holdings only
-    checked, problems = validate_scenarios(files, pipeline.scenario_context(data))
-    for file, _, found, _ in checked:
+    context = pipeline.scenario_context(data)
+    checked, problems = validate_scenarios(files, context)
+    for file, spec, found, holders in checked:
         if not found:
             print(f"{file}: ok")
+            for warning in pipeline.text_warnings(file, spec, holders, context):
+                _warn(warning)
     if problems:
         raise ValidationFailed(problems)
     return EXIT_OK

@@ -509,6 +509,14 @@ def check_draws(where: str, draws: int | None, horizon: int, context: ScenarioCo
             raise ValidationFailed([problem])
 
 
+def text_warnings(path, spec, holders: list[str], context: ScenarioContext) -> list[str]:
+    """Figures in a checked file's title or description that its plan does not price."""
+    from model.scenarios import Scenario
+    from model.scenarios.words import text_warnings as warnings_of
+
+    return warnings_of(Scenario(path=str(path), spec=spec, holders=holders), context)
+
+
 def price(scenario: Scenario, context: ScenarioContext, response: str | None = None,
           draws: int | None = None, fx=None) -> ScenarioResult:
     """One scenario priced with one response (posterior, data or literature), with its ledger

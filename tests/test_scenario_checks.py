@@ -24,8 +24,13 @@ from model.scenarios import (
     validate_scenario,
 )
 from model.scenarios.build import one_line_scenario, scenario_from_dict
-from model.scenarios.paths import holder_path
 from model.scenarios.pricing import _coalition_note, priced_maturities
+from model.scenarios.words import (
+    comment_paragraphs,
+    figures_off_the_plan,
+    money_figures,
+    plan_quantities,
+)
 
 HEAD = """
 [scenario]
@@ -49,65 +54,14 @@ def sell(holder: str, bn: float | None = None, months: int = 24, share: float | 
 # Sizes: bonds and notes, in the checks and in the files' comments
 # ---------------------------------------------------------------------------------------------
 
-FIGURE = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)(?:-(\d[\d,]*(?:\.\d+)?))?(bn|tn)")
-
-
-def _figures(text: str) -> list[tuple[str, float, float]]:
-    """Every dollar figure in ``text``: (as written, value in $bn, half a unit of its last digit)."""
-    out = []
-    for match in FIGURE.finditer(text):
-        for number in filter(None, match.group(1, 2)):
-            decimals = len(number.split(".")[1]) if "." in number else 0
-            scale = 1000.0 if match.group(3) == "tn" else 1.0
-            out.append((match.group(0), float(number.replace(",", "")) * scale, 0.5 * 10.0 ** -decimals * scale))
-    return out
-
-
-def _plan_quantities(path: Path, context) -> list[float]:
-    """Every amount the engine builds from a scenario file ($bn): per holder the holdings at the
-    start, its bonds and notes, its baseline purchases a month, the amount sold (or withheld)
-    and its monthly pace; for the file, the total and the total a month."""
-    scenario = load_scenario(path, context)
-    spec = scenario.spec
-    start = pd.Timestamp(spec.scenario.start + "-01")
-    values, total, monthly = [], 0.0, 0.0
-    for plan, key in zip(spec.holders, scenario.holders, strict=True):
-        p = holder_path(plan, key, context, start, spec.scenario.horizon_months, "reported")
-        moved = p.deviation_bn + (p.bills_deviation_bn if p.bills_deviation_bn is not None else 0.0)
-        active = np.abs(moved[np.abs(moved) > 1e-9])
-        pace = [float(active.max()), float(active.mean())] if len(active) else []
-        values += [p.holdings_start_bn, p.holdings_start_bn * (1 - p.bill_share), abs(p.baseline_bn),
-                   abs(float(moved.sum())), *pace]
-        total += float(moved.sum())
-        monthly += pace[1] if pace else 0.0
-    return [*values, abs(total), monthly]
-
-
 def comment_figures_off_the_plan(path: Path, context) -> list[str]:
-    """Dollar figures in a scenario file's comments, title and description that match no amount
-    of the plan the engine builds from it, within the rounding they are written with. A comment
-    paragraph that starts ``For scale:`` gives history, not the plan, and is not checked."""
-    text = Path(path).read_text("utf-8")
-    paragraphs, current = [], []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            body = line.lstrip("#").strip()
-            if body:
-                current.append(body)
-                continue
-        if current:
-            paragraphs.append(" ".join(current))
-            current = []
-    checked = [p for p in paragraphs if not p.startswith("For scale:")]
-    spec = load_scenario(path, context).spec.scenario
-    checked += [spec.title, spec.description]
-    quantities = _plan_quantities(path, context)
-    off = []
-    for paragraph in checked:
-        for written, value, half in _figures(paragraph):
-            if not any(abs(q - value) <= half + 1e-9 for q in quantities):
-                off.append(f"{Path(path).name}: {written} matches nothing the plan builds")
-    return off
+    """Figures ($ amounts, shares, months) in a scenario file's comments, title and description
+    that match no amount of the plan the engine builds from it, within the rounding they are
+    written with. A comment paragraph that starts ``For scale:`` gives history, not the plan."""
+    scenario = load_scenario(path, context)
+    texts = [*comment_paragraphs(path), scenario.spec.scenario.title, scenario.spec.scenario.description]
+    return [f"{Path(path).name}: {w} matches nothing the plan builds"
+            for w in figures_off_the_plan(texts, plan_quantities(scenario, context))]
 
 
 def test_shipped_files_comments_match_what_is_priced(context):
@@ -118,7 +72,7 @@ def test_shipped_files_comments_match_what_is_priced(context):
     checked = 0
     for path in files:
         assert comment_figures_off_the_plan(path, context) == []
-        checked += len(_figures(path.read_text("utf-8")))
+        checked += len(money_figures(path.read_text("utf-8")))
     assert checked >= 10  # the files do state their sizes
 
 
@@ -135,6 +89,39 @@ def test_a_stale_figure_in_a_comment_is_caught(context, tmp_path):
     # history, marked as such, is not held to the plan
     path.write_text("# For scale: $242bn.\n" + shipped)
     assert comment_figures_off_the_plan(path, context) == []
+
+
+def test_a_copied_file_with_an_old_description_is_warned_about(context, scenario_file):
+    """The plan sentence is computed from the plan; a title or description whose figures the plan
+    does not price (a copied file's old text) gets a warning naming each figure."""
+    from model import pipeline
+
+    path = scenario_file("""
+[scenario]
+name = "copied"
+title = "Japan sells a fifth of its Treasury bonds and notes over two years"
+description = "Holdings end 20% below their baseline path after 24 months (about $8.8bn a month)."
+start = "2026-05"
+horizon_months = 60
+
+[pricing]
+draws = 500
+
+[[holders]]
+holder = "japan"
+action = "sell"
+bn = 500.0
+months = 12
+""")
+    result = pipeline.price(load_scenario(path, context), context)
+    said = [w.split("\u201c")[1].split("\u201d")[0] for w in result.warnings if "matches nothing the plan" in w]
+    assert sorted(said) == sorted(["a fifth", "two years", "20%", "24 months", "$8.8bn"])
+    # the same file with its text brought up to date: no warning
+    fixed = Path(path).read_text().replace("a fifth of its", "$500bn of its").replace("over two years", "over a year")
+    fixed = fixed.replace("Holdings end 20% below their baseline path after 24 months (about $8.8bn a month).",
+                          "Holdings end $500bn below their baseline path after 12 months.")
+    Path(path).write_text(fixed)
+    assert not [w for w in pipeline.price(load_scenario(path, context), context).warnings if "matches nothing" in w]
 
 
 def test_shipped_titles_say_bonds_and_notes(context):

@@ -21,6 +21,7 @@ from model.response import PricedDraws, PriceRequest
 from model.scenarios.context import ScenarioContext
 from model.scenarios.paths import HolderPath, holder_path
 from model.scenarios.schema import Scenario
+from model.scenarios.words import text_warnings
 from model.schema import COST_YEARS, SCHEMA_VERSION
 
 BANDS = (5, 50, 95)
@@ -488,7 +489,7 @@ def simulate(scenario: Scenario, context: ScenarioContext, response: str | None 
                          if response == "posterior" else
                          f"{p.label}: no estimate of its own; priced with the pooled estimate of the estimated holders")
     table = _holder_effects(context, response, priced_flows)
-    warnings = _warnings(context, response, priced_flows, lasting, priced, table)
+    warnings = _warnings(context, response, priced_flows, lasting, priced, table) + text_warnings(scenario, context)
     return ScenarioResult(
         scenario=spec.scenario.name, title=spec.scenario.title, description=spec.scenario.description,
         path=scenario.path, start=spec.scenario.start, horizon_months=horizon, months=months,
