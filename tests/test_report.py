@@ -385,6 +385,26 @@ def test_a_preview_is_the_report_without_its_pdf(shipped, report_cache, tmp_path
             assert (out / rel).read_bytes() == (full / rel).read_bytes(), rel
 
 
+def test_a_preview_keeps_the_last_pdf_and_marks_it_older(shipped, report_cache, tmp_path, monkeypatch, capsys):
+    """``make preview`` over a full report leaves the PDF in place, older than the new HTML, and
+    says so (the folder's marker lists it as older than the run)."""
+    import os
+    import shutil
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    monkeypatch.setenv("TLRISK_CACHE_DIR", str(report_cache))
+    out = tmp_path / "output"
+    shutil.copytree(shipped["out"], out)
+    pdf = (out / "report.pdf").read_bytes()
+    os.utime(out / "report.pdf", (1_700_000_000, 1_700_000_000))
+    assert main(["report", "--offline", "--no-pdf", "--no-progress", "--out", str(out)]) == 0
+    assert "kept" in capsys.readouterr().err
+    assert (out / "report.pdf").read_bytes() == pdf
+    assert (out / "report.pdf").stat().st_mtime < (out / "report.html").stat().st_mtime
+    marker = json.loads((out / ".tlrisk-report.json").read_text())
+    assert marker["older_than_this_run"] == ["report.pdf"] and "report.pdf" in marker["files"]
+
+
 def test_two_runs_give_identical_bytes(odd):
     first, second = odd
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())

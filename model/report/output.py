@@ -232,12 +232,15 @@ def output_lock(out_dir: Path, timeout_s: float = 600.0):
         os.close(fd)  # releases the lock
 
 
-def _write_marker(folder: Path, complete: bool) -> None:
+def _write_marker(folder: Path, complete: bool, stale: list[str] | None = None) -> None:
     """The ownership marker: while rendering it names the process (so that no other run
-    removes the folder); complete, it lists every file (and is the same on every rerun)."""
+    removes the folder); complete, it lists every file (and is the same on every rerun) and
+    the files older than the run (``stale``: a preview keeps the last full run's PDF)."""
     body: dict = {"written_by": WRITTEN_BY, "complete": complete,
                   "about": "This folder was written by 'tlrisk report', which replaces it whole on the next run.",
                   "files": _files_in(folder) if complete else []}
+    if stale:
+        body["older_than_this_run"] = stale
     if not complete:
         body["pid"] = os.getpid()
     (folder / MARKER).write_text(json.dumps(body, indent=2) + "\n", "utf-8")

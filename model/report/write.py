@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -110,11 +111,17 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         (tmp / "report.html").write_text(render_html(doc, payload, meta), "utf-8")
         if pdf:
             write_pdf(doc, tmp / "figures", tmp / "report.pdf", document_date(inputs.bundle))
+        elif (out_dir / "report.pdf").is_file() and not (out_dir / "report.pdf").is_symlink():
+            # a preview keeps the last full run's PDF, with its own (older) time: it is not redone
+            shutil.copy2(out_dir / "report.pdf", tmp / "report.pdf")
+            if notify:
+                notify(f"kept {out_dir / 'report.pdf'} from the last full run: it is older than report.html "
+                       "('make report' brings it up to date)")
         (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
         os.chmod(tmp, 0o755)
         with output_lock(out_dir):
             check_output_folder(out_dir)  # nothing foreign arrived while the report rendered
-            _write_marker(tmp, complete=True)
+            _write_marker(tmp, complete=True, stale=[] if pdf or not (tmp / "report.pdf").exists() else ["report.pdf"])
             _swap(tmp, out_dir)
     except BaseException:
         with contextlib.suppress(OSError):
