@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SCHEMA_VERSION = "4.0"
+SCHEMA_VERSION = "4.1"
 COST_YEARS = (1, 5, 10)  # horizons of cumulative extra federal interest
 COST_HORIZONS = tuple(f"{y}yr" for y in COST_YEARS)
 DRAW_KEYS = ("median", "p05", "p95")

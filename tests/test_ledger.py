@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -234,6 +235,14 @@ def test_ledger_json_shape():
     assert {"holder", "as_of", "us_imports_bn", "effective_rate", "duties_bn_per_year", "sources"} <= set(out["tariff"])
     assert out["tariff"]["holder"] == "japan" and out["tariff"]["as_of"] == "2025-09-20"
     assert isinstance(out["verdict"], str) and out["bargain"]["ratio_us_to_seller"] is None  # China unknown
+    # Japan's own ten-year cost is there even when the coalition's is not; China's is null
+    assert out["bargain"]["seller_cost_10yr_bn"] is None and china["cost_10yr_bn"] is None
+    assert japan["cost_10yr_bn"]["median"] > japan["carry_10yr_bn"]["median"] > 0
+    # without Japan's facts for China, the tariff record keeps its keys (a holder with no timeline)
+    alone = build_ledger([HolderSale("china", "China (Mainland)", [50.0], Proceeds.KEPT_IN_DOLLARS)],
+                         y, cost, on=dt.date(2025, 9, 20), seed=2).to_dict()
+    assert set(alone["tariff"]) == set(out["tariff"]) and alone["tariff"]["not_available"]
+    assert out["tariff"]["not_available"] is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,8 +269,8 @@ def test_tariff_rate_on_given_dates(day):
         imports[sector.tariff_group] = imports.get(sector.tariff_group, 0.0) + sector.imports_usd_bn
     duties = sum(imports[g] * RATES[day][g] / 100 for g in imports)
     assert stake.us_imports_bn == pytest.approx(144.863, abs=0.01)  # the Yale GTAP baseline, Japan column
-    assert stake.duties_bn_per_year == pytest.approx(duties)
-    assert stake.effective_rate_pct == pytest.approx(duties / sum(imports.values()) * 100)
+    assert stake.duties_bn_first_day == pytest.approx(duties)
+    assert stake.first_day_rate_pct == pytest.approx(duties / sum(imports.values()) * 100)
     assert stake.sources and all(s.startswith("http") for s in stake.sources)
 
 
@@ -270,10 +279,37 @@ def test_tariff_stake_against_duties_collected():
     June 2025, about $22bn a year)."""
     stake = tariff_at_stake(ledger_data(), "japan", dt.date(2025, 9, 20))
     assert stake.collected["annualised_duties_bn"] == pytest.approx(21.924)
-    assert abs(stake.duties_bn_per_year / stake.collected["annualised_duties_bn"] - 1) < 0.15
+    assert abs(stake.duties_bn_first_day / stake.collected["annualised_duties_bn"] - 1) < 0.15
     assert tariff_at_stake(ledger_data(), "china", dt.date(2025, 9, 20)) is None
     with pytest.raises(ValueError, match="outside the tariff timeline"):
         tariff_at_stake(ledger_data(), "japan", dt.date(2024, 6, 1))
+
+
+def test_duties_follow_the_dated_timeline_over_the_year():
+    """From 1 May 2026: the Section 122 surcharge (12% all-in on other goods) runs 85 days to 24
+    July, then 2% for 280 days; pharmaceuticals are duty-free for 151 days to 28 September, then
+    3.75% for 214. Autos and metals do not change."""
+    data = ledger_data()
+    stake = tariff_at_stake(data, "japan", dt.date(2026, 5, 1))
+    year = {"autos_parts": 15.0, "metals": 50.0, "other": (85 * 12.0 + 280 * 2.0) / 365,
+            "pharma": 214 * 3.75 / 365}
+    groups = {g.tariff_group: g for g in stake.groups}
+    for group, rate in year.items():
+        assert groups[group].year_rate_pct == pytest.approx(rate)
+        assert groups[group].duties_bn == pytest.approx(groups[group].imports_bn * rate / 100)
+    assert [(c.first_day, c.rate_pct) for c in groups["other"].changes] == [(dt.date(2026, 7, 25), 2.0)]
+    assert stake.duties_bn_per_year == pytest.approx(sum(g.imports_bn * year[k] / 100 for k, g in groups.items()))
+    assert stake.year_end == dt.date(2027, 4, 30)
+    # the first day's rates overstate the year's duties by about a third
+    assert 1.3 < stake.duties_bn_first_day / stake.duties_bn_per_year < 1.6
+    out = stake.to_dict()
+    assert out["duties_bn_per_year"] == stake.duties_bn_per_year and out["year_end"] == "2027-04-30"
+    assert out["duties_bn_first_day"] == stake.duties_bn_first_day
+    # a year that runs past the end of a closed timeline is refused, naming the group
+    closed = dataclasses.replace(data, tariffs=[p.model_copy(update={"last_day": dt.date(2026, 12, 31)})
+                                                 if p.last_day is None else p for p in data.tariffs])
+    with pytest.raises(ValueError, match="does not give one rate for every day"):
+        tariff_at_stake(closed, "japan", dt.date(2026, 5, 1))
 
 
 def test_a_user_edits_the_rates(tmp_path):
@@ -297,6 +333,9 @@ def test_verdict_arithmetic_and_words(planted):
     # kept in dollars: MTM (600 x 4 x dy / 10,000) + ten years of carry (0.5); nothing else moves
     seller = np.median(600 * 4 * y / 10_000 + 10 * 0.5)
     assert float(np.median(ledger.seller_cost_10yr_bn)) == pytest.approx(seller)
+    # the sensitivity beside it: the same cost without the carry forgone (only the MTM loss here)
+    assert ledger.to_dict()["bargain"]["seller_cost_10yr_without_carry_bn"]["median"] == pytest.approx(
+        np.median(600 * 4 * y / 10_000))
     assert ledger.ratio_us_to_seller == pytest.approx(us / seller)
     duties = ledger.tariff.duties_bn_per_year
     breakeven = ledger.break_even_sale_bn()

@@ -95,17 +95,27 @@ class Ledger:
         us = float(np.median(self.interest_cost_10yr_bn))
         return us / seller if seller > 0 and us > 0 else None
 
-    def break_even_sale_bn(self) -> dict[str, float | None] | None:
+    def seller_cost_without_carry(self) -> np.ndarray | None:
+        """The sellers' ten-year cost less the carry forgone (draws; ``None`` where the cost is not
+        available): the sensitivity to counting an opportunity cost as a cost."""
+        if self.seller_cost_10yr_bn is None:
+            return None
+        carry = sum(YEARS * np.asarray(c, dtype=float) for s in self.sellers
+                    if (c := s.lines.get("carry_forgone_bn_per_year")) is not None)
+        return np.asarray(self.seller_cost_10yr_bn - carry, dtype=float)
+
+    def break_even_sale_bn(self, first_day: bool = False) -> dict[str, float | None] | None:
         """Sale ($bn) whose ten-year US interest cost equals one year of duties, as a band from
         the cost's band (a higher cost means a smaller sale): ``p95`` is ``None`` where the cost's
         5th percentile is not positive (no sale is enough); ``None`` altogether when the plan
-        does not sell or the median cost is not positive."""
+        does not sell or the median cost is not positive. The duties are the first year's, or
+        with ``first_day`` those at the first day's rates (the sensitivity)."""
         if self.tariff is None or self.sold_bn <= 0:
             return None
         cost = band(self.interest_cost_10yr_bn)
         if cost["median"] <= 0:
             return None
-        duties = self.tariff.duties_bn_per_year * self.sold_bn
+        duties = (self.tariff.duties_bn_first_day if first_day else self.tariff.duties_bn_per_year) * self.sold_bn
         return {"median": duties / cost["median"], "p05": duties / cost["p95"],
                 "p95": duties / cost["p05"] if cost["p05"] > 0 else None}
 
@@ -125,10 +135,12 @@ class Ledger:
         }
         sellers = [_seller_dict(s) for s in self.sellers]
         if self.tariff is not None:
-            tariff = self.tariff.to_dict()
-        else:
-            tariff = {"holder": self.tariff_holder, "as_of": None, "us_imports_bn": None, "effective_rate": None,
-                      "duties_bn_per_year": None, "sources": [], "not_available": self.tariff_reason}
+            tariff = {**self.tariff.to_dict(), "not_available": None}
+        else:  # the same keys, empty, with the reason
+            tariff = {"holder": self.tariff_holder, "as_of": None, "year_end": None, "us_imports_bn": None,
+                      "effective_rate": None, "duties_bn_per_year": None, "effective_rate_first_day": None,
+                      "duties_bn_first_day": None, "sources": [], "by_group": [], "collected": {},
+                      "published_costs": [], "not_available": self.tariff_reason}
         ratio = self.ratio_us_to_seller
         return {
             "proceeds": {s.holder: s.proceeds.value for s in self.sales},
@@ -137,8 +149,10 @@ class Ledger:
             "tariff": tariff,
             "bargain": {
                 "seller_cost_10yr_bn": band(self.seller_cost_10yr_bn),
+                "seller_cost_10yr_without_carry_bn": band(self.seller_cost_without_carry()),
                 "ratio_us_to_seller": ratio,
                 "break_even_sale_bn": self.break_even_sale_bn(),
+                "break_even_sale_first_day_bn": self.break_even_sale_bn(first_day=True),
             },
             "verdict": self.verdict,
             "notes": self.notes,
@@ -151,6 +165,11 @@ def _seller_dict(s: SellerLedger) -> dict:
     for key in ("mtm_loss_bn", "translation_loss_bn", "translation_loss_local_bn", "realised_gain_bn",
                 "carry_forgone_bn_per_year", "exporters_loss_bn", "translation_loss_lasting_bn"):
         out[key] = band(s.lines.get(key))
+    # the ten-year cost as the bargain counts it, and the part of it that is carry forgone (an
+    # opportunity cost, not a loss on the books: readers may want the cost without it)
+    out["cost_10yr_bn"] = band(_ten_year_cost(s)) if s.available else None
+    carry = s.lines.get("carry_forgone_bn_per_year")
+    out["carry_10yr_bn"] = band(YEARS * np.asarray(carry, dtype=float)) if s.available and carry is not None else None
     out["not_available"] = {line: s.not_available.get(line) for line in LINES}  # every line: a reason or null
     out["assumptions"] = s.assumptions
     return out
@@ -367,8 +386,12 @@ def verdict_sentence(ledger: Ledger) -> str:
     if ledger.seller_cost_10yr_bn is not None:
         seller = float(np.median(ledger.seller_cost_10yr_bn))
         them = subject(labels[0]) if len(labels) == 1 else "the sellers"
+        carry = seller - float(np.median(ledger.seller_cost_without_carry()))
+        # carry forgone is an opportunity cost: said where it is more than a fifth of the cost
+        share = (f" ({_round_bn(carry)} of it yield given up, an opportunity cost rather than a loss)"
+                 if seller > 0 and carry > 0.2 * seller else "")
         parts.append(f"{'cost' if seller >= 0 else 'earn'} {them} about {_round_bn(abs(seller))} over the same "
-                     "ten years")
+                     f"ten years{share}")
     elif known:
         own = float(np.median(sum(_ten_year_cost(s) for s in known)))
         parts.append(f"{'cost' if own >= 0 else 'earn'} {_names([subject(s.label) for s in known])} about "
@@ -389,8 +412,9 @@ def verdict_sentence(ledger: Ledger) -> str:
     if breakeven is not None and ledger.tariff is not None:
         goods = next((s.label for s in ledger.sellers if s.holder == ledger.tariff.holder), ledger.tariff.holder)
         withheld = {s.action for s in ledger.sales if s.sold_bn} <= {"pause", "slowdown"}
-        sentence += (f"; ten years of extra US interest would equal one year of the "
-                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods at "
+        sentence += (f"; ten years of extra US interest would equal the "
+                     f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods in the "
+                     f"scenario's first year at "
                      f"{'purchases withheld' if withheld else 'a sale'} of about {_round_bn(breakeven['median'])}")
     return sentence[0].upper() + sentence[1:] + "."
 
