@@ -200,8 +200,8 @@ def verdict(actual: float | None, band: tuple[float, float, float], what: str) -
                     f"{act} bp move in the {what} (the model explains little)")
         return f"consistent: the {what} moved {act} bp, inside the model's band ({number(lo)} to {number(hi)})"
     if mid * actual < 0:
-        return (f"wrong sign: the flows point to {number(mid)} bp, the {what} moved {act} bp "
-                f"(other forces dominated)")
+        return (f"wrong sign: the flows point to {number(mid)} bp, the {what} moved {act} bp (the model and "
+                "the market disagree on the direction: other forces, or the model, or both)")
     if abs(actual) > max(abs(lo), abs(hi)):
         return f"too small: the flows account for {number(mid)} bp ({share}) of a {act} bp move in the {what}"
     return f"too large: the model predicts {number(mid)} bp, the {what} moved only {act} bp"

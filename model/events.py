@@ -835,9 +835,17 @@ class EventStudy:
         if self.model is None:
             return f"With 80% power at the 5% level, {where} detects an effect of {mde} bp per $100bn sold or more."
         model = number(self.model.bp_per_100bn_sold)
+        effect = best.effects["10y"]
+        seen = best.pvalue < 0.05 and abs(effect) >= abs(best.minimum_detectable_effect) * 0.8
+        same_sign = effect * self.model.bp_per_100bn_sold > 0
+        found = (f" It found {number(effect)} bp per $100bn sold (placebo p = {best.pvalue:.3f})"
+                 + (("; an effect that large is one the test can see, and it is larger than the model's" if same_sign
+                     else "; an effect that large is one the test can see, and its sign is the opposite of the "
+                     "model's") if seen else "") + ".")
         if not best.model_detectable:
             return (f"Even {where} needs an effect of {mde} bp per $100bn sold to detect it with 80% power at the 5% "
-                    f"level, more than the model's {model}: the intervention days cannot tell the model from zero.")
+                    f"level, more than the model's {model}: the intervention days cannot tell an effect of the "
+                    f"model's size from zero.{found}")
         return (f"{where[0].upper()}{where[1:]} would detect the model's {model} bp per $100bn with 80% power at "
                 f"the 5% level (minimum detectable effect {mde}); its estimate is {number(best.effects['10y'])} "
                 f"(p = {_txt(best.pvalue, 3)}).")

@@ -28,6 +28,7 @@ from model.events import (
     run_event_study,
     settlement_date,
 )
+from model.numbers import number
 from model.schema import SCHEMA_VERSION
 from model.sources.store import DataStore
 
@@ -239,7 +240,14 @@ def test_minimum_detectable_effect_beside_every_estimate(study):
         assert d["model_detectable"] == (abs(mde) <= abs(model))
         if not d["model_detectable"]:
             assert d["power_verdict"].endswith("these days cannot tell the model from zero.")
-    assert "cannot tell the model from zero" in study.to_dict()["power_verdict"]
+    verdict = study.to_dict()["power_verdict"]
+    best = min((r for r in study.pooled if np.isfinite(r.minimum_detectable_effect)),
+               key=lambda r: abs(r.minimum_detectable_effect))
+    assert verdict.startswith("Even ") == (not best.model_detectable)
+    if not best.model_detectable:
+        assert "cannot tell an effect of the model's size from zero" in verdict
+    # what the best comparison found is said beside its power, with its placebo p-value
+    assert f"It found {number(best.effects['10y'])} bp per $100bn sold (placebo p = {best.pvalue:.3f})" in verdict
 
 
 def test_minimum_detectable_effect_of_normal_draws():
