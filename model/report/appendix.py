@@ -173,15 +173,23 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
                                                           Column("Over 1 year"), Column("Over 5 years"),
                                                           Column("Over 10 years")], rows,
                             csv=f"interest_cost_{s.name}"))
-        if est.holder_loss_bn:
-            rows = []
-            for p in est.holder_paths:
-                if p.key in est.holder_loss_bn:
-                    rows.append([text_cell(p.label)] + [cell(band_usd(band_dict(r.holder_loss_bn[p.key], r.band_kind)), nowrap=True)
-                                                        for _, r in s.items()])
-            blocks.append(Table(f"loss-{ctx.slug(s.name)}", [Column("Seller's own loss on what it still holds",
-                                                                     "left", 2.2), Column("Posterior"),
-                                                              Column("Data only"), Column("Literature")], rows))
+        # one mark-to-market figure per seller: the ledger's (its reserves, their own duration) where
+        # the facts exist, otherwise the rough one on its reported holdings at the market's duration
+        in_ledger = {x["holder"]: x["label"] for x in ((est.ledger or {}).get("sellers") or []) if x.get("mtm_loss_bn")}
+        rows = [[text_cell(p.label)] + [cell(band_usd(band_dict(r.holder_loss_bn[p.key], r.band_kind)), nowrap=True)
+                                        for _, r in s.items()]
+                for p in est.holder_paths if p.key in est.holder_loss_bn and p.key not in in_ledger]
+        if rows:
+            blocks.append(Table(f"loss-{ctx.slug(s.name)}", [Column("Seller's own loss on the bonds and notes it "
+                                                                     "still holds", "left", 2.2), Column("Posterior"),
+                                                              Column("Data only"), Column("Literature")], rows,
+                                notes=[spans("For sellers without published facts on their reserves: the bonds and "
+                                             "notes the Treasury reports they hold, at the market's duration of about "
+                                             f"five years. {' and '.join(in_ledger.values())}: in the bargain's "
+                                             "table above, on its reserve Treasuries at their own, shorter "
+                                             "duration." if in_ledger else
+                                             "The bonds and notes the Treasury reports the sellers hold, at the "
+                                             "market's duration of about five years.")]))
     if notes:
         blocks.append(Bullets([spans(sentence(n)) for n in merged_notes(notes)], "note"))
     title = s.title + (" (lead)" if s.name == ctx.lead.name else "")
@@ -289,6 +297,37 @@ def regressions(ctx: Context) -> Section:
     return Section("regressions", "B.2", "Distributed-lag regressions", 3, dl)
 
 
+def levels_signs(results) -> str:
+    """A sentence when the levels estimates have the wrong sign for a demand effect."""
+    effects = [e.effect_bp_per_100bn for r in results.levels for e in r.effects.values()]
+    wrong = sum(e < 0 for e in effects)
+    if not effects or not wrong:
+        return ""
+    share = "Every estimate here" if wrong == len(effects) else f"{wrong} of the {len(effects)} estimates here"
+    return (f" {share} has the wrong sign for a demand effect (yields lower after selling): the levels say "
+            "nothing in favour of the scenarios' effects.")
+
+
+def irf_signs(results, labels: dict[str, str]) -> str:
+    """Sentences on each impulse response whose sign is wrong for a demand effect (yields lower
+    after selling) at some horizons: how many, and at how many the 90% band excludes zero."""
+    out = []
+    for lp in results.local_projections:
+        frame = lp.to_frame()
+        wrong = frame[frame["irf_bp_per_100bn"] < 0]
+        if wrong.empty:
+            continue
+        firm = int((frame["p95"] < 0).sum())
+        h = min(12, lp.horizons)
+        at = frame.iloc[h]
+        who = f"{labels.get(lp.holder, lp.holder)}, {measure_label(lp.flow_measure)}"
+        out.append(f" {who}: below zero, the wrong sign for a demand effect, at {len(wrong)} of the {len(frame)} "
+                   f"horizons (the 90% band wholly below zero at {firm}); at {h} months "
+                   f"{bp(at['irf_bp_per_100bn'])} bp per $100bn sold (standard error "
+                   f"{bp(at['se_bp_per_100bn'], 1, False)}).")
+    return "".join(out) + (" The scenarios do not price these responses." if out else "")
+
+
 def estimation(ctx: Context) -> Section:
     results = ctx.inputs.results
     subs = [valuation_trap(ctx), regressions(ctx)]
@@ -303,7 +342,8 @@ def estimation(ctx: Context) -> Section:
         sortable=True, size="small", notes=[spans(
             f"Levels of the 10-year yield on 12-month flows as a share of GDP, HAC lags {results.levels[0].hac_lags}. "
             "Positive numbers say yields were higher after foreign selling; a levels regression of a trending yield on "
-            "slow-moving flows mostly picks up common trends and reverse causality: read it as description.")])]))
+            "slow-moving flows mostly picks up common trends and reverse causality: read it as description."
+            + levels_signs(results))])]))
 
     irf: list = []
     fig = ctx.figure("impulse_responses")
@@ -312,8 +352,8 @@ def estimation(ctx: Context) -> Section:
     lp = results.local_projections[0]
     irf.append(Para(spans(
         f"Local projections (Jord\u00e0 2005), horizons 0 to {results.config.local_projections.horizons} months, with "
-        f"Newey-West lags max(h+1, rule of thumb) at each horizon h; sample {lp.sample_start} to {lp.sample_end}."),
-        "note"))
+        f"Newey-West lags max(h+1, rule of thumb) at each horizon h; sample {lp.sample_start} to {lp.sample_end}."
+        + irf_signs(results, ctx.inputs.holder_labels)), "note"))
     subs.append(Section("irf", "B.4", "Impulse responses", 3, irf))
 
     if len(results.out_of_sample):
@@ -344,6 +384,14 @@ def conflict_level(conflict: dict) -> str:
     return f"{(1 - levels.pop()) * 100:.0f}%" if len(levels) == 1 else "stated"
 
 
+def specs_kept(response) -> str:
+    """Which specifications the response model keeps: the weighted ones, and the baseline."""
+    weighted = sum(s.weight > 0 for s in response.specs)
+    if weighted == len(response.specs):
+        return f"the {weighted} with weight, which the draws use, the baseline among them"
+    return f"the {weighted} with weight, which the draws use, and the baseline, shown for reference"
+
+
 def response_model(ctx: Context) -> Section:
     results, response = ctx.inputs.results, ctx.inputs.response
     systems = results.systems
@@ -353,8 +401,8 @@ def response_model(ctx: Context) -> Section:
         f"Every maturity is estimated jointly, on one common sample ({systems['reported'].sample_start} to "
         f"{systems['reported'].sample_end}, N = {systems['reported'].nobs} for reported flows), with one HAC covariance "
         f"across equations and a {systems['reported'].bootstrap_block}-month moving-block bootstrap as a second "
-        f"inference; draws use the wider of the two ({response.describe()['inference']['bootstrap']} of "
-        f"{len(response.specs)} specifications use the bootstrap). The estimate is repeated under "
+        f"inference; draws use the wider of the two (the bootstrap in {response.describe()['inference']['bootstrap']} "
+        f"of the {len(response.specs)} specifications kept: {specs_kept(response)}). The estimate is repeated under "
         f"{len(results.grid.systems)} specifications (flow measure, controls with and without the breakeven, lags 0 "
         f"to 12, three sample windows; {len(results.grid.skipped)} left out for too few months per regressor), "
         f"weighted by {signs(results.grid.weights_text())}; the specifications with the breakeven are shown, "
@@ -380,7 +428,11 @@ def response_model(ctx: Context) -> Section:
                       if conflicted else "no holder conflicts with it") + ". Groups without an estimate of their "
         f"own (any but {holders}) get the pooled posterior of {pool} plus one holder's spread, whose standard "
         "deviation has a half-normal prior and is integrated over (posterior mean "
-        f"{bp(tau.mean if tau is not None else response.prior.between_holder_sd_10y, 1, False)} bp). "
+        f"{bp(tau.mean if tau is not None else response.prior.between_holder_sd_10y, 1, False)} bp). Why those "
+        "groups are priced from this pool rather than from their own flows: a plan's sale is a government's sale, "
+        "and the other groups' reported flows mix private and custodial trades (a custody centre such as London "
+        "records holdings it keeps for others), so their own regressions would measure who keeps bonds there, not "
+        "what a sale by that government would do; the holder's spread allows them to differ. "
         f"{signs(response.persistence_text())} The rest of the short-run effect decays with a "
         f"{response.half_life_months:.0f}-month half-life. {sentence(signs(response.local_projection_verdict()))}")))
     fig = ctx.figure("posterior")

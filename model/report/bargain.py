@@ -58,6 +58,22 @@ def _ratio(value: float | None) -> str:
     return "\u2013" if value is None else f"{value:.1f}"
 
 
+def _seller_cost(led: dict) -> tuple[str, float | None]:
+    """The seller's ten-year cost for a table cell: the coalition's, or where only some sellers
+    have the facts, theirs alone, named (``Japan alone: +$53bn (...)``)."""
+    whole = led["bargain"]["seller_cost_10yr_bn"]
+    if whole is not None:
+        return _band(whole, "$bn"), whole["median"]
+    known = [s for s in led["sellers"] if s.get("cost_10yr_bn")]
+    if len(known) == 1:
+        return f"{known[0]['label']} alone: {_band(known[0]['cost_10yr_bn'], '$bn')}", None
+    return "\u2013", None
+
+
+def _duties(tariff: dict) -> str:
+    return usd(tariff["duties_bn_per_year"], 0, sign=False) if tariff.get("duties_bn_per_year") else "\u2013"
+
+
 def summary_table(ctx) -> Table | None:
     """One row per scenario: the US cost against the seller's cost and the tariff at stake."""
     rows = []
@@ -71,9 +87,9 @@ def summary_table(ctx) -> Table | None:
             text_cell(ref(s.title, f"scenario-{ctx.slug(s.name)}")), text_cell(" / ".join(proceeds)),
             cell(_band(us["interest_cost_10yr_bn"], "$bn"), sort=us["interest_cost_10yr_bn"]["median"], nowrap=True),
             cell(_band(us["dollar_pct"], "%", 1), nowrap=True),
-            cell(_band(bargain["seller_cost_10yr_bn"], "$bn"), nowrap=True),
+            cell(_seller_cost(led)[0], nowrap=True),
             cell(_ratio(bargain["ratio_us_to_seller"])),
-            cell(usd(tariff["duties_bn_per_year"], 0, sign=False) if tariff.get("duties_bn_per_year") else "\u2013"),
+            cell(_duties(tariff)),
             cell(usd(bargain["break_even_sale_bn"]["median"], 0, sign=False)
                  if bargain.get("break_even_sale_bn") else "\u2013"),
         ])
@@ -84,14 +100,26 @@ def summary_table(ctx) -> Table | None:
                                    Column("The dollar on impact", width=1.1),
                                    Column("The seller's own cost, 10 years", width=1.3),
                                    Column("US cost / seller's", width=0.7),
-                                   Column("US duties on its goods, a year", width=0.9),
-                                   Column("Sale at which 10 years of US interest equal a year of duties", width=1.2)],
+                                   Column("US duties on its goods, first year", width=0.9),
+                                   Column("Sale at which 10 years of US interest equal the first year's duties", width=1.2)],
                  rows, sortable=True, size="small", notes=[spans(
                      "Posterior response, median (5th to 95th percentile). The seller's cost over ten years: the "
                      "mark-to-market loss on what it keeps, the translation loss that lasts, ten years of carry "
                      "forgone and its exporters' loss; the realised gain on converted dollars is an accounting "
                      "gain already on its books, and the translation loss on impact fades within weeks, so neither "
-                     "counts. A dash: not available (the facts are curated for Japan only) or no sale.")])
+                     "counts. " + carry_sentence(ctx) + "A dash: not available (the facts are curated for Japan "
+                     "only) or no sale.")])
+
+
+def carry_sentence(ctx) -> str:
+    """How much of the lead's seller cost is carry forgone, and the cost without it."""
+    led = ledger(ctx.lead)
+    if led is None or not led["bargain"].get("seller_cost_10yr_without_carry_bn"):
+        return ""
+    whole, bare = led["bargain"]["seller_cost_10yr_bn"], led["bargain"]["seller_cost_10yr_without_carry_bn"]
+    return (f"Most of it can be carry forgone, the interest the seller gives up for ten years (an opportunity "
+            f"cost, not a loss on its books): without it, the seller's cost in the lead scenario ({ctx.lead.title}) "
+            f"is {_band(bare, '$bn')} rather than {_band(whole, '$bn')}. ")
 
 
 def verdicts(ctx) -> Bullets | None:
@@ -126,18 +154,24 @@ def tariff_paragraph(ctx) -> list:
     if found is None:
         return []
     groups = "; ".join(f"{GOODS.get(g['tariff_group'], g['tariff_group'])} ${g['us_imports_bn']:,.0f}bn at "
-                       f"{g['rate_pct']:g}%" for g in found.get("by_group", []))
+                       f"{g['rate_pct_first_day']:g}%" for g in found.get("by_group", []))
+    changes = "; ".join(f"{GOODS.get(g['tariff_group'], g['tariff_group'])} to {c['rate_pct']:g}% from "
+                        f"{ctx.day(c['first_day'])}, {c['measure']}"
+                        for g in found.get("by_group", []) for c in g.get("changes", []))
     collected = found.get("collected") or {}
     seen = ""
     if collected.get("duties_bn"):
         seen = (f" Collected in practice: ${collected['duties_bn']:,.1f}bn on ${collected['imports_bn']:,.1f}bn of "
                 f"goods in {ctx.month(collected['month'])}, an effective rate of {collected['rate_pct']:.1f}%.")
+    follow = (f" Over the year that follows, the dated timeline changes them: {changes}. So the first year brings "
+              f"about ${found['duties_bn_per_year']:,.0f}bn, an effective rate of {found['effective_rate']:.1f}%: the "
+              "figure the bargain uses." if changes else " The rates do not change over the year that follows.")
     return [Para(spans(
         strong("The tariff at stake. "),
         f"US imports from Japan of ${found['us_imports_bn']:,.0f}bn a year ({groups}) at the rates in force on "
-        f"{found['as_of']} bring about ${found['duties_bn_per_year']:,.0f}bn of duties a year, an effective rate of "
-        f"{found['effective_rate']:.1f}% (statutory, at the base year's volumes).{seen} The rates and their dates "
-        "are a table a user can edit; the scenario's first day picks the rates."))]
+        f"{ctx.day(found['as_of'])} would bring about ${found['duties_bn_first_day']:,.0f}bn of duties a year, an "
+        f"effective rate of {found['effective_rate_first_day']:.1f}% (statutory, at the base year's volumes).{follow}"
+        f"{seen} The rates and their dates are a table a user can edit; each scenario's first day starts its year."))]
 
 
 def scenario_table(ctx, s) -> Table | None:
@@ -161,18 +195,45 @@ def scenario_table(ctx, s) -> Table | None:
             value = seller.get(key)
             rows.append([text_cell(label), cell(_band(value, unit, 1) if value else ("not available" if reason
                                                                                       else "\u2013"), nowrap=True)])
-    bargain = led["bargain"]
+        if seller.get("cost_10yr_bn"):
+            rows += [[text_cell("Its cost over ten years"), cell(_band(seller["cost_10yr_bn"], "$bn"), nowrap=True)],
+                     [text_cell("of which carry forgone over ten years"),
+                      cell(_band(seller["carry_10yr_bn"], "$bn"), nowrap=True)]]
+    bargain, tariff = led["bargain"], led["tariff"]
     groups.append(len(rows))
     rows += [[text_cell(strong("The bargain"), colspan=2)],
-             [text_cell("The seller's cost over ten years"), cell(_band(bargain["seller_cost_10yr_bn"], "$bn"),
-                                                                  nowrap=True)],
+             [text_cell("The seller's cost over ten years"), cell(_seller_cost(led)[0], nowrap=True)],
+             [text_cell("The same without the carry forgone"),
+              cell(_band(bargain.get("seller_cost_10yr_without_carry_bn"), "$bn"), nowrap=True)],
              [text_cell("US cost / the seller's"), cell(_ratio(bargain["ratio_us_to_seller"]))],
-             [text_cell("US duties on the seller's goods, a year"),
-              cell(usd(led["tariff"]["duties_bn_per_year"], 0, sign=False)
-                   if led["tariff"].get("duties_bn_per_year") else "not available")]]
+             [text_cell("US duties on the seller's goods, the scenario's first year"),
+              cell(_duties(tariff) if tariff.get("duties_bn_per_year") else "not available")]]
+    if tariff.get("duties_bn_first_day"):
+        rows.append([text_cell("the same at the rates of the first day"),
+                     cell(usd(tariff["duties_bn_first_day"], 0, sign=False))])
     return Table(f"ledger-{ctx.slug(s.name)}", [Column("Line", "left", 3.2), Column("Median (5th to 95th)", width=1.6)],
                  rows, group_rows=groups, size="small", title=f"The bargain: {story.short_plan(s.posterior)}",
-                 notes=[spans(signs(led["verdict"]))])
+                 notes=[spans(signs(led["verdict"])), *(spans(a) for a in assumptions(led))])
+
+
+def assumptions(led: dict) -> list[str]:
+    """What each seller's lines assume, in words (central values of the curated facts)."""
+    out = []
+    for seller in led["sellers"]:
+        a = seller.get("assumptions") or {}
+        if not a:
+            continue
+        mixes = a.get("duration_implied_by_maturity_mix_years") or {}
+        mix = (f" (its published maturity mix implies {', '.join(f'{v:.1f} in {k}' for k, v in mixes.items())})"
+               if mixes else "")
+        out.append(
+            f"{seller['label']}: reserves ${a['reserves_usd_bn']:,.0f}bn ({a['reserves_as_of']}), of which "
+            f"${a['treasuries_usd_bn']:,.0f}bn in Treasuries; the reserve bonds' modified duration "
+            f"{a['reserve_bond_duration_years']:g} years{mix}; they yield {a['reserve_bond_yield_pct']:g}%, against "
+            f"{a['financing_bill_cost_pct']:g}% on the bills that finance them and {a['dollar_deposit_rate_pct']:g}% "
+            f"on dollar deposits; {a['usd_rate_local_per_usd']:g} {seller['currency'] or 'local units'} per dollar "
+            f"today. {a['statement']}")
+    return out
 
 
 __all__ = ["glance", "ledger", "mechanism", "scenario_table", "summary_table", "tariff_paragraph", "verdicts"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model.episodes import episodes_summary
 from model.labels import join_words
 from model.report import bargain as B
@@ -287,12 +289,51 @@ def persistence_section(ctx: Context) -> Section | None:
                       "the central row: the headline draws the lasting share for each path from its distribution "
                       f"(mean {mean:.2f}), so its band also carries the doubt about persistence, and its median "
                       "is the median of paths with many different shares, not the path at the average share.")])
+    response = ctx.inputs.response
+    data = response.persistence_data or {}
+    prior_mean = response.persistence_prior[0]
+    own = (f": over {data['horizon_months']} months they give {bp(data['lasting_share'], 2)} (standard error "
+           f"{bp(data['se'], 2, False)}), which moves the share little from the published "
+           f"{prior_mean:.2f}" if data.get("lasting_share") is not None else "")
     intro = Para(spans(
         f"For the lead scenario, \u201c{ctx.lead.title}\u201d: the lasting 10-year move and the ten-year cost if "
-        "none, the central share or all of the short-run effect lasted. The lasting share is taken from the "
+        "none, the central share or all of the short-run effect lasted. The lasting share comes mostly from the "
         "published estimates (the ratio of their long-run to their short-run effects), because the tool's own "
-        "monthly data cannot pin it down."))
-    return Section("persistence", "2.1", "How much lasts: the headline's largest doubt", 2, [intro, table])
+        f"monthly data cannot pin it down{own}."))
+    return Section("persistence", "2.1", "How much lasts: the headline's largest doubt", 2,
+                   [intro, table] + basis_sensitivity(ctx))
+
+
+BASIS_DOUBT = 0.2  # a relative change in the lead seller's effect this large is shown as a second headline
+
+
+def basis_sensitivity(ctx: Context) -> list:
+    """The other way of scaling the published effects to today's market, beside the headline."""
+    response = ctx.inputs.response
+    rows = {r["holder"]: r for r in (response.prior_sensitivity or [])}
+    table = response.posterior_table(ctx.inputs.holder_labels)
+    own = table[(table["maturity"] == "10y") & (table["estimate"] == "own")]
+    pairs = [(r.label, r.holder, r.posterior_mean, rows[r.holder]) for r in own.itertuples() if r.holder in rows
+             and not r.holder.startswith(("other_", "total_", "foreign_"))]
+    if not pairs:
+        return []
+    basis = next(iter(rows.values()))["basis"]
+    words = "; ".join(f"{label} {bp(mean)} becomes {bp(alt['posterior_mean'])}" for label, _, mean, alt in pairs)
+    # judged for the lead scenario's sellers: a small effect's large relative change moves little
+    sellers = {p.key for p in ctx.lead.posterior.holder_paths if np.any(p.deviation_bn)}
+    lead = [(label, mean, alt) for label, key, mean, alt in pairs if key in sellers and mean]
+    judged = ""
+    if lead:
+        change = max(abs(alt["posterior_mean"] / mean - 1) for _, mean, alt in lead)
+        who = join_words([label for label, _, _ in lead])
+        judged = (f". For {who}, the lead scenario's seller{'s' if len(lead) > 1 else ''}, that is {change * 100:.0f}%"
+                  + (f", under {BASIS_DOUBT:.0%}, so the headline keeps one basis" if change < BASIS_DOUBT else
+                     ": a doubt as large as any here, so read the headline on both bases"))
+    return [Para(spans(
+        strong("Scaling. "),
+        f"The published effects are scaled to today's market by debt held by the public then and now; scaling "
+        f"them by {'GDP' if basis == 'gdp' else basis} instead changes the posterior 10-year effects (bp per "
+        f"$100bn sold): {words}{judged} (", see("response-model"), ")."))]
 
 
 def sensitivity_section(ctx: Context) -> Section:
@@ -372,15 +413,17 @@ def evidence(ctx: Context) -> Section:
     table = ctx.inputs.response.posterior_table(ctx.inputs.holder_labels)
     own = table[(table["maturity"] == "10y") & (table["estimate"] == "own")]
     estimates = "; ".join(f"{r.label} {bp(r.data_mean)} bp per $100bn sold (standard deviation {bp(r.data_sd, 1, False)})"
-                          f" in the data, {bp(r.posterior_mean)} ({bp(r.posterior_sd, 1, False)}) in the posterior"
+                          f" in the data" + (" (the wrong sign for a demand effect: sales lowering yields)"
+                                             if r.data_mean < 0 else "")
+                          + f", {bp(r.posterior_mean)} ({bp(r.posterior_sd, 1, False)}) in the posterior"
                           for r in own.itertuples() if not r.holder.startswith(("other_", "total_", "foreign_")))
-    env = results.envelope
+    info = ctx.inputs.response.prior_info
     blocks: list = [
         Para(spans(strong("The data are weak. "),
                    "Monthly yield changes regressed on foreign purchases give effects too imprecise to rule out zero "
-                   f"or large values: {estimates}. The posterior pulls them toward the published range (short run "
-                   f"{bp(env['short_run']['low'])} to {bp(env['short_run']['high'])} bp per $100bn, central "
-                   f"{bp(env['short_run']['central'])}), so the headline leans on the literature (",
+                   f"or large values: {estimates}. The posterior pulls them toward the published short-run and impact "
+                   f"effects (the prior: {bp(info['mean_10y'])} bp per $100bn, from a range of "
+                   f"{bp(info['range_low'])} to {bp(info['range_high'])}), so the headline leans on the literature (",
                    see("response-model"), ").")),
         Para(spans(strong("Flows do not forecast yields. "), signs(results.oos_verdict).rstrip(".") + " (",
                    see("estimation"), ")."))
@@ -394,8 +437,9 @@ def evidence(ctx: Context) -> Section:
                                  see("interventions"), ").")))
     blocks.append(Para(spans(strong("What the model cannot say. "),
                              "How markets would react to a political signal beyond the flows themselves; whether the "
-                             "Federal Reserve would respond; how a sale would move the dollar and the seller's own "
-                             "rates; and who would buy what is sold. It measures the average historical co-movement "
+                             "Federal Reserve would respond; how a sale would move the dollar beyond what Japan's "
+                             "interventions show (a few days' move of the yen, which fades), and the other sellers' "
+                             "currencies at all; and who would buy what is sold. It measures the average historical co-movement "
                              "of yields and flows; a deliberate, announced sale by a sovereign has few precedents.")))
     return Section("evidence", "5", "What the evidence can and cannot say", 1, [b for b in blocks if b])
 

@@ -14,7 +14,7 @@ from model.report.appendix import appendix_sections
 from model.report.brief import brief_sections, front, howto
 from model.report.document import Document, Figure, Section, Span, code, signs, spans, warn
 from model.report.vintage import SourceVintage, reference_date, source_vintages, vintage_rows
-from model.report.words import bp, month_name, pvalue, usd
+from model.report.words import bp, day_name, month_name, pvalue, usd
 
 if TYPE_CHECKING:
     from model.report.inputs import ReportInputs
@@ -116,6 +116,10 @@ class Context:
         return month_name(yyyymm)
 
     @staticmethod
+    def day(iso: str) -> str:
+        return day_name(iso)
+
+    @staticmethod
     def code(text: str) -> Span:
         return code(text)
 
@@ -176,9 +180,26 @@ class Context:
         sold = self._sold_pool("day", 1)
         if not sold or not ev.get("power_verdict"):
             return []
-        return [f"On the {sold['n_days']} days Japan sold dollars, the 10-year yield moved "
-                f"{bp(sold['effect_bp_per_100bn'])} bp per $100bn sold over one day (p = {pvalue(sold['p_value'])}). "
-                f"{signs(ev['power_verdict']).rstrip('.')}"]
+        out = [f"On the {sold['n_days']} days Japan sold dollars, the 10-year yield moved "
+               f"{bp(sold['effect_bp_per_100bn'])} bp per $100bn sold over one day (p = {pvalue(sold['p_value'])}). "
+               f"{signs(ev['power_verdict'])}"]
+        iv = ev.get("iv")
+        if iv and ev.get("model"):
+            fs, ar = iv["first_stage"], iv["anderson_rubin"]
+            model = ev["model"]["effect_bp_per_100bn"]
+            pieces = ar.get("confidence_set_bp_per_100bn") or []
+            excludes = bool(pieces) and all(
+                (b.get("low") is not None and b["low"] > model) or (b.get("high") is not None and b["high"] < model)
+                for b in pieces)
+            out.append(f" The monthly instrument (the dollars the Ministry traded, in the month they settled) gives "
+                       f"{bp(iv['tsls']['effect_bp_per_100bn'])} bp per $100bn sold, with a {ar['level'] * 100:.0f}% "
+                       f"set robust to a weak instrument of {signs(ar['confidence_set_text'])}"
+                       + (f", which leaves out the model's {bp(model)}" if excludes else "")
+                       + f"; but the instrument is {'weak' if fs.get('weak') else 'of moderate strength'} (first-stage F "
+                       f"{bp(fs['f_hac'], 1, False)}) and its exclusion is doubtful (the Ministry intervenes because the "
+                       "yen moves, and US yields move the yen), so the days and months point above the model without "
+                       "pinning a size")
+        return ["".join(out).rstrip(".")]
 
     def events_beside(self) -> list:
         """The intervention days beside the model and the literature (the appendix's box)."""
@@ -190,9 +211,9 @@ class Context:
         m, lit = ev["model"], ev["literature"]["short_run"]
         lo, hi = normal_interval(m["effect_bp_per_100bn"], m["se_bp_per_100bn"])
         out = [f"For the same flow the model predicts {bp(m['effect_bp_per_100bn'])} bp per $100bn sold (90% band "
-               f"{bp(lo)} to {bp(hi)}; {m['source']}); the literature envelope's short run is {bp(lit['low'])} / "
-               f"{bp(lit['central'])} / {bp(lit['high'])} bp per $100bn (low / central / high, rescaled to today's "
-               "market). "]
+               f"{bp(lo)} to {bp(hi)}; {m['source']}); the published effects rescaled to today's market range from "
+               f"{bp(lit['low'])} to {bp(lit['high'])} bp per $100bn (central {bp(lit['central'])}; the literature "
+               "envelope's short-run level, which covers every published effect, long-run ones included). "]
         episode, day = self._sold_pool("episode", 5), self._sold_pool("day", 1)
         if episode:
             loo = ""
@@ -205,14 +226,11 @@ class Context:
             if day:
                 out.append(f" and {bp(day['effect_bp_per_100bn'])} over one day, one window per day (p = "
                            f"{pvalue(day['p_value'])})")
-            out.append(f". For the five-day episode windows, {lower_first(signs(episode['power_verdict']))} ")
+            out.append(f" (these windows detect {bp(episode['minimum_detectable_effect_bp_per_100bn'])} bp per $100bn "
+                       "or more with 80% power). ")
         if ev.get("power_verdict"):
             out.append(signs(ev["power_verdict"]))
         return spans(*out)
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def resolve_references(doc: Document) -> None:

@@ -673,10 +673,14 @@ def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
     """The bargain's comparable amounts, $bn: the US's ten years of extra interest, the seller's
     own ten-year cost, and one year of US duties on its goods (a number, no band)."""
     seller = " and ".join(x["label"] for x in led["sellers"]) or "the seller"
+    cost = led["bargain"]["seller_cost_10yr_bn"]
+    known = [x for x in led["sellers"] if x.get("cost_10yr_bn")]
+    if cost is None and len(known) == 1:  # a coalition with facts for one seller: its cost, named
+        seller, cost = f"{known[0]['label']} alone", known[0]["cost_10yr_bn"]
     duties = led["tariff"].get("duties_bn_per_year")
     return [("US: extra federal interest over 10 years", led["us"]["interest_cost_10yr_bn"], "blue"),
-            (f"{seller}: own cost over 10 years", led["bargain"]["seller_cost_10yr_bn"], "vermillion"),
-            ("US duties on its goods, one year", {"median": duties, "p05": duties, "p95": duties} if duties else None,
+            (f"{seller}: own cost over 10 years", cost, "vermillion"),
+            ("US duties on its goods, first year", {"median": duties, "p05": duties, "p95": duties} if duties else None,
              "green")]
 
 
@@ -702,8 +706,8 @@ def bargain(key: str, title: str, led: dict) -> Figure:
     ax.set_xlabel("$bn (median and 5th to 95th percentile)")
     return _finish(key, f"The bargain: {title}",
                    "The extra federal interest the US would pay over ten years and the seller's own cost over the "
-                   "same years (median and 5th to 95th percentile of the draws), beside one year of US duties on the "
-                   "seller's goods ($bn).",
+                   "same years (median and 5th to 95th percentile of the draws), beside the US duties on the "
+                   "seller's goods in the scenario's first year ($bn).",
                    f"{TIC}; {FRED}; curated published facts (the tool's data folder); this tool", fig, tips)
 
 
@@ -733,12 +737,12 @@ def bargain_comparison(sets) -> Figure:
     ax.plot([], [], "o-", color=PALETTE["blue"], label="US: extra federal interest")
     ax.plot([], [], "o-", color=PALETTE["vermillion"], label="the seller's own cost")
     if duties:
-        ax.plot([], [], "--", color=PALETTE["green"], label="one year of US duties on Japan's goods")
+        ax.plot([], [], "--", color=PALETTE["green"], label="US duties on Japan's goods, first year")
     legend_above(ax, ncols=3)
     return _finish("bargain", "Every scenario's bargain: the US cost beside the seller's own",
                    "For each scenario, the extra federal interest the US would pay over ten years and the seller's "
                    "own cost over the same years (median and 5th to 95th percentile of the draws, $bn); the dashed "
-                   "line is one year of US duties on Japan's goods.",
+                   "line is the US duties on Japan's goods over the first year.",
                    f"{TIC}; {FRED}; curated published facts; this tool", fig, tips)
 
 

@@ -37,8 +37,10 @@ GLOSSARY: list[tuple[str, str]] = [
     ("Extra federal interest", "Cumulative additional net interest the federal government pays because yields "
      "differ from the baseline: existing debt rolled over, new borrowing at the new rates, and interest on "
      "the extra interest."),
-    ("Seller's own loss", "The mark-to-market loss a seller takes on the bonds and notes it still holds when "
-     "its sales raise yields: modified duration × holdings × the 5-year move two years in."),
+    ("Seller's own loss", "The mark-to-market loss a seller takes on the Treasuries it still holds when its sales "
+     "raise yields: modified duration × holdings × the 5-year move two years in. Where its reserves are published "
+     "(Japan), its reserve Treasuries at their own duration; otherwise the bonds and notes the Treasury reports it "
+     "holds, at the market's duration."),
     ("Valuation adjustment", "Since December 2011 the Treasury reports holdings at market value, so holdings "
      "fall when yields rise without any selling; the adjustment removes that price effect."),
     ("Distributed lags", "A regression of monthly yield changes on this month's and earlier months' purchases; "

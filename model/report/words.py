@@ -70,5 +70,13 @@ def month_name(yyyymm: str) -> str:
     return f"{dt.date(int(yyyymm[:4]), int(yyyymm[5:7]), 1):%b %Y}"
 
 
+def day_name(iso: str) -> str:
+    """``2026-07-25`` as ``25 Jul 2026``."""
+    import datetime as dt
+
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day:%b %Y}"
+
+
 def trillions(value_bn: float) -> str:
     return f"${value_bn / 1000:,.1f}tn"
