@@ -347,6 +347,8 @@ def test_verdict_arithmetic_and_words(planted):
         assert internal not in text
     assert f"${round(us)}bn" in text and "Japan selling $100bn of Treasury bonds and notes and keeping the dollars" in text
     assert f"${round(duties)}bn of US duties" in text
+    # the carry forgone (ten years of 0.5) is most of the cost: the sentence says how much, and what it is
+    assert "($5.0bn of it yield given up, an opportunity cost rather than a loss)" in text
 
 
 def test_verdict_for_purchases_and_for_nothing():

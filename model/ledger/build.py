@@ -386,7 +386,8 @@ def verdict_sentence(ledger: Ledger) -> str:
     if ledger.seller_cost_10yr_bn is not None:
         seller = float(np.median(ledger.seller_cost_10yr_bn))
         them = subject(labels[0]) if len(labels) == 1 else "the sellers"
-        carry = seller - float(np.median(ledger.seller_cost_without_carry()))
+        # the carry's own median (a difference of medians is not the median of the difference)
+        carry = float(np.median(np.asarray(ledger.seller_cost_10yr_bn) - ledger.seller_cost_without_carry()))
         # carry forgone is an opportunity cost: said where it is more than a fifth of the cost
         share = (f" ({_round_bn(carry)} of it yield given up, an opportunity cost rather than a loss)"
                  if seller > 0 and carry > 0.2 * seller else "")
