@@ -86,6 +86,9 @@ MARKER = ".tlrisk-cache.json"
 #: entries (a dot, the first 12 hex digits of a key, then a random suffix)
 ENTRY_NAME = re.compile(r"^[0-9a-f]{64}(\.json)?$")
 TEMP_NAME = re.compile(r"^\.[0-9a-f]{12}\.")
+#: the marker while another run writes it (``atomic_write_text``'s temporary name): two runs
+#: opening a new folder at once see each other's
+MARKER_TEMP = re.compile(r"^\.\.tlrisk-cache\.json\.[A-Za-z0-9_]+\.tmp$")
 
 
 class CacheFolder:
@@ -124,7 +127,8 @@ class CacheFolder:
             return self
         if self.root.is_dir():
             foreign = [p.name for p in sorted(self.root.iterdir())
-                       if p.is_symlink() or not (ENTRY_NAME.match(p.name) or TEMP_NAME.match(p.name))]
+                       if p.is_symlink() or not (ENTRY_NAME.match(p.name) or TEMP_NAME.match(p.name)
+                                                 or MARKER_TEMP.match(p.name))]
             if foreign:
                 raise self._refuse(f"holds {len(foreign)} file(s) the tool did not write "
                                    f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}), so it is not "
@@ -153,7 +157,8 @@ class CacheFolder:
         entries = self.entries()
         stale = []
         with contextlib.suppress(OSError):
-            stale = [p for p in self.root.iterdir() if TEMP_NAME.match(p.name) and not p.is_symlink()
+            stale = [p for p in self.root.iterdir() if (TEMP_NAME.match(p.name) or MARKER_TEMP.match(p.name))
+                     and not p.is_symlink()
                      and time.time() - p.lstat().st_mtime > STALE_TEMP_SECONDS]
         for old in entries[: max(0, len(entries) - keep)] + stale:
             remove_entry(old)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError
-from model.memo import MARKER, CacheFolder, _entry_bytes, memo
+from model.memo import MARKER, MARKER_TEMP, CacheFolder, _entry_bytes, memo
 
 KEY = "a" * 64
 OTHER = "b" * 64
@@ -50,6 +50,28 @@ def test_new_and_earlier_folders_become_caches(tmp_path):
     (earlier / f".{KEY[:12]}.tmpxyz").mkdir()
     CacheFolder(earlier, "results").open()
     assert (earlier / MARKER).is_file()
+
+
+def test_a_folder_another_run_is_making_a_cache_is_not_foreign(tmp_path):
+    """Two runs opening one new folder at once: the second sees the first's marker half-written
+    (its temporary name) and must use the folder, not refuse it."""
+    from model.files import atomic_write_text
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / f".{MARKER}.k3x_9abc.tmp").write_text("{")  # the first run, mid-write
+    CacheFolder(folder, "results", "TLRISK_CACHE_DIR").open()
+    assert (folder / MARKER).is_file()
+    seen = []  # the name the writer really gives the marker mid-write is one the check accepts
+    real_replace = os.replace
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", lambda a, b: (seen.append(Path(a).name), real_replace(a, b))[1])
+        atomic_write_text(tmp_path / "probe" / MARKER, "{}")
+    assert len(seen) == 1 and MARKER_TEMP.match(seen[0]), seen
+    (folder / "notes.tmp").write_text("mine")  # but a user's file is still foreign
+    (folder / MARKER).unlink()
+    with pytest.raises(InputError, match=r"holds 1 file\(s\) the tool did not write \(notes.tmp\)"):
+        CacheFolder(folder, "results", "TLRISK_CACHE_DIR").open()
 
 
 def test_cleaning_removes_only_the_tools_entries_and_never_follows_links(tmp_path):
