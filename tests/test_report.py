@@ -37,10 +37,22 @@ def payload(shipped) -> dict:
 
 
 @pytest.fixture(scope="session")
-def pdf_pages(shipped) -> list[str]:
+def pdf_read(shipped) -> tuple[list[str], list[float]]:
+    """Every PDF page's text and how full it is (:func:`page_fill`), in one reading of each
+    page (reading a page's text is the slow part)."""
     from pypdf import PdfReader
 
-    return [page.extract_text() for page in PdfReader(str(shipped["out"] / "report.pdf")).pages]
+    texts, fills = [], []
+    for page in PdfReader(str(shipped["out"] / "report.pdf")).pages:
+        fill, visit = page_fill(page)
+        texts.append(page.extract_text(visitor_text=visit))
+        fills.append(fill())
+    return texts, fills
+
+
+@pytest.fixture(scope="session")
+def pdf_pages(pdf_read) -> list[str]:
+    return pdf_read[0]
 
 
 def _unescape(text: str) -> str:
@@ -236,9 +248,10 @@ def _outline(reader) -> list[tuple[int, str, int]]:
     return out
 
 
-def page_fill(page) -> float:
+def page_fill(page):
     """How far down the text of a PDF page reaches, as a share of the text area (A4, the
-    template's margins; the footer left out)."""
+    template's margins; the footer left out): ``(fill, visit)``, where ``visit`` is given to the
+    page's text extraction and ``fill()`` then gives the share."""
     height = float(page.mediabox.height)
     top, bottom = height - 15 / 25.4 * 72, 17 / 25.4 * 72
     lows = []
@@ -248,8 +261,7 @@ def page_fill(page) -> float:
         if text.strip() and y > bottom + 2:
             lows.append(y)
 
-    page.extract_text(visitor_text=visit)
-    return (top - min(lows)) / (top - bottom) if lows else 0.0
+    return (lambda: (top - min(lows)) / (top - bottom) if lows else 0.0), visit
 
 
 def test_pdf_is_typst_with_contents_bookmarks_and_the_numbers(shipped, payload, pdf_pages):
@@ -277,7 +289,7 @@ def test_pdf_is_typst_with_contents_bookmarks_and_the_numbers(shipped, payload, 
     assert reader.metadata.creation_date.year == 2026  # SOURCE_DATE_EPOCH, not the clock
 
 
-def test_pdf_brief_then_appendix_and_no_half_empty_page(shipped, payload, pdf_pages):
+def test_pdf_brief_then_appendix_and_no_half_empty_page(shipped, payload, pdf_read):
     """The brief (at most 12 pages) opens with the verdict; a bookmark titled "Appendix..."
     marks the page where the appendix begins; no page is under half full but a chapter's last
     (the last page before a new top-level section, the brief's last, the document's last)."""
@@ -289,6 +301,7 @@ def test_pdf_brief_then_appendix_and_no_half_empty_page(shipped, payload, pdf_pa
     assert len(appendix) == 1
     start = appendix[0][1]
     assert 1 <= start <= 12  # the brief: pages 1 to 12 at most
+    pdf_pages, fills = pdf_read
     assert "Appendix: technical details" in pdf_pages[start] and "Appendix" not in pdf_pages[start - 1]
     first = re.sub(r"\s+", " ", pdf_pages[0])
     assert "The verdict" in first
@@ -296,9 +309,9 @@ def test_pdf_brief_then_appendix_and_no_half_empty_page(shipped, payload, pdf_pa
     assert sentence[:60].replace(" ", "") in first.replace(" ", "")
     chapter_starts = {page for depth, _, page in outline if depth == 0 or (depth == 1 and page >= start)}
     last_pages = {p - 1 for p in chapter_starts} | {start - 1, len(reader.pages) - 1}
-    for i, page in enumerate(reader.pages):
+    for i, fill in enumerate(fills):
         if i not in last_pages:
-            assert page_fill(page) >= 0.5, f"page {i + 1} is under half full ({page_fill(page):.0%})"
+            assert fill >= 0.5, f"page {i + 1} is under half full ({fill:.0%})"
 
 
 def test_no_note_twice_on_a_page_and_one_sign_convention(pdf_pages, html):
@@ -368,37 +381,30 @@ def test_figures_use_labels_and_keep_text_inside(shipped):
         assert f["title"] not in words and "Source" not in words, f["key"]
 
 
-def test_a_preview_is_the_report_without_its_pdf(shipped, report_cache, tmp_path, monkeypatch, capsys):
-    """``--no-pdf``: every other file byte for byte as in the full run; the stages say so."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    monkeypatch.setenv("TLRISK_CACHE_DIR", str(report_cache))
-    out = tmp_path / "preview"
-    assert main(["report", "--offline", "--no-pdf", "--out", str(out)]) == 0
-    printed = capsys.readouterr()
-    assert "no PDF: --no-pdf" in printed.err and "report.pdf" not in printed.out
-    full = shipped["out"]
-    files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != ".tlrisk-report.json")
-    assert sorted(p.relative_to(out) for p in out.rglob("*")
-                  if p.is_file() and p.name != ".tlrisk-report.json") == [f for f in files if f.name != "report.pdf"]
-    for rel in files:
-        if rel.name != "report.pdf":
-            assert (out / rel).read_bytes() == (full / rel).read_bytes(), rel
-
-
-def test_a_preview_keeps_the_last_pdf_and_marks_it_older(shipped, report_cache, tmp_path, monkeypatch, capsys):
-    """``make preview`` over a full report leaves the PDF in place, older than the new HTML, and
-    says so (the folder's marker lists it as older than the run)."""
+def test_a_preview_is_the_report_without_its_pdf_and_keeps_the_last_one(shipped, report_cache, tmp_path, monkeypatch,
+                                                                         capsys):
+    """``--no-pdf`` (``make preview``) over a full report: every other file byte for byte as in
+    the full run, the stages say so; the last PDF is left in place, older than the new HTML, and
+    the folder's marker lists it as older than the run."""
     import os
     import shutil
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     monkeypatch.setenv("TLRISK_CACHE_DIR", str(report_cache))
-    out = tmp_path / "output"
-    shutil.copytree(shipped["out"], out)
+    full, out = shipped["out"], tmp_path / "output"
+    shutil.copytree(full, out)
     pdf = (out / "report.pdf").read_bytes()
     os.utime(out / "report.pdf", (1_700_000_000, 1_700_000_000))
-    assert main(["report", "--offline", "--no-pdf", "--no-progress", "--out", str(out)]) == 0
-    assert "kept" in capsys.readouterr().err
+    for name in ("report.html", "results.json"):  # so that the preview must write them again
+        (out / name).write_text("stale", "utf-8")
+    assert main(["report", "--offline", "--no-pdf", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "no PDF: --no-pdf" in printed.err and "kept" in printed.err and "report.pdf" not in printed.out
+    files = sorted(p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != ".tlrisk-report.json")
+    assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.name != ".tlrisk-report.json") == files
+    for rel in files:
+        if rel.name != "report.pdf":
+            assert (out / rel).read_bytes() == (full / rel).read_bytes(), rel
     assert (out / "report.pdf").read_bytes() == pdf
     assert (out / "report.pdf").stat().st_mtime < (out / "report.html").stat().st_mtime
     marker = json.loads((out / ".tlrisk-report.json").read_text())
