@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model.episodes import verdict_category
 from model.labels import holder_label, join_words, maturity_label, measure_label, response_label
 from model.panel import RESPONSES
@@ -362,13 +364,21 @@ def estimation(ctx: Context) -> Section:
             fig = ctx.figure(key)
             if fig:
                 stab.append(fig)
+        def ratio(value) -> str:
+            return f"{value:.3f}" if value is not None and np.isfinite(value) else "\u2013"
+
+        oos = results.out_of_sample
         rows = [[text_cell(r.model), text_cell(measure_label(r.flow_measure) if r.flow_measure != "-" else ""),
-                 cell(str(r.forecasts)), cell(bp(r.rmse_bp, 2, False)), cell(f"{r.rmse_ratio_vs_no_change:.3f}")]
-                for r in results.out_of_sample.itertuples()]
+                 cell(str(r.forecasts)), cell(bp(r.rmse_bp, 2, False)), cell(ratio(r.rmse_ratio_vs_no_change)),
+                 cell(ratio(getattr(r, "rmse_ratio_vs_controls", None)))]
+                for r in oos.itertuples()]
         stab.append(Table("oos-table", [Column("One-month-ahead forecast of the 10-year change", "left", 2.4),
                                         Column("Flow measure", "left", 2.2), Column("Forecasts"), Column("RMSE, bp"),
-                                        Column("RMSE ratio to no change")], rows, csv="out_of_sample",
-                          notes=[spans(signs(results.oos_verdict))]))
+                                        Column("RMSE ratio to no change"),
+                                        Column("RMSE ratio to controls alone")], rows, csv="out_of_sample",
+                          notes=[spans("Ratio to controls alone: the forecast with flows against the forecast with "
+                                       "the same controls and no flows, over the same months. A dash: not a "
+                                       "forecast with flows. ", signs(results.oos_verdict))]))
         subs.append(Section("stability", "B.5", "Stability and out-of-sample forecasts", 3, stab))
     return Section("estimation", "B", "Estimation", 2, [], subs)
 

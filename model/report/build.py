@@ -77,11 +77,15 @@ class Context:
 
     @property
     def cbo_rule(self) -> str:
-        from model.fiscal import fiscal_config
+        """The CBO's rule of thumb beside this tool's own figure for the same shift of every rate."""
+        from model.fiscal import fiscal_config, uniform_shift_cost
 
         c = fiscal_config().cbo_check
+        own = uniform_shift_cost(c.shift_bp)
+        ratio = own["ratio_to_cbo"]
         return (f"{c.shift_bp / 100:g} percentage point on all rates: about {usd(c.ten_year_cost_bn, 0, sign=False)} "
-                "over ten years")
+                f"over ten years; this tool's interest model gives {usd(own['interest_cost_bn']['10yr'], 0, sign=False)}"
+                + (f", {ratio:.2f} times the rule" if ratio is not None else ""))
 
     @property
     def source_vintages(self) -> dict[str, SourceVintage]:
