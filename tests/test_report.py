@@ -696,9 +696,15 @@ def test_merged_warnings_and_sweep_warning_words():
                                        "its pooled estimate has sales lowering yields (10-year -2.2)",
                                        "with net sales of $268bn the lasting levels fall"])
     merged = merged_warnings(result, "data only: ")
-    assert merged == ["data only: United Kingdom and Oil exporters: under the data-only response their pooled "
+    # the holders named as a sentence names them; no "data only:" before a text that names its response
+    assert merged == ["for the United Kingdom and the oil exporters, under the data-only response their pooled "
                       "estimate has sales lowering yields (10-year -2.2)",
                       "data only: with net sales of $268bn the lasting levels fall"]
+    result.warnings.append("with net sales of $268bn the lasting levels fall under the data-only response")
+    assert merged_warnings(result, "data only: ")[-1] == result.warnings[-1]
+    result.warnings.append("Title: names $300bn, the plan $268bn")  # not a holder: the prefix stays
+    assert merged_warnings(SimpleNamespace(warnings=result.warnings[-1:], holder_paths=[SimpleNamespace(
+        label="Japan")]), "posterior: ") == ["posterior: Title: names $300bn, the plan $268bn"]
     sweep = SimpleNamespace(warnings=["China (Mainland): under the posterior response its own estimate has ..."])
     assert sweep_warning(sweep).startswith("warning: every cell carries a wrong-signed estimate (China (Mainland)")
 

@@ -58,21 +58,32 @@ MIN_DAY_BN = 10.0
 
 
 def merged_warnings(result, prefix: str) -> list[str]:
-    """A result's warnings with identical texts for different holders said once: ``United
-    Kingdom and Oil exporters: under ... their pooled estimate ...``."""
+    """A result's warnings with identical texts for different holders said once, the holders as
+    a sentence names them (``for the United Kingdom and the oil exporters, under the data-only
+    response their pooled estimate ...``); ``prefix`` (``data only: ``) only where the text does
+    not already name its response."""
     groups: dict[str, list[str]] = {}
     loose = []
+    holders = {p.label for p in getattr(result, "holder_paths", [])}
     for w in result.warnings:
         head, sep, rest = w.partition(": ")
         if sep and not w.startswith("with "):
             groups.setdefault(rest, []).append(head)
         else:
             loose.append(w)
+    response = f"the {prefix.rstrip(': ').replace('data only', 'data-only')} response"
+
+    def lead(text: str) -> str:
+        return "" if response in text else prefix
+
     out = []
     for rest, heads in groups.items():
         text = rest if len(heads) == 1 else rest.replace(" its ", " their ", 1).replace(" its ", " their ")
-        out.append(f"{prefix}{join_words(heads)}: {text}")
-    return out + [f"{prefix}{w}" for w in loose]
+        if lead(text) or not (set(heads) <= holders or not holders):
+            out.append(f"{prefix}{join_words(heads)}: {text}")
+        else:
+            out.append(f"for {join_words([subject(h) for h in heads])}, {text}")
+    return out + [f"{lead(w)}{w}" for w in loose]
 
 
 _RESPONSES_PREFIX = re.compile(r"^((?:posterior|data only|literature)(?: and (?:posterior|data only|literature))*): ")
@@ -196,7 +207,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
     else:
         warnings = merged_warnings(est, "posterior: ") + merged_warnings(dat, "data only: ")
         if warnings:
-            blocks.append(Box("warning", "Warnings", [Bullets([spans(signs(w)) for w in warnings])]))
+            blocks.append(Box("warning", "Warnings", [Bullets([spans(sentence(w)) for w in warnings])]))
         if est.coalition_note:
             blocks.append(Para(spans(strong("Why the group moves yields less than one member alone could. "),
                                      sentence(est.coalition_note))))
@@ -369,24 +380,31 @@ def levels_signs(results) -> str:
             "nothing in favour of the scenarios' effects.")
 
 
-def irf_signs(results, labels: dict[str, str]) -> str:
-    """Sentences on each impulse response whose sign is wrong for a demand effect (yields lower
-    after selling) at some horizons: how many, and at how many the 90% band excludes zero."""
-    out = []
+def irf_signs(results, labels: dict[str, str]) -> Table | None:
+    """A table of the impulse responses whose sign is wrong for a demand effect (yields lower
+    after selling) at some horizons: at how many, at how many the 90% band excludes zero, and the
+    response at 12 months (one row each, so no sentence repeats for every holder and measure)."""
+    rows, h = [], 12
     for lp in results.local_projections:
         frame = lp.to_frame()
-        wrong = frame[frame["irf_bp_per_100bn"] < 0]
-        if wrong.empty:
+        wrong = int((frame["irf_bp_per_100bn"] < 0).sum())
+        if not wrong:
             continue
-        firm = int((frame["p95"] < 0).sum())
         h = min(12, lp.horizons)
         at = frame.iloc[h]
-        who = f"{labels.get(lp.holder, lp.holder)}, {measure_label(lp.flow_measure)}"
-        out.append(f" {who}: below zero, the wrong sign for a demand effect, at {len(wrong)} of the {len(frame)} "
-                   f"horizons (the 90% band wholly below zero at {firm}); at {h} months "
-                   f"{bp(at['irf_bp_per_100bn'])} bp per $100bn sold (standard error "
-                   f"{bp(at['se_bp_per_100bn'], 1, False)}).")
-    return "".join(out) + (" The scenarios do not price these responses." if out else "")
+        rows.append([text_cell(labels.get(lp.holder, holder_label(lp.holder))), text_cell(measure_label(lp.flow_measure)),
+                     cell(f"{wrong} of {len(frame)}", sort=wrong), cell(str(int((frame["p95"] < 0).sum()))),
+                     cell(f"{bp(at['irf_bp_per_100bn'])} ({bp(at['se_bp_per_100bn'], 1, False)})",
+                          sort=at["irf_bp_per_100bn"], nowrap=True)])
+    if not rows:
+        return None
+    return Table("irf-signs", [Column("Holder", "left", 1.3), Column("Flow measure", "left", 2.2),
+                               Column("Horizons below zero", width=1.0),
+                               Column("Of them, 90% band wholly below zero", width=1.3),
+                               Column(f"At {h} months, bp per $100bn sold (se)", width=1.4)], rows,
+                 title="Impulse responses with the wrong sign for a demand effect", size="small",
+                 notes=[spans("Below zero: yields lower after selling, the wrong sign for a demand effect. The "
+                              "scenarios do not price these responses.")])
 
 
 def lp_sample_end(ctx: Context, lp) -> str:
@@ -429,7 +447,10 @@ def estimation(ctx: Context) -> Section:
     irf.append(Para(spans(
         f"Local projections (Jord\u00e0 2005), horizons 0 to {results.config.local_projections.horizons} months, with "
         f"Newey-West lags max(h+1, rule of thumb) at each horizon h; sample {lp.sample_start} to {lp.sample_end}.",
-        lp_sample_end(ctx, lp), irf_signs(results, ctx.inputs.holder_labels)), "note"))
+        lp_sample_end(ctx, lp)), "note"))
+    signs_table = irf_signs(results, ctx.inputs.holder_labels)
+    if signs_table:
+        irf.append(signs_table)
     subs.append(Section("irf", "B.4", "Impulse responses", 3, irf))
 
     if len(results.out_of_sample):
