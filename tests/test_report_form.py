@@ -120,3 +120,26 @@ def test_plain_dates_name_the_year_once_per_year():
     assert PlainDates(daily=False).format_ticks(months) == ["Nov 2024", "Dec", "Jan 2025", "Feb"]
     days = [mdates.date2num(pd.Timestamp(d)) for d in ("2011-07-20", "2011-08-01")]
     assert PlainDates(daily=True).format_ticks(days) == ["20 Jul 2011", "1 Aug"]
+
+
+def test_wrong_signed_impulse_responses_are_one_table_row_each():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from model.report.appendix import irf_signs
+
+    def lp(holder, irf):
+        irf = np.asarray(irf, dtype=float)
+        frame = pd.DataFrame({"irf_bp_per_100bn": irf, "se_bp_per_100bn": np.full(len(irf), 2.0),
+                              "p95": irf + 3.29})
+        return SimpleNamespace(holder=holder, flow_measure="reported", horizons=len(irf) - 1, to_frame=lambda: frame)
+
+    down = [-5.0] * 13 + [1.0] * 12  # below zero at 13 of 25 horizons, the band wholly below at 13
+    results = SimpleNamespace(local_projections=[lp("japan", down), lp("china", [1.0] * 25)])
+    table = irf_signs(results, {"japan": "Japan"})
+    assert len(table.rows) == 1  # the right-signed response has no row
+    cells = ["".join(s.text for s in c.text) for c in table.rows[0]]
+    assert cells[0] == "Japan" and cells[2] == "13 of 25" and cells[3] == "13"
+    assert cells[4] == "\u22125.0 (2.0)"  # at 12 months
+    assert irf_signs(SimpleNamespace(local_projections=[lp("china", [1.0] * 25)]), {}) is None
