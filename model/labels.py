@@ -30,11 +30,16 @@ _COUNTRY_LABEL = {"China, Mainland": "China (Mainland)", "Korea, South": "South 
 
 
 def holder_label(key: str) -> str:
-    """A holder group's label (``japan`` -> ``Japan``) or a country's readable name."""
+    """A holder group's label (``japan`` -> ``Japan``) or a country's readable name; a row of the
+    Treasury's table that is a group's only member reads as the group (``Grand Total`` ->
+    ``Total foreign``)."""
     groups = holder_config().groups
     if key in groups:
         return groups[key].label
-    return _COUNTRY_LABEL.get(key, key)
+    if key in _COUNTRY_LABEL:
+        return _COUNTRY_LABEL[key]
+    sole = [g.label for g in groups.values() if list(g.members) == [key]]
+    return sole[0] if len(sole) == 1 else key
 
 
 def maturity_label(key: str) -> str:
@@ -69,6 +74,13 @@ def subject(label: str) -> str:
     if label in _WITH_ARTICLE:
         return "the " + label
     return label
+
+
+def plural(label: str) -> bool:
+    """Whether a holder's label takes a plural verb: a group named by a common noun in the
+    plural (``Oil exporters``, ``Caribbean banking centres``), not a country (``Cayman Islands``)."""
+    last = label.split(" (")[0].split()[-1] if label.strip() else ""
+    return last.islower() and last.endswith("s") and not last.endswith("ss")
 
 
 def join_words(items: list[str]) -> str:

@@ -702,9 +702,15 @@ def test_merged_warnings_and_sweep_warning_words():
                                        "its pooled estimate has sales lowering yields (10-year -2.2)",
                                        "with net sales of $268bn the lasting levels fall"])
     merged = merged_warnings(result, "data only: ")
-    assert merged == ["data only: United Kingdom and Oil exporters: under the data-only response their pooled "
+    # the holders named as a sentence names them; no "data only:" before a text that names its response
+    assert merged == ["for the United Kingdom and the oil exporters, under the data-only response their pooled "
                       "estimate has sales lowering yields (10-year -2.2)",
                       "data only: with net sales of $268bn the lasting levels fall"]
+    result.warnings.append("with net sales of $268bn the lasting levels fall under the data-only response")
+    assert merged_warnings(result, "data only: ")[-1] == result.warnings[-1]
+    result.warnings.append("Title: names $300bn, the plan $268bn")  # not a holder: the prefix stays
+    assert merged_warnings(SimpleNamespace(warnings=result.warnings[-1:], holder_paths=[SimpleNamespace(
+        label="Japan")]), "posterior: ") == ["posterior: Title: names $300bn, the plan $268bn"]
     sweep = SimpleNamespace(warnings=["China (Mainland): under the posterior response its own estimate has ..."])
     assert sweep_warning(sweep).startswith("warning: every cell carries a wrong-signed estimate (China (Mainland)")
 
@@ -739,18 +745,26 @@ def test_the_glossary_defines_the_report_s_terms(html, pdf_pages):
         assert word in pdf, word
 
 
-@pytest.mark.parametrize("filler", [30, 36, 40, 43, 46, 49])
-def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, filler):
+@pytest.mark.parametrize("grouped", [False, True])
+@pytest.mark.parametrize("filler", [30, 36, 39, 40, 43, 46, 49])
+def test_a_long_table_never_leaves_fewer_than_three_rows_on_a_page(tmp_path, filler, grouped):
     """The PDF template moves a long table whose header and first three rows do not fit to
-    the next page (wherever the page ends before it), and its pages keep their numbers."""
+    the next page (wherever the page ends before it), and its pages keep their numbers. Group
+    headings (a row spanning the table, as in the bargain's ledger) do not count as rows."""
     from pypdf import PdfReader
 
-    from model.report.document import Column, Document, Para, Section, Table, cell, spans
+    from model.report.document import Column, Document, Para, Section, Table, cell, spans, text_cell
     from model.report.typeset import write_pdf
 
     rows = [[cell(f"row {i}"), cell(f"{i}.0")] for i in range(40)]
+    groups = []
+    if grouped:  # a heading over every ten rows, the first above row 0
+        for at in (30, 20, 10, 0):
+            rows.insert(at, [text_cell(f"Group {at // 10}", colspan=2)])
+        groups = [0, 11, 22, 33]
     body = [Para(spans(f"Line {i}: a sentence long enough to fill a line of the page with words.")) for i in range(filler)]
-    section = Section("s", "1", "A section", 1, [*body, Table("t", [Column("Name", "left"), Column("Value")], rows)])
+    table = Table("t", [Column("Name", "left"), Column("Value")], rows, group_rows=groups)
+    section = Section("s", "1", "A section", 1, [*body, table])
     doc = Document("Title", spans("A lede."), [], [], [], spans(""), [section], "Appendix", [], spans("footer"),
                    meta={"commit": "x", "date": "2026-01-01", "data_vintage": "v", "description": "d"})
     (tmp_path / "figures").mkdir()

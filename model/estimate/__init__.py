@@ -58,8 +58,9 @@ CAVEATS = [
     "transactions avoid it entirely.",
     "Form S transactions (to January 2023) and SLT net purchases (from February 2023) are measured "
     "differently; the join month is excluded.",
-    "Japan's official/private split is not published; 'other official' treats all of Japan's and China's "
-    "holdings as official, an approximation.",
+    "Japan's official/private split is not published; the other foreign official holders (foreign official "
+    "holdings less Japan's and China's) are an approximation that counts all of Japan's and China's holdings as "
+    "official.",
 ]
 
 

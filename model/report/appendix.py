@@ -4,10 +4,21 @@ the last run and the provenance of every source. Sentences composed here, from t
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model.episodes import verdict_category
-from model.labels import holder_label, join_words, maturity_label, measure_label, response_label
+from model.labels import (
+    holder_label,
+    join_words,
+    maturity_label,
+    measure_label,
+    plural,
+    response_label,
+    subject,
+)
 from model.panel import RESPONSES
 from model.report import bargain as B
 from model.report import story
@@ -47,47 +58,107 @@ MIN_DAY_BN = 10.0
 
 
 def merged_warnings(result, prefix: str) -> list[str]:
-    """A result's warnings with identical texts for different holders said once: ``United
-    Kingdom and Oil exporters: under ... their pooled estimate ...``."""
+    """A result's warnings with identical texts for different holders said once, the holders as
+    a sentence names them (``for the United Kingdom and the oil exporters, under the data-only
+    response their pooled estimate ...``); ``prefix`` (``data only: ``) only where the text does
+    not already name its response."""
     groups: dict[str, list[str]] = {}
     loose = []
+    holders = {p.label for p in getattr(result, "holder_paths", [])}
     for w in result.warnings:
         head, sep, rest = w.partition(": ")
         if sep and not w.startswith("with "):
             groups.setdefault(rest, []).append(head)
         else:
             loose.append(w)
+    response = f"the {prefix.rstrip(': ').replace('data only', 'data-only')} response"
+
+    def lead(text: str) -> str:
+        return "" if response in text else prefix
+
     out = []
     for rest, heads in groups.items():
         text = rest if len(heads) == 1 else rest.replace(" its ", " their ", 1).replace(" its ", " their ")
-        out.append(f"{prefix}{join_words(heads)}: {text}")
-    return out + [f"{prefix}{w}" for w in loose]
+        if lead(text) or not (set(heads) <= holders or not holders):
+            out.append(f"{prefix}{join_words(heads)}: {text}")
+        else:
+            out.append(f"for {join_words([subject(h) for h in heads])}, {text}")
+    return out + [f"{lead(w)}{w}" for w in loose]
 
 
-def merged_notes(notes: list[str]) -> list[str]:
-    """Notes that say the same of several holders (``Posterior: United Kingdom: no estimate of
-    its own; ...``, then the same for the oil exporters) said once, naming them all."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    order: list = []
+_RESPONSES_PREFIX = re.compile(r"^((?:posterior|data only|literature)(?: and (?:posterior|data only|literature))*): ")
+# a plan note's first word, and the verb a plural subject takes ("the oil exporters sell")
+_PLURAL_VERB = {"sells": "sell", "buys": "buy", "pauses": "pause", "cuts": "cut", "halves": "halve",
+                "doubles": "double", "keeps": "keep", "reduces": "reduce", "slows": "slow", "has": "have"}
+_POOLED = "no estimate of its own"
+
+
+def _split_note(note: str, labels: list[str]) -> tuple[list[str], str | None, str]:
+    """A scenario note as (the responses it is limited to, the holder it is about, its text)."""
+    responses: list[str] = []
+    m = _RESPONSES_PREFIX.match(note)
+    if m:
+        responses, note = m.group(1).split(" and "), note[m.end():]
+    holder = next((label for label in sorted(labels, key=len, reverse=True) if note.startswith(label + ": ")), None)
+    return responses, holder, note[len(holder) + 2:] if holder else note
+
+
+def scenario_notes(labels: list[str], notes: list[str]) -> list[str]:
+    """A scenario's notes, each holder's together (in the plan's order) as one sentence with the
+    verb its name takes (``Japan sells ...``, ``the oil exporters sell ...``); a holder priced
+    with the pooled estimate says so once, naming the responses; notes about no holder follow."""
+    by_holder: dict[str, list[tuple[list[str], str]]] = {label: [] for label in labels}
+    loose = []
     for n in notes:
-        parts = n.split(": ")
-        if len(parts) < 2:
-            order.append(n)
-            continue
-        key = (": ".join(parts[:-2]), parts[-1])
-        if key not in groups:
-            order.append(key)
-        groups.setdefault(key, []).append(parts[-2])
+        responses, holder, text = _split_note(n, labels)
+        if holder is None:
+            loose.append(n)
+        else:
+            by_holder[holder].append((responses, text))
     out = []
-    for item in order:
-        if isinstance(item, str):
-            out.append(item)
+    for label, items in by_holder.items():
+        if not items:
             continue
-        prefix, rest = item
-        heads = groups[item]
-        text = rest if len(heads) == 1 else rest.replace(" its ", " their ")
-        out.append(": ".join([p for p in (prefix, join_words(heads), text) if p]))
-    return out
+        many = plural(label)
+        its, it = ("their", "them") if many else ("its", "it")
+        parts, pooled = [], []
+        for responses, text in items:
+            if text.startswith(_POOLED):
+                pooled += [r for r in responses if r not in pooled]
+                continue
+            if many:
+                first, _, rest = text.partition(" ")
+                text = f"{_PLURAL_VERB.get(first, first)} {rest}".replace(" its ", " their ")
+            words = join_words([r.replace("data only", "data-only") for r in responses])
+            parts.append(f"under the {words} response{'s' if len(responses) > 1 else ''}, {text}" if responses else text)
+        if pooled:
+            words = [r.replace("data only", "data-only") for r in pooled] or ["every"]
+            parts.append(f"{'they have' if many else 'it has'} no estimate of {its} own: the {join_words(words)} "
+                         f"response{'s' if len(words) > 1 else ''} price{'' if len(words) > 1 else 's'} {it} with "
+                         "the pooled estimate")
+        if parts and parts[0].split(" ", 1)[0] in {*_PLURAL_VERB, *_PLURAL_VERB.values()}:
+            out.append(f"{subject(label)} " + "; ".join(parts))
+        else:
+            if parts and parts[0].startswith(("it has", "they have")):
+                parts[0] = parts[0].split(" ", 2)[2]  # "the oil exporters: no estimate of their own ..."
+            out.append(f"{subject(label)}: " + "; ".join(parts))
+    return out + loose
+
+
+def merged_bands(notes: list[str], sset) -> list[str]:
+    """The responses' notes on their bands (``bands: ...`` from the posterior and data-only
+    draws, another from the literature envelope) said in one note, each under its responses."""
+    bands = [n for n in notes if n.startswith("bands: ")]
+    if len(bands) < 2:
+        return notes
+    words = {"posterior": "posterior", "data": "data-only", "literature": "literature"}
+    parts = []
+    for n in bands:
+        by = [words[name] for name, r in sset.items() if n in r.notes]
+        parts.append((f"for the {join_words(by)} response{'s' if len(by) > 1 else ''}, " if by else "")
+                     + n[len("bands: "):])
+    merged = "bands: " + "; ".join(parts)
+    return [merged if n == bands[0] else n for n in notes if n == bands[0] or n not in bands]
 
 
 def scenario_details(ctx: Context) -> Section:
@@ -104,7 +175,7 @@ def scenario_details(ctx: Context) -> Section:
         "Each scenario under the three responses: the plan, its warnings, the 10-year path, every maturity, the "
         "extra federal interest over one, five and ten years and the sellers' own loss. Notes that hold for "
         "every scenario:"))]
-    blocks.append(Bullets([spans(sentence(n)) for n in [*general, *shared]], "note"))
+    blocks.append(Bullets([spans(sentence(n)) for n in merged_bands([*general, *shared], sets[0])], "note"))
     subs = []
     for i, s in enumerate(sets, start=1):
         subs.append(scenario_detail(ctx, s, f"A.{i}", [n for n in owned[s.name] if n not in shared]))
@@ -136,7 +207,7 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
     else:
         warnings = merged_warnings(est, "posterior: ") + merged_warnings(dat, "data only: ")
         if warnings:
-            blocks.append(Box("warning", "Warnings", [Bullets([spans(signs(w)) for w in warnings])]))
+            blocks.append(Box("warning", "Warnings", [Bullets([spans(sentence(w)) for w in warnings])]))
         if est.coalition_note:
             blocks.append(Para(spans(strong("Why the group moves yields less than one member alone could. "),
                                      sentence(est.coalition_note))))
@@ -191,7 +262,8 @@ def scenario_detail(ctx: Context, s, number: str, notes: list[str]) -> Section:
                                              "The bonds and notes the Treasury reports the sellers hold, at the "
                                              "market's duration of about five years.")]))
     if notes:
-        blocks.append(Bullets([spans(sentence(n)) for n in merged_notes(notes)], "note"))
+        blocks.append(Bullets([spans(sentence(n)) for n in scenario_notes([p.label for p in est.holder_paths], notes)],
+                              "note"))
     title = s.title + (" (lead)" if s.name == ctx.lead.name else "")
     return Section(f"scenario-{ctx.slug(s.name)}", number, title, 3, blocks)
 
@@ -308,24 +380,46 @@ def levels_signs(results) -> str:
             "nothing in favour of the scenarios' effects.")
 
 
-def irf_signs(results, labels: dict[str, str]) -> str:
-    """Sentences on each impulse response whose sign is wrong for a demand effect (yields lower
-    after selling) at some horizons: how many, and at how many the 90% band excludes zero."""
-    out = []
+def irf_signs(results, labels: dict[str, str]) -> Table | None:
+    """A table of the impulse responses whose sign is wrong for a demand effect (yields lower
+    after selling) at some horizons: at how many, at how many the 90% band excludes zero, and the
+    response at 12 months (one row each, so no sentence repeats for every holder and measure)."""
+    rows, h = [], 12
     for lp in results.local_projections:
         frame = lp.to_frame()
-        wrong = frame[frame["irf_bp_per_100bn"] < 0]
-        if wrong.empty:
+        wrong = int((frame["irf_bp_per_100bn"] < 0).sum())
+        if not wrong:
             continue
-        firm = int((frame["p95"] < 0).sum())
         h = min(12, lp.horizons)
         at = frame.iloc[h]
-        who = f"{labels.get(lp.holder, lp.holder)}, {measure_label(lp.flow_measure)}"
-        out.append(f" {who}: below zero, the wrong sign for a demand effect, at {len(wrong)} of the {len(frame)} "
-                   f"horizons (the 90% band wholly below zero at {firm}); at {h} months "
-                   f"{bp(at['irf_bp_per_100bn'])} bp per $100bn sold (standard error "
-                   f"{bp(at['se_bp_per_100bn'], 1, False)}).")
-    return "".join(out) + (" The scenarios do not price these responses." if out else "")
+        rows.append([text_cell(labels.get(lp.holder, holder_label(lp.holder))), text_cell(measure_label(lp.flow_measure)),
+                     cell(f"{wrong} of {len(frame)}", sort=wrong), cell(str(int((frame["p95"] < 0).sum()))),
+                     cell(f"{bp(at['irf_bp_per_100bn'])} ({bp(at['se_bp_per_100bn'], 1, False)})",
+                          sort=at["irf_bp_per_100bn"], nowrap=True)])
+    if not rows:
+        return None
+    return Table("irf-signs", [Column("Holder", "left", 1.3), Column("Flow measure", "left", 2.2),
+                               Column("Horizons below zero", width=1.0),
+                               Column("Of them, 90% band wholly below zero", width=1.3),
+                               Column(f"At {h} months, bp per $100bn sold (se)", width=1.4)], rows,
+                 title="Impulse responses with the wrong sign for a demand effect", size="small",
+                 notes=[spans("Below zero: yields lower after selling, the wrong sign for a demand effect. The "
+                              "scenarios do not price these responses.")])
+
+
+def lp_sample_end(ctx: Context, lp) -> str:
+    """Why the local projections' sample ends years before the data: every horizon is fitted on
+    the same months, so the last month is the last whose yield ``horizons`` months later is
+    observed (empty when something else ends it)."""
+    import pandas as pd
+
+    level = ctx.inputs.panel.frame[f"y{lp.maturity}_eom_pct"]
+    last = level.last_valid_index()
+    end = pd.Timestamp(lp.sample_end + "-01")
+    if last is None or end + pd.DateOffset(months=lp.horizons) != pd.Timestamp(last).to_period("M").to_timestamp():
+        return ""
+    return (f" Every horizon is fitted on the same months, so the sample stops {lp.horizons} months before the last "
+            f"observed yield ({last:%Y-%m}): a later month has no yield {lp.horizons} months on.")
 
 
 def estimation(ctx: Context) -> Section:
@@ -352,8 +446,11 @@ def estimation(ctx: Context) -> Section:
     lp = results.local_projections[0]
     irf.append(Para(spans(
         f"Local projections (Jord\u00e0 2005), horizons 0 to {results.config.local_projections.horizons} months, with "
-        f"Newey-West lags max(h+1, rule of thumb) at each horizon h; sample {lp.sample_start} to {lp.sample_end}."
-        + irf_signs(results, ctx.inputs.holder_labels)), "note"))
+        f"Newey-West lags max(h+1, rule of thumb) at each horizon h; sample {lp.sample_start} to {lp.sample_end}.",
+        lp_sample_end(ctx, lp)), "note"))
+    signs_table = irf_signs(results, ctx.inputs.holder_labels)
+    if signs_table:
+        irf.append(signs_table)
     subs.append(Section("irf", "B.4", "Impulse responses", 3, irf))
 
     if len(results.out_of_sample):
@@ -362,13 +459,21 @@ def estimation(ctx: Context) -> Section:
             fig = ctx.figure(key)
             if fig:
                 stab.append(fig)
+        def ratio(value) -> str:
+            return f"{value:.3f}" if value is not None and np.isfinite(value) else "\u2013"
+
+        oos = results.out_of_sample
         rows = [[text_cell(r.model), text_cell(measure_label(r.flow_measure) if r.flow_measure != "-" else ""),
-                 cell(str(r.forecasts)), cell(bp(r.rmse_bp, 2, False)), cell(f"{r.rmse_ratio_vs_no_change:.3f}")]
-                for r in results.out_of_sample.itertuples()]
+                 cell(str(r.forecasts)), cell(bp(r.rmse_bp, 2, False)), cell(ratio(r.rmse_ratio_vs_no_change)),
+                 cell(ratio(getattr(r, "rmse_ratio_vs_controls", None)))]
+                for r in oos.itertuples()]
         stab.append(Table("oos-table", [Column("One-month-ahead forecast of the 10-year change", "left", 2.4),
                                         Column("Flow measure", "left", 2.2), Column("Forecasts"), Column("RMSE, bp"),
-                                        Column("RMSE ratio to no change")], rows, csv="out_of_sample",
-                          notes=[spans(signs(results.oos_verdict))]))
+                                        Column("RMSE ratio to no change"),
+                                        Column("RMSE ratio to controls alone")], rows, csv="out_of_sample",
+                          notes=[spans("Ratio to controls alone: the forecast with flows against the forecast with "
+                                       "the same controls and no flows, over the same months. A dash: not a "
+                                       "forecast with flows. ", signs(results.oos_verdict))]))
         subs.append(Section("stability", "B.5", "Stability and out-of-sample forecasts", 3, stab))
     return Section("estimation", "B", "Estimation", 2, [], subs)
 
@@ -553,6 +658,9 @@ def Span_muted(text: str):  # noqa: N802 - a span constructor, like the others
 # E. Japan's intervention days
 # ---------------------------------------------------------------------------------------------
 
+# the study's rule against counting a market move twice: the section's paragraph says it in words,
+# so the study's note that says it in symbols is left out
+COUNTED_ONCE = "No market move is counted twice:"
 GROUPS = {"sell_usd": "Japan sold dollars (2022, 2024)", "buy_usd": "Japan bought dollars (2010-2011)"}
 
 
@@ -588,6 +696,12 @@ def intervention_days_table(ev: dict) -> Table:
                             "10-year yields, term premium and yen rates from FRED; US news from the Federal Reserve's "
                             "and the Bureau of Labor Statistics' calendars. p (2 days): the day's 10-year change "
                             "against the same window on every placebo day.")])
+
+
+def without_anderson_rubin(verdict: str) -> str:
+    """The instrument's verdict less its clause on the Anderson-Rubin test, whose p-value and
+    set the paragraph above it already prints."""
+    return re.sub(r";? the Anderson-Rubin test\b.*?bp per \$100bn sold(?=\.)", "", verdict)
 
 
 def iv_paragraph(iv: dict) -> str:
@@ -632,7 +746,7 @@ def interventions(ctx: Context) -> Section | None:
         Para(spans(
             "Inference is a placebo test: the same windows on every other business day of the same years (more than "
             "five business days from any intervention), pooled across days with their dollar amounts as weights "
-            f"({ev['placebo']['draws']:,} draws; p-values two-sided). No market move is counted twice: one window "
+            f"({ev['placebo']['draws']:,} draws; p-values two-sided). {COUNTED_ONCE} one window "
             "per episode (a run of days, from the close before its first day to the end of its last day's window), "
             "or one window per day, kept only for days whose window holds no other intervention day (for 5-day "
             "windows, days at least five business days apart). Windows with US news \u2014 a decision of the "
@@ -707,9 +821,10 @@ def interventions(ctx: Context) -> Section | None:
         iv = ev["iv"]
         subs.append(Section("iv", f"E.{len(subs) + 1}", "An instrument for the monthly flows", 3, [
             Para(spans(iv_paragraph(iv))),
-            Para(spans(signs(iv["verdict"])), "note")]))
-    if ev.get("notes"):
-        blocks.append(Bullets([spans(sentence(n)) for n in ev["notes"]], "note"))
+            Para(spans(signs(without_anderson_rubin(iv["verdict"]))), "note")]))
+    notes = [n for n in ev.get("notes") or [] if not n.startswith(COUNTED_ONCE)]  # said above, in words
+    if notes:
+        blocks.append(Bullets([spans(sentence(n)) for n in notes], "note"))
     return Section("interventions", "E", "Japan's intervention days", 2, blocks, subs)
 
 
@@ -726,8 +841,8 @@ def data_caveats(ctx: Context) -> Section:
         if fig:
             blocks.append(fig)
     items = [spans(signs(c)) for c in results.caveats]
-    breaks = "; ".join(f"{mo} ({why})" for mo, why in panel.breaks.items())
-    items.append(spans(f"Series breaks: months whose flow straddles a break are left out of flow regressions: {breaks}."))
+    items.append(spans(f"Series breaks: months whose flow straddles a break are left out of flow regressions: "
+                       f"{break_list(panel.breaks)}."))
     items.append(spans(
         "Valuation adjustment: purchases \u2248 change in holdings + D \u00d7 non-bill holdings last month \u00d7 "
         "change in the month-end 10-year yield / 100, from December 2011, D = 5 years (the weighted average maturity "
@@ -741,14 +856,18 @@ def data_caveats(ctx: Context) -> Section:
         "uncertainty of the coefficients (all maturities and holders at once), of the specification and of the "
         "lasting share; they do not carry doubt about the linear model itself, and the literature envelope is a "
         "range of published answers. Sales of bonds and notes are priced; bills are anchored to the policy rate "
-        "unless a file says otherwise."))
+        "(", see("scenario-details"), ")."))
     items.append(spans(
         f"Interest cost: debt held by the public of {usd(ctx.payload['estimation']['scale']['debt_today_bn'], 0, sign=False)} "
         "split into bills and coupon buckets; maturing debt and new deficits are issued at the shifted rates; "
         f"checked against the Congressional Budget Office's rule of thumb ({signs(ctx.cbo_rule)})."))
     if ctx.net_interest is not None:
         items.append(spans(f"Projected federal net interest (the brief's context): {ctx.net_interest['method']}."))
-    items += [spans(sentence("Data note: " + data_note(n))) for n in panel.notes]
+    coverage = [m.group(1) for n in panel.notes if (m := _DEFINITION.match(n))]
+    items += [spans(sentence("Data note: " + data_note(n))) for n in panel.notes if not _DEFINITION.match(n)]
+    if coverage:  # rows whose coverage changed, said together
+        items.append(spans(sentence("Rows whose coverage changed, from the Treasury's notes to the table: "
+                                    + "; ".join(c.replace(": ", " ", 1) for c in coverage))))
     blocks.append(Bullets(items))
     return Section("data-caveats", "F", "Data, method and caveats", 2, blocks)
 
@@ -813,15 +932,32 @@ def provenance(ctx: Context) -> Section:
                   "; discontinued files are complete.")])])
 
 
+def break_list(breaks: dict[str, str]) -> str:
+    """The series breaks, months of the same kind together and each reason said once, without
+    parentheses inside parentheses: ``2000-03, 2002-06 (new benchmark series in the history
+    table: a month shown twice); 2011-09 (...)``."""
+    reasons: dict[str, list[str]] = {}
+    for month, why in breaks.items():
+        reasons.setdefault(signs(why), []).append(month)
+    parts = []
+    for why, months in reasons.items():
+        flat = re.sub(r" \(([^()]*)\)", r": \1", why)  # the reason's own parenthesis, as a clause
+        if flat.split(" ", 1)[0] in ("The", "A", "An"):
+            flat = flat[:1].lower() + flat[1:]
+        parts.append(f"{join_words(months)} ({flat})")
+    return "; ".join(parts)
+
+
 def data_note(note: str) -> str:
     """A panel note for the reader: a missing series by its description, not its column and id."""
-    import re
-
     m = re.match(r"^\w+ \([A-Z0-9]+\) not available: (.*?)(?:; run '([^']+)' to add it)?$", note)
     if m:
         what = re.sub(r" \(live pull only\)$", "", m.group(1))
-        return f"{what} is not in the shipped data (a live pull adds it: {m.group(2) or 'tlrisk data pull'})"
+        return f"{what} is not in the shipped data (pulling the latest data adds it)"
     return note
+
+
+_DEFINITION = re.compile(r"^definition: (.+)$")  # a row whose coverage changed (the table's footnotes)
 
 
 def appendix_sections(ctx: Context) -> list[Section]:

@@ -190,11 +190,16 @@ def scenario_table(ctx, s) -> Table | None:
     for seller in led["sellers"]:
         groups.append(len(rows))
         rows.append([text_cell(strong(f"{seller['label']} ({PROCEEDS_WORDS[seller['proceeds']]})"), colspan=2)])
+        lines = []
         for key, label, unit in SELLER_LINES:
             reason = (seller.get("not_available") or {}).get(key)
             value = seller.get(key)
-            rows.append([text_cell(label), cell(_band(value, unit, 1) if value else ("not available" if reason
-                                                                                      else "\u2013"), nowrap=True)])
+            lines.append([text_cell(label), cell(_band(value, unit, 1) if value else ("not available" if reason
+                                                                                       else "\u2013"), nowrap=True)])
+        missing = all(not seller.get(key) and (seller.get("not_available") or {}).get(key) for key, _, _ in SELLER_LINES)
+        # a seller without published facts: one row, not a column of "not available"
+        rows += [[text_cell("Every line (no published facts on its reserves)"), cell("not available")]] if missing \
+            else lines
         if seller.get("cost_10yr_bn"):
             rows += [[text_cell("Its cost over ten years"), cell(_band(seller["cost_10yr_bn"], "$bn"), nowrap=True)],
                      [text_cell("of which carry forgone over ten years"),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.episodes import episodes_summary
-from model.labels import join_words
+from model.labels import join_words, plural, subject
 from model.report import bargain as B
 from model.report import story
 from model.report.document import (
@@ -173,9 +173,9 @@ def scenarios(ctx: Context) -> Section:
     sets = ctx.inputs.scenarios
     moving = [s for s in sets if s.moves_anything]
     blocks: list = [Para(spans(
-        f"The report prices {len(sets)} scenario file{'s' if len(sets) != 1 else ''} from ",
-        ctx.code(ctx.inputs.scenarios_dir),
-        ". Each is a plan: who changes course, by how much and for how long, against the holder's recent pace "
+        f"The report prices the {f'{len(sets)} scenario files' if len(sets) != 1 else 'one scenario file'} it was "
+        "run with. "
+        "Each is a plan: who changes course, by how much and for how long, against the holder's recent pace "
         "(its average net purchases over the last 12 months), priced three ways: the posterior (the headline), "
         "the data alone and the literature envelope.")),
     ]
@@ -231,7 +231,9 @@ def scenario_paragraph(ctx: Context, s) -> list:
              for p in post.holder_paths if p.action in ("pause", "slowdown")]
     out = [strong(s.title + ". ")]
     moved = "higher" if at["median"] >= 0 else "lower"
-    out.append(f"If {plan}{' (' + '; '.join(paces) + ')' if paces else ''}, the 10-year yield would be "
+    if paces:  # inside the plan's own parenthesis, if it ends with one: never two in a row
+        plan = plan[:-1] + "; " + "; ".join(paces) + ")" if plan.endswith(")") else plan + " (" + "; ".join(paces) + ")"
+    out.append(f"If {plan}, the 10-year yield would be "
                f"{abs(at['median']):.1f} bp {moved} after {month} months (90% band {range_bp(at)}; literature "
                f"{bp(lit.at('10y', month)['central'])}) and the lasting move {bp(post.lasting('10y')['median'])} bp; "
                f"the extra federal interest over ten years would be {usd(cost['median'])} ({range_usd(cost)})")
@@ -241,27 +243,38 @@ def scenario_paragraph(ctx: Context, s) -> list:
     if post.coalition_note:
         out.append(" " + sentence("Why the group moves yields less than one member alone could: "
                                   + post.coalition_note))
-    count = len(post.warnings) + len(data.warnings)
+    gist, count = short_warning(post, data)
     if count:
         out += [" ", warn(f"\u26a0 {count} warning{'s' if count != 1 else ''}: "),
-                warn(signs(short_warning(post, data))), " (", ref("details", f"scenario-{ctx.slug(s.name)}"), ")."]
+                warn(signs(gist)), " (", ref("details", f"scenario-{ctx.slug(s.name)}"), ")."]
     return spans(*out)
 
 
-def short_warning(post, data) -> str:
-    """The gist of a scenario's warnings: which estimates have the wrong sign, under which
-    response."""
-    parts = []
+def short_warning(post, data) -> tuple[str, int]:
+    """The gist of a scenario's warnings, and how many it names: which holders' estimates have
+    the wrong sign, under which response; lasting levels that move the wrong way; a title that
+    names a figure the plan does not price. The count is what the words list."""
+    parts, count = [], 0
     for result, name in ((post, "posterior"), (data, "data-only")):
-        whose = [w.split(":")[0] for w in result.warnings if ":" in w and not w.startswith("with ")]
-        whose = list(dict.fromkeys(whose))
+        labels = [p.label for p in result.holder_paths]
+        whose = list(dict.fromkeys(w.split(": ")[0] for w in result.warnings if w.split(": ")[0] in labels))
+        levels = [w for w in result.warnings if w.startswith("with ")]
+        rest = len(result.warnings) - len(levels) - sum(1 for w in result.warnings if w.split(": ")[0] in labels)
+        said = []
         if whose:
-            many = len(whose) > 1
-            parts.append(f"under the {name} response the estimate{'s' if many else ''} for {join_words(whose)} "
-                         f"{'have' if many else 'has'} the wrong sign for a demand effect (sales lower yields)")
-        elif result.warnings:
-            parts.append(f"under the {name} response the lasting levels move the wrong way")
-    return "; ".join(parts)
+            many = len(whose) > 1 or plural(whose[0])
+            said.append(f"the estimate{'s' if len(whose) > 1 else ''} for {join_words([subject(w) for w in whose])} "
+                        f"{'have' if many else 'has'} the wrong sign for a demand effect (sales lower yields)")
+        if levels:
+            said.append("the lasting levels move the wrong way")
+        if said:
+            parts.append(f"under the {name} response " + " and ".join(said))
+        count += len(whose) + len(levels)
+        if rest and result is post:  # text warnings (the title or description) are the same under every response
+            parts.append(f"the title or description names {rest} figure{'s' if rest != 1 else ''} the plan does not "
+                         "price")
+            count += rest
+    return "; ".join(parts), count
 
 
 def persistence_section(ctx: Context) -> Section | None:

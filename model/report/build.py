@@ -34,6 +34,21 @@ def projected_net_interest(start: str, years: int = 10) -> dict:
 TEXT_WIDTH_MM = 178.0  # A4 less the PDF's side margins
 MAX_FIGURE_HEIGHT_MM = 92.0  # well under half the text height: a chart pushed to the next page leaves
 # its page at least half full, and two charts can share a page
+MIN_FIGURE_SCALE = 0.75  # a chart is never printed smaller than this share of the size it was drawn at
+# (its 8-9 pt labels stay above 6 pt) ...
+TALL_FIGURE_HEIGHT_MM = 150.0  # ... for which a tall chart (a long list of names) may take this height
+PT_TO_MM = 25.4 / 72
+
+
+def figure_width_pct(aspect: float, width_pt: float | None = None) -> float:
+    """A chart's width in the PDF, % of the text width: as wide as the text, no taller than
+    ``MAX_FIGURE_HEIGHT_MM``, unless that would print its text under ``MIN_FIGURE_SCALE`` of its
+    drawn size: then as tall as that needs, up to ``TALL_FIGURE_HEIGHT_MM``."""
+    width_mm = min(TEXT_WIDTH_MM, MAX_FIGURE_HEIGHT_MM / aspect)
+    if width_pt:
+        legible = min(MIN_FIGURE_SCALE * width_pt * PT_TO_MM, TALL_FIGURE_HEIGHT_MM / aspect)
+        width_mm = min(TEXT_WIDTH_MM, max(width_mm, legible))
+    return 100.0 * width_mm / TEXT_WIDTH_MM
 
 
 def vintage_text(row: dict) -> list[Span]:
@@ -77,11 +92,15 @@ class Context:
 
     @property
     def cbo_rule(self) -> str:
-        from model.fiscal import fiscal_config
+        """The CBO's rule of thumb beside this tool's own figure for the same shift of every rate."""
+        from model.fiscal import fiscal_config, uniform_shift_cost
 
         c = fiscal_config().cbo_check
+        own = uniform_shift_cost(c.shift_bp)
+        ratio = own["ratio_to_cbo"]
         return (f"{c.shift_bp / 100:g} percentage point on all rates: about {usd(c.ten_year_cost_bn, 0, sign=False)} "
-                "over ten years")
+                f"over ten years; this tool's interest model gives {usd(own['interest_cost_bn']['10yr'], 0, sign=False)}"
+                + (f", {ratio:.2f} times the rule" if ratio is not None else ""))
 
     @property
     def source_vintages(self) -> dict[str, SourceVintage]:
@@ -131,8 +150,7 @@ class Context:
         if meta is None or key in self.used:
             return None
         self.used.add(key)
-        aspect = meta.get("aspect") or 0.5
-        width = min(100.0, 100.0 * MAX_FIGURE_HEIGHT_MM / (aspect * TEXT_WIDTH_MM))
+        width = figure_width_pct(meta.get("aspect") or 0.5, meta.get("width_pt"))
         source = re.sub(r"^Sources?: ", "", meta["source"])
         if not caption:  # one of a series under its own heading: the heading is its title
             return Figure(key, "", "", "", brief, round(width, 1), float=False)

@@ -265,13 +265,29 @@ def _data(value: Any) -> Any:
     return value
 
 
+# prose from the model (notes, caveats) whose words are the code's or a file's, as a reader says them
+_READER_WORDS = [
+    (r" \((?:the file's )?pricing\.bills = 'estimated'(?: \('estimated'\))? prices them with their own estimate\)",
+     ", unless a scenario file asks for them to be priced with their own estimate"),
+    (r"\b[a-z]+\.[a-z]+ = '[a-z]+'", "a setting in the scenario file"),
+    (r" \(footnote \d+/\)", ""),  # the Treasury's footnote numbers: the reader has no table to look them up in
+    (r"\bfootnote \d+/ of the history table", "the Treasury's notes to the history table"),
+    (r" >= ", " \u2265 "),
+    (r" <= ", " \u2264 "),
+    (r"\b1 ([a-z]+)\(s\)", r"1 \1"),
+    (r"\b(\d+) ([a-z]+)\(s\)", r"\1 \2s"),
+]
+
+
 def signs(text: str) -> str:
     """Prose from the model as the reader sees it: number signs set as the true minus sign the
     tables use (a hyphen before a digit or a dollar sign, not one inside a word, a date or a
-    range), and a scenario-file setting (``pricing.bills = 'estimated'``) said in words."""
+    range), a scenario-file setting (``pricing.bills = 'estimated'``) said in words, no footnote
+    numbers of a table the reader does not have, and plurals by number (``3 months``)."""
     import re
 
-    text = re.sub(r"\b([a-z]+)\.([a-z]+) = '([a-z]+)'", r"the file's \1 setting for \2 ('\3')", text)
+    for pattern, words in _READER_WORDS:
+        text = re.sub(pattern, words, text)
     return re.sub(r"(?<![\w.\-\u2212/])-(?=\$?\d)", MINUS, text)
 
 

@@ -20,10 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.labels import holder_label, maturity_label, measure_label  # noqa: E402
+from model.labels import holder_label, join_words, maturity_label, measure_label, subject  # noqa: E402
 from model.numbers import money, number  # noqa: E402
 from model.stats import normal_interval, z_critical  # noqa: E402
 
@@ -523,7 +524,8 @@ def literature(estimates: list[tuple[str, float, float, float]], published: pd.D
     rows = [(label, mid, lo, hi, True) for label, mid, lo, hi in estimates]
     rows += [(f"{r.cite} ({r.horizon.replace('_', ' ')}, {maturity_label(r.maturity)})", r.central_bp_per_100bn_today,
               r.low_bp_per_100bn_today, r.high_bp_per_100bn_today, False) for r in published.itertuples()]
-    fig, ax = plt.subplots(figsize=(8, 0.36 * len(rows) + 1.5))
+    # narrow and dense: at the width the page gives it, its names stay at 7 pt or more
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.2))
     tips: list = []
     for i, (label, mid, lo, hi, ours) in enumerate(rows):
         colour = PALETTE["blue"] if ours else PALETTE["grey"]
@@ -531,8 +533,8 @@ def literature(estimates: list[tuple[str, float, float, float]], published: pd.D
         ax.plot([mid], [i], "o", color=colour)
         tip(tips, ax, mid, i, f"{label}: {number(mid)} bp per $100bn sold ({number(lo)} to {number(hi)})")
     ax.axvline(0, color="black", linewidth=0.7)
-    ax.set_yticks(range(len(rows)), [wrap(r[0], 3.0, 8, max_lines=2) for r in rows], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_yticks(range(len(rows)), [wrap(r[0], 3.0, 8) for r in rows], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel("10-year yield, bp per $100bn sold, at today's market size")
     ax.plot([], [], "o-", color=PALETTE["blue"], label="this tool (90% band)")
     ax.plot([], [], "o-", color=PALETTE["grey"], label="published, rescaled (low to high)")
@@ -594,20 +596,34 @@ def fan(posterior, data, literature_result, key: str) -> Figure:
 
 
 def maturities(posterior, literature_result, key: str) -> Figure:
+    """Every maturity's path under the posterior and the literature, side by side; a path that
+    coincides with an earlier one in its panel is drawn dashed on top of it, and the caption
+    says which lines lie on which."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.9), sharey=True)
+    coincide: list[str] = []
     for ax, result, name in ((a, posterior, "posterior (median)"), (b, literature_result, "literature (central)")):
+        drawn: list[tuple[str, np.ndarray]] = []
         for m, colour in zip(("3m", "2y", "5y", "10y", "30y"), CYCLE, strict=False):
             frame = result.yields_bp[m]
-            ax.plot(frame["month"], frame["mid"], color=colour, label=maturity_label(m))
+            values = frame["mid"].to_numpy(dtype=float)
+            under = next((other for other, v in drawn if len(v) == len(values) and np.allclose(v, values, atol=0.01)
+                          and np.any(np.abs(values) > 0.01)), None)
+            ax.plot(frame["month"], values, color=colour, label=maturity_label(m),
+                    linestyle=(0, (4, 3)) if under else "-", linewidth=1.8 if under else None)
+            if under:
+                coincide.append(f"in the {name.split(' (')[0]} panel the {maturity_label(m)} line lies on the "
+                                f"{maturity_label(under)} line")
+            drawn.append((m, values))
         ax.axhline(0, color="black", linewidth=0.7)
         ax.set_title(name, fontsize=9.5, loc="left")
         ax.set_xlabel("months into the scenario")
     a.set_ylabel("yield vs baseline, bp")
-    handles, labels = a.get_legend_handles_labels()
+    handles, labels = b.get_legend_handles_labels()  # the literature panel's: dashed where lines coincide
     legend_right(b, handles, labels)
+    same = (" " + "; ".join(coincide)[:1].upper() + "; ".join(coincide)[1:] + " (dashed): they are equal."
+            if coincide else "")
     return _finish(f"maturities_{key}", f"{posterior.title}: every maturity",
-                   "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp. Bills are anchored "
-                   "to the policy rate unless the scenario file says otherwise.",
+                   "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp." + same,
                    f"{TIC}; {FRED}; this tool", fig)
 
 
@@ -672,11 +688,12 @@ def comparison(sets, lead_name: str) -> Figure:
 def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
     """The bargain's comparable amounts, $bn: the US's ten years of extra interest, the seller's
     own ten-year cost, and one year of US duties on its goods (a number, no band)."""
-    seller = " and ".join(x["label"] for x in led["sellers"]) or "the seller"
+    names = [x["label"] for x in led["sellers"]]
+    seller = _upper(join_words([subject(n) for n in names])) if names else "The seller"
     cost = led["bargain"]["seller_cost_10yr_bn"]
     known = [x for x in led["sellers"] if x.get("cost_10yr_bn")]
     if cost is None and len(known) == 1:  # a coalition with facts for one seller: its cost, named
-        seller, cost = f"{known[0]['label']} alone", known[0]["cost_10yr_bn"]
+        seller, cost = f"{_upper(subject(known[0]['label']))} alone", known[0]["cost_10yr_bn"]
     duties = led["tariff"].get("duties_bn_per_year")
     return [("US: extra federal interest over 10 years", led["us"]["interest_cost_10yr_bn"], "blue"),
             (f"{seller}: own cost over 10 years", cost, "vermillion"),
@@ -687,13 +704,14 @@ def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
 def bargain(key: str, title: str, led: dict) -> Figure:
     """One scenario's bargain: the US cost, the seller's own cost and the tariff at stake ($bn)."""
     rows = _ledger_rows(led)
-    fig, ax = plt.subplots(figsize=(6.6, 2.4))
+    labels = [wrap(label, 2.3, 8.5) for label, _, _ in rows]  # whole names, on as many lines as they take
+    lines = sum(t.count("\n") + 1 for t in labels)
+    fig, ax = plt.subplots(figsize=(6.6, max(2.4, 0.17 * lines + 1.5)))
     tips: list = []
-    labels = []
+    missing = []
     for i, (label, band, colour) in enumerate(rows):
-        labels.append(wrap(label, 2.3, 8.5, max_lines=2))
         if band is None or band.get("median") is None:
-            ax.text(0, i, "  not available", va="center", fontsize=8.5, color=PALETTE["grey"])
+            missing.append(i)
             continue
         ax.plot([band["p05"], band["p95"]], [i, i], color=PALETTE[colour], linewidth=4, alpha=0.5)
         ax.plot([band["median"]], [i], "o", color=PALETTE[colour])
@@ -704,11 +722,29 @@ def bargain(key: str, title: str, led: dict) -> Figure:
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("$bn (median and 5th to 95th percentile)")
+    not_available(ax, missing)
     return _finish(key, f"The bargain: {title}",
                    "The extra federal interest the US would pay over ten years and the seller's own cost over the "
                    "same years (median and 5th to 95th percentile of the draws), beside the US duties on the "
                    "seller's goods in the scenario's first year ($bn).",
-                   f"{TIC}; {FRED}; curated published facts (the tool's data folder); this tool", fig, tips)
+                   f"{TIC}; {FRED}; curated published facts; this tool", fig, tips)
+
+
+def not_available(ax, rows: list[int]) -> None:
+    """"not available" on each of ``rows``, in the wider part of the axes beside the zero line
+    (never across it), on a white ground that hides the grid."""
+    if not rows:
+        return
+    left, right = ax.get_xlim()
+    zero = (0 - left) / (right - left) if right != left else 0.5
+    x, align = ((zero + 1) / 2, "center") if zero < 0.5 else (zero / 2, "center")
+    for i in rows:
+        ax.text(x, i, "not available", transform=ax.get_yaxis_transform(), ha=align, va="center", fontsize=8.5,
+                color=PALETTE["grey"], bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def bargain_comparison(sets) -> Figure:
@@ -894,15 +930,35 @@ def episode(result) -> Figure:
     ax.set_ylabel("10-year change since the\nmonth before, bp")
     pad = pd.Timedelta(days=20)
     ax.set_xlim(x[0] - pad, x[-1] + pad)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    months = len(x)
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, -(-months // 7))))
+    ax.xaxis.set_major_formatter(PlainDates(daily=False))
     legend_above(ax, ncols=4)
     who = ", ".join(holder_label(h) for h in result.holders)
     return _finish(f"episode_{result.episode.key}", result.episode.title,
                    f"Change in the 10-year yield since the month before the window, bp: what the observed "
                    f"flows ({who}) imply under the posterior response (band) and the literature, and what "
                    "happened.", f"{TIC}; {FRED}: daily 10-year Treasury yield; this tool", fig)
+
+
+class PlainDates(matplotlib.ticker.Formatter):
+    """Dates as a reader writes them: ``Mar 2025``, ``Apr`` (monthly) or ``20 Jul 2011``,
+    ``1 Aug`` (daily), the year on the first tick and where it changes; no offset label."""
+
+    def __init__(self, daily: bool) -> None:
+        self.daily = daily
+
+    def _label(self, value: float, year: bool) -> str:
+        d = mdates.num2date(value)
+        text = f"{d.day} {d:%b}" if self.daily else f"{d:%b}"
+        return f"{text} {d.year}" if year else text
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self._label(x, True)
+
+    def format_ticks(self, values) -> list[str]:
+        years = [mdates.num2date(v).year for v in values]
+        return [self._label(v, i == 0 or years[i] != years[i - 1]) for i, v in enumerate(values)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -940,9 +996,8 @@ def intervention_days(key: str, title: str, series: dict[str, pd.Series], days: 
     what = "sold" if direction == "sell_usd" else "bought"
     axes[0].set_title(f"shaded: days Japan {what} dollars; dotted: US news (FOMC, CPI, PPI, jobs)", fontsize=7.5,
                       loc="left", color="#333333")
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
-    axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[-1].xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+    axes[-1].xaxis.set_major_formatter(PlainDates(daily=True))
     return _finish(f"intervention_{key}", title,
                    f"Daily closes from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}: the 10-year Treasury "
                    "yield, the Kim-Wright 10-year term premium and yen per dollar (down = stronger yen). Shaded: the "

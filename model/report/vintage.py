@@ -148,7 +148,11 @@ def vintage_line(bundle: DataBundle) -> str:
     def through(key: str) -> str:
         return found[key].through if key in found else "n/a"
 
-    origins = sorted({s.origin for s in bundle.sources.values()})
+    origins = sorted({ORIGIN_WORDS.get(s.origin, s.origin) for s in bundle.sources.values()})
     return (f"TIC holdings through {through('tic_table5')}, net purchases through {through('tic_table3')}; "
             f"10-year yield through {through('fred_GS10')} (monthly), {through('fred_DGS10')} (daily); "
-            f"from the {' and '.join(origins)}")
+            f"from {' and '.join(origins)}")
+
+
+# where a source was loaded from, as a reader says it
+ORIGIN_WORDS = {"snapshot": "the shipped data", "cache": "the latest pull"}
