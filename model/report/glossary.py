@@ -41,6 +41,13 @@ GLOSSARY: list[tuple[str, str]] = [
      "raise yields: modified duration × holdings × the 5-year move two years in. Where its reserves are published "
      "(Japan), its reserve Treasuries at their own duration; otherwise the bonds and notes the Treasury reports it "
      "holds, at the market's duration."),
+    ("Seller's own cost (10 years)", "What a seller bears over ten years, as the bargain counts it: the "
+     "mark-to-market loss on what it keeps, the part of its currency's rise against its dollar assets that "
+     "lasts, ten years of carry forgone and its exporters' loss. The accounting gain on dollars it converts and "
+     "the translation loss that fades within weeks are left out."),
+    ("Carry forgone", "The yield a seller gives up on what it sells: the bond yield less what the money earns "
+     "instead (the cost of its own financing bills if converted, the dollar deposit rate if kept). An "
+     "opportunity cost, not a loss on its books: the report shows the seller's cost with and without it."),
     ("Valuation adjustment", "Since December 2011 the Treasury reports holdings at market value, so holdings "
      "fall when yields rise without any selling; the adjustment removes that price effect."),
     ("Distributed lags", "A regression of monthly yield changes on this month's and earlier months' purchases; "
