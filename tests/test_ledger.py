@@ -235,6 +235,9 @@ def test_ledger_json_shape():
     assert {"holder", "as_of", "us_imports_bn", "effective_rate", "duties_bn_per_year", "sources"} <= set(out["tariff"])
     assert out["tariff"]["holder"] == "japan" and out["tariff"]["as_of"] == "2025-09-20"
     assert isinstance(out["verdict"], str) and out["bargain"]["ratio_us_to_seller"] is None  # China unknown
+    assert out["bargain"]["ratio_us_to_seller_without_carry"] is None
+    # a conversion spread over two months: the dollar's move is a month's, and the sentence says whose
+    assert "as each month's dollars (at most $50bn) are converted (a move that fades within weeks)" in out["verdict"]
     # Japan's own ten-year cost is there even when the coalition's is not; China's is null
     assert out["bargain"]["seller_cost_10yr_bn"] is None and china["cost_10yr_bn"] is None
     assert japan["cost_10yr_bn"]["median"] > japan["carry_10yr_bn"]["median"] > 0
@@ -337,6 +340,11 @@ def test_verdict_arithmetic_and_words(planted):
     assert ledger.to_dict()["bargain"]["seller_cost_10yr_without_carry_bn"]["median"] == pytest.approx(
         np.median(600 * 4 * y / 10_000))
     assert ledger.ratio_us_to_seller == pytest.approx(us / seller)
+    # without the carry forgone, the seller's cost is the MTM loss alone
+    mtm = float(np.median(600 * 4 * y / 10_000))
+    bare = us / mtm if mtm > 0 and us > 0 else None
+    assert ledger.to_dict()["bargain"]["ratio_us_to_seller_without_carry"] == (
+        pytest.approx(bare) if bare is not None else None)
     duties = ledger.tariff.duties_bn_per_year
     breakeven = ledger.break_even_sale_bn()
     assert breakeven["median"] == pytest.approx(duties * 100 / us)
@@ -349,6 +357,10 @@ def test_verdict_arithmetic_and_words(planted):
     assert f"${round(duties)}bn of US duties" in text
     # the carry forgone (ten years of 0.5) is most of the cost: the sentence says how much, and what it is
     assert "($5.0bn of it yield given up, an opportunity cost rather than a loss)" in text
+    if bare is not None and bare >= 1.5:
+        assert f"(without the yield given up, the US would bear about {bare:.0f} times Japan's cost)" in text
+    else:
+        assert "without the yield given up" not in text
 
 
 def test_verdict_for_purchases_and_for_nothing():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from model.errors import InputError
+from model.numbers import MINUS, number
 from model.report.story import (
     ScenarioSet,
     choose_lead,
@@ -96,6 +97,13 @@ def test_the_headline_sentence_is_computed_from_the_plan(sets):
     assert f"${abs(shares[1.0]['interest_cost_10yr_bn'][1]):,.0f}bn if all of it did" in sentence
     assert "fifth" not in sentence and "-0.0" not in sentence and "\u22120.0 " not in sentence
     assert short_plan(lead.posterior) == "sell $150bn of bonds and notes over 12 months"
+    # a move that fades says so beside the number: near the peak or passing, and how much lasts
+    lasting, peak = lead.posterior.lasting("10y")["median"], lead.posterior.peak("10y")["median"]
+    if abs(lasting) < 0.8 * abs(at["median"]):
+        where = "close to its peak" if abs(at["median"]) >= 0.9 * abs(peak) else "a passing move"
+        assert f"bp), {where}, of which {number(lasting, minus=MINUS)} bp lasts; over ten years" in sentence
+    else:
+        assert "bp lasts" not in sentence
 
 
 def test_a_country_a_purchase_and_nothing_in_words(sets):

@@ -13,6 +13,7 @@ The verdict's arithmetic:
   part); the realised gain is left out (an accounting gain already on the books) and so is the
   translation loss on impact (it fades within weeks);
 * ``ratio_us_to_seller`` = the US ten-year interest cost / the seller's ten-year cost (medians);
+  ``ratio_us_to_seller_without_carry`` the same with the cost less the carry forgone;
 * ``break_even_sale_bn`` = the sale at which ten years of extra US interest equal one year of
   US duties on the seller's goods: ``duties x sold / interest cost`` (the response is linear
   in the amount sold);
@@ -95,6 +96,16 @@ class Ledger:
         us = float(np.median(self.interest_cost_10yr_bn))
         return us / seller if seller > 0 and us > 0 else None
 
+    @property
+    def ratio_us_to_seller_without_carry(self) -> float | None:
+        """:attr:`ratio_us_to_seller` with the seller's cost less the carry forgone (medians)."""
+        bare = self.seller_cost_without_carry()
+        if bare is None:
+            return None
+        seller = float(np.median(bare))
+        us = float(np.median(self.interest_cost_10yr_bn))
+        return us / seller if seller > 0 and us > 0 else None
+
     def seller_cost_without_carry(self) -> np.ndarray | None:
         """The sellers' ten-year cost less the carry forgone (draws; ``None`` where the cost is not
         available): the sensitivity to counting an opportunity cost as a cost."""
@@ -151,6 +162,7 @@ class Ledger:
                 "seller_cost_10yr_bn": band(self.seller_cost_10yr_bn),
                 "seller_cost_10yr_without_carry_bn": band(self.seller_cost_without_carry()),
                 "ratio_us_to_seller": ratio,
+                "ratio_us_to_seller_without_carry": self.ratio_us_to_seller_without_carry,
                 "break_even_sale_bn": self.break_even_sale_bn(),
                 "break_even_sale_first_day_bn": self.break_even_sale_bn(first_day=True),
             },
@@ -380,17 +392,25 @@ def verdict_sentence(ledger: Ledger) -> str:
         d = float(np.median(ledger.dollar_pct))
         move = "fall" if d < 0 else "rise"
         against = _names([*dict.fromkeys(CURRENCY_WORDS.get(c, c) for c in ledger.dollar_against)])
-        parts.append(f"make the dollar {move} about {abs(d):.1f}% against {against} at first (a move that fades "
+        # a sale spread over months moves the dollar month by month: say which month's amount
+        by_month = np.sum([np.clip(np.asarray(x.sold_bn_by_month, dtype=float), 0, None) for x in ledger.sales
+                           if x.proceeds is Proceeds.CONVERTED], axis=0)
+        spread = np.count_nonzero(by_month) > 1
+        when = (f"as each month's dollars (at most {_round_bn(float(np.max(by_month)))}) are converted" if spread
+                else "at first")
+        parts.append(f"make the dollar {move} about {abs(d):.1f}% against {against} {when} (a move that fades "
                      "within weeks)")
     known = [s for s in movers if s.available]
+    carry_said = False
     if ledger.seller_cost_10yr_bn is not None:
         seller = float(np.median(ledger.seller_cost_10yr_bn))
         them = subject(labels[0]) if len(labels) == 1 else "the sellers"
         # the carry's own median (a difference of medians is not the median of the difference)
         carry = float(np.median(np.asarray(ledger.seller_cost_10yr_bn) - ledger.seller_cost_without_carry()))
         # carry forgone is an opportunity cost: said where it is more than a fifth of the cost
+        carry_said = seller > 0 and carry > 0.2 * seller
         share = (f" ({_round_bn(carry)} of it yield given up, an opportunity cost rather than a loss)"
-                 if seller > 0 and carry > 0.2 * seller else "")
+                 if carry_said else "")
         parts.append(f"{'cost' if seller >= 0 else 'earn'} {them} about {_round_bn(abs(seller))} over the same "
                      f"ten years{share}")
     elif known:
@@ -409,6 +429,9 @@ def verdict_sentence(ledger: Ledger) -> str:
             sentence += ", about as much as the US would bear"
         else:
             sentence += f", so {who} would bear about {1 / ratio:.1f} times the US cost"
+        bare = ledger.ratio_us_to_seller_without_carry
+        if carry_said and bare is not None and bare >= 1.5:
+            sentence += f" (without the yield given up, the US would bear about {bare:.0f} times {whose} cost)"
     breakeven = ledger.break_even_sale_bn()
     if breakeven is not None and ledger.tariff is not None:
         goods = next((s.label for s in ledger.sellers if s.holder == ledger.tariff.holder), ledger.tariff.holder)

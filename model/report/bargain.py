@@ -119,7 +119,15 @@ def carry_sentence(ctx) -> str:
     whole, bare = led["bargain"]["seller_cost_10yr_bn"], led["bargain"]["seller_cost_10yr_without_carry_bn"]
     return (f"Most of it can be carry forgone, the interest the seller gives up for ten years (an opportunity "
             f"cost, not a loss on its books): without it, the seller's cost in the lead scenario ({ctx.lead.title}) "
-            f"is {_band(bare, '$bn')} rather than {_band(whole, '$bn')}. ")
+            f"is {_band(bare, '$bn')} rather than {_band(whole, '$bn')}{_ratios(led['bargain'])}. ")
+
+
+def _ratios(bargain: dict) -> str:
+    """The US cost as a multiple of the seller's, with and without the carry forgone."""
+    bare, whole = bargain.get("ratio_us_to_seller_without_carry"), bargain.get("ratio_us_to_seller")
+    if bare is None or whole is None:
+        return ""
+    return f", and the US would bear about {bare:.0f} times the seller's cost rather than {whole:.1f} times"
 
 
 def verdicts(ctx) -> Bullets | None:
@@ -211,6 +219,8 @@ def scenario_table(ctx, s) -> Table | None:
              [text_cell("The same without the carry forgone"),
               cell(_band(bargain.get("seller_cost_10yr_without_carry_bn"), "$bn"), nowrap=True)],
              [text_cell("US cost / the seller's"), cell(_ratio(bargain["ratio_us_to_seller"]))],
+             [text_cell("US cost / the seller's without the carry forgone"),
+              cell(_ratio(bargain.get("ratio_us_to_seller_without_carry")))],
              [text_cell("US duties on the seller's goods, the scenario's first year"),
               cell(_duties(tariff) if tariff.get("duties_bn_per_year") else "not available")]]
     if tariff.get("duties_bn_first_day"):

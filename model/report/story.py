@@ -279,6 +279,17 @@ def _usd(value: float | None, digits: int = 0) -> str:
     return money(value, digits, sign=True, minus=MINUS)
 
 
+def fading(result, mid: float) -> str:
+    """A clause for a move that is not the lasting one: how close it is to the path's peak, and
+    how much of it lasts (empty when most of it lasts)."""
+    lasting = result.lasting("10y")["median"]
+    if lasting is None or abs(lasting) >= 0.8 * abs(mid):
+        return ""
+    peak = result.peak("10y")
+    near = abs(mid) >= 0.9 * abs(peak["median"])
+    return f", {'close to its peak' if near else 'a passing move'}, of which {_bp(lasting)} bp lasts"
+
+
 def headline_sentence(lead: ScenarioSet) -> str:
     """The headline, every word computed from the lead scenario's plan and results. It leads
     with the number that depends least on how much of the effect lasts (the 10-year move two
@@ -298,6 +309,7 @@ def headline_sentence(lead: ScenarioSet) -> str:
     else:
         move = (f"the 10-year yield would be {abs(mid):.1f} bp {'higher' if mid > 0 else 'lower'} than otherwise after "
                 f"{month} months (90% band {_bp(lo)} to {_bp(hi)} bp)")
+        move += fading(post, mid)
     cost = post.cost("10yr")
     saving = cost["median"] < 0
     money_clause = (f"over ten years the extra federal interest would be {_usd(cost['median'])} "
