@@ -838,7 +838,7 @@ class EventStudy:
         effect = best.effects["10y"]
         seen = best.pvalue < 0.05 and abs(effect) >= abs(best.minimum_detectable_effect) * 0.8
         same_sign = effect * self.model.bp_per_100bn_sold > 0
-        found = (f" It found {number(effect)} bp per $100bn sold (placebo p = {best.pvalue:.3f})"
+        found = (f" That comparison found {number(effect)} bp per $100bn sold (placebo p = {best.pvalue:.3f})"
                  + (("; an effect that large is one the test can see, and it is larger than the model's" if same_sign
                      else "; an effect that large is one the test can see, and its sign is the opposite of the "
                      "model's") if seen else "") + ".")

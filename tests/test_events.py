@@ -247,7 +247,7 @@ def test_minimum_detectable_effect_beside_every_estimate(study):
     if not best.model_detectable:
         assert "cannot tell an effect of the model's size from zero" in verdict
     # what the best comparison found is said beside its power, with its placebo p-value
-    assert f"It found {number(best.effects['10y'])} bp per $100bn sold (placebo p = {best.pvalue:.3f})" in verdict
+    assert f"That comparison found {number(best.effects['10y'])} bp per $100bn sold (placebo p = {best.pvalue:.3f})" in verdict
 
 
 def test_minimum_detectable_effect_of_normal_draws():

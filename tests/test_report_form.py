@@ -143,3 +143,38 @@ def test_wrong_signed_impulse_responses_are_one_table_row_each():
     assert cells[0] == "Japan" and cells[2] == "13 of 25" and cells[3] == "13"
     assert cells[4] == "\u22125.0 (2.0)"  # at 12 months
     assert irf_signs(SimpleNamespace(local_projections=[lp("china", [1.0] * 25)]), {}) is None
+
+
+def _pool(group: str, effect: float, p: float, mde: float) -> dict:
+    return {"group": group, "effect_bp_per_100bn": effect, "p_value": p, "minimum_detectable_effect_bp_per_100bn": mde}
+
+
+def test_the_evidence_on_intervention_days_is_said_as_it_points():
+    """Where the days and the months point beside the model, from the numbers: the selling days,
+    the most powerful comparison when it is significant, and the instrument."""
+    from model.report.build import Context
+
+    sold = _pool("sell_usd", 0.0, 0.85, 40.0)
+    buy = _pool("buy_usd", 20.8, 0.005, 19.8)
+    ev = {"pooled": [sold, buy]}
+    assert Context._evidence_mixed(sold, ev, 44.1, 5.4) == (
+        "The evidence is mixed: the days Japan sold dollars show nothing and the days Japan bought dollars and the "
+        "monthly instrument point above the model, and none pins a size")
+    # a significant selling day, an instrument below the model: each said where it points
+    sold = _pool("sell_usd", 30.0, 0.01, 19.0)
+    assert Context._evidence_mixed(sold, {"pooled": [sold, _pool("buy_usd", 1.0, 0.7, 25.0)]}, 2.0, 5.4) == (
+        "The evidence is mixed: the days Japan sold dollars point above the model and the monthly instrument points "
+        "below it, and none pins a size")
+
+
+def test_other_readings_count_the_wrong_signs(fitted):
+    from model.report.brief import other_readings
+
+    levels = [e.effect_bp_per_100bn for r in fitted.levels for e in r.effects.values()]
+    paths = [lp.to_frame()["irf_bp_per_100bn"].to_numpy() for lp in fitted.local_projections]
+    text = other_readings(fitted)
+    wrong_levels = sum(v < 0 for v in levels)
+    wrong_paths = sum(sum(v < 0 for v in path) > len(path) / 2 for path in paths)
+    assert (f"{wrong_levels} of the {len(levels)} regressions in levels" in text) == (wrong_levels > 0)
+    assert (f"the local projections for {wrong_paths} of the {len(paths)}" in text) == (wrong_paths > 0)
+    assert (text == "") == (wrong_levels == 0 and wrong_paths == 0)

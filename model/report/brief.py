@@ -421,6 +421,25 @@ def holders(ctx: Context) -> Section:
     return Section("holders", "4", "Who holds Treasuries", 1, blocks)
 
 
+def other_readings(results) -> str:
+    """A sentence on the other readings of the same monthly data (regressions in levels, local
+    projections) when they give the wrong sign for a demand effect; empty when they do not."""
+    levels = [e.effect_bp_per_100bn for r in results.levels for e in r.effects.values()]
+    wrong_levels = sum(e < 0 for e in levels)
+    horizons = [lp.to_frame()["irf_bp_per_100bn"] for lp in results.local_projections]
+    wrong_paths = sum(bool((f < 0).mean() > 0.5) for f in horizons)
+    parts = []
+    if wrong_levels:
+        parts.append(f"{wrong_levels} of the {len(levels)} regressions in levels")
+    if wrong_paths:
+        parts.append(f"the local projections for {wrong_paths} of the {len(horizons)} pairs of holder and flow measure (at "
+                     "most horizons)")
+    if not parts:
+        return ""
+    return (" Other readings of the same months point the other way: " + " and ".join(parts) + " give the wrong sign "
+            "for a demand effect (yields lower after selling).")
+
+
 def evidence(ctx: Context) -> Section:
     results = ctx.inputs.results
     table = ctx.inputs.response.posterior_table(ctx.inputs.holder_labels)
@@ -433,11 +452,13 @@ def evidence(ctx: Context) -> Section:
     info = ctx.inputs.response.prior_info
     blocks: list = [
         Para(spans(strong("The data are weak. "),
-                   "Monthly yield changes regressed on foreign purchases give effects too imprecise to rule out zero "
-                   f"or large values: {estimates}. The posterior pulls them toward the published short-run and impact "
-                   f"effects (the prior: {bp(info['mean_10y'])} bp per $100bn, from a range of "
-                   f"{bp(info['range_low'])} to {bp(info['range_high'])}), so the headline leans on the literature (",
-                   see("response-model"), ").")),
+                   "Monthly yield changes regressed on foreign purchases, averaged over the weighted specifications "
+                   "of the grid (the spread between specifications included), give effects too imprecise to rule out "
+                   f"zero or large values: {estimates}. The posterior pulls them toward the published short-run and "
+                   f"impact effects (the prior: {bp(info['mean_10y'])} bp per $100bn, from a range of "
+                   f"{bp(info['range_low'])} to {bp(info['range_high'])}), so the headline leans on the literature, "
+                   "and its sign comes from the published estimates rather than from these data (",
+                   see("response-model"), ").", other_readings(results))),
         Para(spans(strong("Flows do not forecast yields. "), signs(results.oos_verdict).rstrip(".") + " (",
                    see("estimation"), ")."))
         if results.oos_verdict != "not computed" else None,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from model.episodes import episodes_summary
+from model.labels import join_words
 from model.report import figures as F
 from model.report.appendix import appendix_sections
 from model.report.brief import brief_sections, front, howto
@@ -215,9 +216,32 @@ class Context:
                        + (f", which leaves out the model's {bp(model)}" if excludes else "")
                        + f"; but the instrument is {'weak' if fs.get('weak') else 'of moderate strength'} (first-stage F "
                        f"{bp(fs['f_hac'], 1, False)}) and its exclusion is doubtful (the Ministry intervenes because the "
-                       "yen moves, and US yields move the yen), so the days and months point above the model without "
-                       "pinning a size")
+                       "yen moves, and US yields move the yen). " + self._evidence_mixed(
+                           sold, ev, iv["tsls"]["effect_bp_per_100bn"], model))
         return ["".join(out).rstrip(".")]
+
+    @staticmethod
+    def _evidence_mixed(sold: dict, ev: dict, iv_effect: float, model: float) -> str:
+        """Where the days and the months point, beside the model: the selling days, the most
+        powerful comparison (when it is another and significant) and the monthly instrument."""
+        days = {"sell_usd": "the days Japan sold dollars", "buy_usd": "the days Japan bought dollars"}
+        nothing, above, below = [], [], []
+        if sold["p_value"] >= 0.1:
+            nothing.append(days["sell_usd"])
+        pools = [p for p in ev.get("pooled", []) if p.get("minimum_detectable_effect_bp_per_100bn") is not None]
+        best = min(pools, key=lambda p: abs(p["minimum_detectable_effect_bp_per_100bn"]), default=None)
+        if best is not None and best["p_value"] < 0.05 and days.get(best["group"]) not in nothing:
+            (above if best["effect_bp_per_100bn"] > model else below).append(days.get(best["group"], "the days"))
+        (above if iv_effect > model else below).append("the monthly instrument")
+        def said(items: list[str], singular: str, plural: str) -> list[str]:
+            if not items:
+                return []
+            many = len(items) > 1 or items[0].startswith("the days")
+            return [f"{join_words(items)} {plural if many else singular}"]
+
+        parts = (said(nothing, "shows nothing", "show nothing") + said(above, "points above the model", "point above "
+                 "the model") + said(below, "points below it", "point below it"))
+        return f"The evidence is mixed: {join_words(parts)}, and none pins a size"
 
     def events_beside(self) -> list:
         """The intervention days beside the model and the literature (the appendix's box)."""
