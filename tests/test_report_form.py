@@ -158,13 +158,13 @@ def test_the_evidence_on_intervention_days_is_said_as_it_points():
     buy = _pool("buy_usd", 20.8, 0.005, 19.8)
     ev = {"pooled": [sold, buy]}
     assert Context._evidence_mixed(sold, ev, 44.1, 5.4) == (
-        "The evidence is mixed: the days Japan sold dollars show nothing and the days Japan bought dollars and the "
-        "monthly instrument point above the model, and none pins a size")
+        "The evidence is mixed: the days Japan sold dollars show nothing; the days Japan bought dollars and the "
+        "monthly instrument point above the model; none pins a size")
     # a significant selling day, an instrument below the model: each said where it points
     sold = _pool("sell_usd", 30.0, 0.01, 19.0)
     assert Context._evidence_mixed(sold, {"pooled": [sold, _pool("buy_usd", 1.0, 0.7, 25.0)]}, 2.0, 5.4) == (
-        "The evidence is mixed: the days Japan sold dollars point above the model and the monthly instrument points "
-        "below it, and none pins a size")
+        "The evidence is mixed: the days Japan sold dollars point above the model; the monthly instrument points "
+        "below it; none pins a size")
 
 
 def test_other_readings_count_the_wrong_signs(fitted):

@@ -633,7 +633,11 @@ def episodes(ctx: Context) -> Section:
     subs = []
     for i, r in enumerate(results, start=1):
         own = [n for n in r.notes if n not in common]
-        body: list = [Para(spans(signs(r.episode.note), " ", Span_muted(f"Source: {r.episode.source}.")))]
+        whose = join_words([holder_label(h) for h in r.holders])
+        body: list = [Para(spans(
+            signs(r.episode.note), f" Priced here: the reported net purchases of bonds and notes by {whose} over the "
+            f"window, {usd(r.flows_reported_bn, 0)}; holdings, as the note quotes them, also move with bills, prices "
+            "and custody. ", Span_muted(f"Source: {r.episode.source}.")))]
         body.append(Para(spans(
             strong("Verdict. "), f"Posterior: {signs(r.verdict)}. Literature envelope: {signs(r.verdict_literature)}. "
             f"Term premium (posterior): {signs(r.verdict_tp)}. Over the same window the Federal Reserve's Treasury "

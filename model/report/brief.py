@@ -349,6 +349,18 @@ def basis_sensitivity(ctx: Context) -> list:
         f"$100bn sold): {words}{judged} (", see("response-model"), ")."))]
 
 
+def extrapolation(ctx: Context, largest_bn: float) -> str:
+    """A caveat when the grid's sales are larger than any the data hold: the response is linear in
+    the amount, so such sales are extrapolations (empty when the data's largest sale is not known
+    or the grid stays within it)."""
+    found = next((r for r in ctx.inputs.episodes or [] if r.episode.key == "largest_6m_sale"), None)
+    if found is None or largest_bn <= abs(found.flows_reported_bn):
+        return ""
+    return (f" The response is linear in the amount, and the largest six-month sale by one country in the data was "
+            f"{usd(abs(found.flows_reported_bn), 0, sign=False)} ({found.episode.title.split(': ', 1)[-1]}): sales of "
+            f"up to {usd(largest_bn, 0, sign=False)} here are extrapolations.")
+
+
 def sensitivity_section(ctx: Context) -> Section:
     sweep = ctx.sweep
     blocks: list = []
@@ -359,6 +371,7 @@ def sensitivity_section(ctx: Context) -> Section:
             f"{ctx.month(sweep.start)}, priced with the posterior response. The ten-year cost grows with the size "
             "and falls with the length of the sale (a slower sale leaves less time for the higher rates to apply "
             f"within the ten years); the lasting move depends only on the amount ({bp(per100)} bp per $100bn)."
+            + extrapolation(ctx, float(sweep.frame.sale_bn.max()))
             + (" " + sentence(sweep_warning(sweep)) if sweep.warnings else ""))))
         fig = ctx.figure(ctx.figure_key("sweep_cost_10yr", sweep.holder), brief=True)
         if fig:

@@ -241,7 +241,7 @@ class Context:
 
         parts = (said(nothing, "shows nothing", "show nothing") + said(above, "points above the model", "point above "
                  "the model") + said(below, "points below it", "point below it"))
-        return f"The evidence is mixed: {join_words(parts)}, and none pins a size"
+        return f"The evidence is mixed: {'; '.join(parts)}; none pins a size"
 
     def events_beside(self) -> list:
         """The intervention days beside the model and the literature (the appendix's box)."""
