@@ -558,6 +558,9 @@ def response_model(ctx: Context) -> Section:
                             "10-year yield, bp per $100bn sold: mean (standard deviation) over the weighted "
                             "specifications. Posterior: the update of every maturity together; 10-year alone: the "
                             "update of the 10-year estimate by itself (the two agree when the maturities agree). "
+                            "Neither is one normal update of the prior and data columns: each weighted specification "
+                            "is updated on its own and the updates are mixed by the specifications' weights, and a "
+                            "mixture's mean and spread are not the update of the mixture's mean and spread. "
                             f"Prior: {signs(response.prior_info.get('rule', ''))}; pooled groups' prior adds the "
                             "between-holder spread.")]))
     lit: list = []

@@ -57,7 +57,7 @@ GLOSSARY: list[tuple[str, str]] = [
     ("Block bootstrap", "Standard errors from re-estimating on samples made of blocks of consecutive months "
      "drawn with replacement."),
     ("Specification grid", "The same estimate repeated under every reasonable choice (flow measure, controls, "
-     "lag length, sample window); the scenarios draw over all of them."),
+     "lag length, sample window); the scenarios draw over those that forecast best out of sample, by their weights."),
     ("Local projections", "A separate regression for each horizon h of the yield change from month 0 to month "
      "h on the month-0 flow: the response over time without imposing a lag structure."),
     ("Empirical Bayes", "Priors whose spread is estimated from the data: here, how much holders' effects "
