@@ -16,7 +16,7 @@ import pytest
 from model.cli import main
 from model.errors import InputError
 from model.events import load_us_news
-from model.ledger.data import EARLIEST_DAY, load_ledger_data
+from model.ledger.data import EARLIEST_DAY, ledger_data, load_ledger_data
 
 CASE_CLASS = "curated"
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +116,12 @@ def test_the_command_line_refuses_an_impossible_date(tmp_path, monkeypatch, caps
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("cache"))
     set_cell(data / "curated", "jp_tariff_costs.csv", 2, "published", "2026-02-30")
     monkeypatch.setenv("TLRISK_DATA_DIR", str(data))
-    assert main(["simulate", str(ROOT / "scenarios" / "japan_selldown.toml"), "--draws", "200", "--json"]) == 2
+    ledger_data.cache_clear()  # read once per process: another test may have read the project's
+    try:
+        code = main(["simulate", str(ROOT / "scenarios" / "japan_selldown.toml"), "--draws", "200", "--json"])
+    finally:
+        ledger_data.cache_clear()
+    assert code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "jp_tariff_costs.csv:2: published: 2026-02-30 is not a real date" in captured.err
