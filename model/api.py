@@ -80,7 +80,7 @@ class Fit:
         """The ``tlrisk fit --json`` schema (``full``: every estimate, as ``tlrisk fit --json --full``)."""
         from model.schema import versioned
 
-        estimates = self.results.to_dict() if full else {"models": self.results.models(),
+        estimates = self.results.to_dict() if A.flag(full, "full") else {"models": self.results.models(),
                                                           "specification_grid": self.results.grid.records()}
         return versioned({**estimates, "posterior": self.response.to_dict(self._labels())["posterior"],
                           "response_model": self.response.describe()})
@@ -89,7 +89,9 @@ class Fit:
         """Prior, data and posterior by holder; returns the matplotlib figure."""
         from model.report import figures as F
 
-        return F.posterior_chart(self.posterior(), maturity).fig
+        table = self.posterior()
+        A.choice(maturity, "maturity", tuple(dict.fromkeys(table["maturity"])))
+        return F.posterior_chart(table, maturity).fig
 
     def _labels(self) -> dict[str, str]:
         return {k: g.label for k, g in self.context.holders.groups.items()}
@@ -108,7 +110,7 @@ class Simulation(ScenarioResult):
         """The path of one maturity with its band; returns the matplotlib figure."""
         from model.report import figures as F
 
-        return F.scenario_path(self, maturity).fig
+        return F.scenario_path(self, self._maturity(maturity)).fig
 
 
 @dataclass
@@ -120,7 +122,7 @@ class Sweep(SweepResult):
         returns the matplotlib figure."""
         from model.report import figures as F
 
-        return F.sweep_heatmap(self, value).fig
+        return F.sweep_heatmap(self, A.choice(value, "value", tuple(F.SWEEP_VALUES))).fig
 
 
 @dataclass
@@ -157,7 +159,7 @@ def load(refresh: bool = False) -> Data:
     model.errors.ValidationFailed
         A holder group in ``holders.toml`` names members that are not in the data.
     """
-    if refresh or "data" not in _session:
+    if A.flag(refresh, "refresh") or "data" not in _session:
         _session.clear()
         _session["data"] = _as(Data, pipeline.load_data())
     return _session["data"]
@@ -167,8 +169,8 @@ def fit(refresh: bool = False, credibility: bool = False) -> Fit:
     """Estimate (once per session, from the estimation cache when data, settings and code are
     unchanged): the joint systems, the specification grid, the literature envelope and the
     response model. ``credibility`` adds the slower sub-sample, rolling and out-of-sample checks."""
-    key = ("fit", credibility)
-    if refresh or key not in _session:
+    key = ("fit", A.flag(credibility, "credibility"))
+    if A.flag(refresh, "refresh") or key not in _session:
         data = load()
         results = pipeline.estimate(data, credibility=credibility).results
         context = pipeline.scenario_context(data, results)

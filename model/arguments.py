@@ -17,23 +17,50 @@ from typing import Any
 from model.errors import InputError
 
 RESPONSES = ("posterior", "data", "literature")
-MAX_AMOUNT_BN = 1e6  # $bn: far above all foreign holdings (about $9,000bn); more is a typing error
+MAX_AMOUNT_BN = 100_000.0  # $bn: = model.scenarios.schema.MAX_SALE_BN (tested equal); all foreign holdings are about $9,000bn
+MIN_AMOUNT_BN = 0.001  # $bn ($1m): a smaller sale is a typing error (1e-320), not a policy
+MAX_WHOLE = 2**53  # a whole number beyond this does not fit a float exactly (10**400 does not fit at all)
 MAX_SHIFT_BP = 10_000.0
 SWEEP_HORIZON_MONTHS = 60  # = model.scenarios.sweep.HORIZON_MONTHS (tested equal)
 
 
+def _numpy(value: Any) -> bool:
+    """A numpy scalar: refused like any other type, ``numpy.float64`` (a float subclass) too,
+    so that numpy numbers are treated one way (as scenario dictionaries treat them)."""
+    return type(value).__module__.split(".")[0] == "numpy"
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and not _numpy(value)
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and not _numpy(value)
+
+
+def _finite(value: int | float) -> bool:
+    """A finite float, or a whole number a float holds (``10**400`` is not one: ``float()`` overflows)."""
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_WHOLE
+
+
+def _shown(value: int | float) -> str:
+    digits = str(value)
+    return digits if len(digits) <= 24 else f"{digits[:12]}...{digits[-6:]} ({len(digits):,} digits)"
 
 
 def _kind(value: Any) -> str:
+    """A value for a one-line message: control characters escaped, long values cut."""
     if isinstance(value, str):
-        return f"the text '{value}'"
-    return f"{value!r} ({type(value).__name__})"
+        return f"the text '{_cut(''.join(c if c.isprintable() else repr(c)[1:-1] for c in value))}'"
+    if _is_int(value):
+        return f"{_shown(value)} (int)"
+    if _numpy(value):
+        return f"{_cut(repr(value))} (numpy.{type(value).__name__}; give a Python value: int(x), float(x) or bool(x))"
+    return f"{_cut(repr(value))} ({type(value).__name__})"
+
+
+def _cut(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else f"{text[:most - 20]}...{text[-12:]} ({len(text):,} characters)"
 
 
 def whole_number(value: Any, name: str, low: int, high: int | None = None) -> int:
@@ -41,29 +68,38 @@ def whole_number(value: Any, name: str, low: int, high: int | None = None) -> in
     if not _is_int(value):
         raise InputError(f"must be a whole number, not {_kind(value)}", field=name)
     if value < low:
-        raise InputError(f"{value} must be at least {low}", field=name)
+        raise InputError(f"{_shown(value)} must be at least {low}", field=name)
     if high is not None and value > high:
-        raise InputError(f"{value} must be at most {high}", field=name)
+        raise InputError(f"{_shown(value)} must be at most {high}", field=name)
     return int(value)
 
 
 def amount_bn(value: Any, name: str) -> float:
-    """A positive, finite amount of $bn below :data:`MAX_AMOUNT_BN`."""
+    """A positive amount of $bn from :data:`MIN_AMOUNT_BN` to :data:`MAX_AMOUNT_BN` (the
+    scenario files' limit on a sale)."""
     if not _is_real(value):
         raise InputError(f"must be a number of $bn, not {_kind(value)}", field=name)
-    value = float(value)
-    if not (math.isfinite(value) and 0 < value < MAX_AMOUNT_BN):
-        raise InputError(f"{value:g} must be a positive number of $bn (below {MAX_AMOUNT_BN:,.0f})", field=name)
-    return value
+    if not (_finite(value) and MIN_AMOUNT_BN <= value <= MAX_AMOUNT_BN):
+        raise InputError(f"{_shown(value)} must be a positive number of $bn from {MIN_AMOUNT_BN:g} to "
+                         f"{MAX_AMOUNT_BN:,.0f}", field=name)
+    return float(value)
 
 
 def shift_bp(value: Any, name: str) -> float:
     """A finite number of basis points between -10,000 and 10,000."""
-    if not _is_real(value) or not math.isfinite(float(value)) or abs(float(value)) > MAX_SHIFT_BP:
-        shown = f"'{value}'" if _is_real(value) else _kind(value)
+    if not _is_real(value) or not _finite(value) or abs(value) > MAX_SHIFT_BP:
+        shown = f"'{_shown(value)}'" if _is_real(value) else _kind(value)
         raise InputError(f"{shown} is not a number between -{MAX_SHIFT_BP:.0f} and {MAX_SHIFT_BP:.0f} (bp)",
                          field=name)
     return float(value)
+
+
+def flag(value: Any, name: str) -> bool:
+    """True or False, exactly (``"yes"``, ``1``, ``None`` or ``numpy.bool_`` are errors, not a
+    guess at what was meant)."""
+    if not isinstance(value, bool):
+        raise InputError(f"must be True or False, not {_kind(value)}", field=name)
+    return value
 
 
 def choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
@@ -115,5 +151,5 @@ def from_text(parse: Callable[[str], Any], check: Callable[..., Any], *args) -> 
     return convert
 
 
-__all__ = ["MAX_AMOUNT_BN", "MAX_SHIFT_BP", "RESPONSES", "SWEEP_HORIZON_MONTHS", "amount_bn", "choice",
-           "from_text", "given_text", "name_text", "response", "shift_bp", "whole_number"]
+__all__ = ["MAX_AMOUNT_BN", "MAX_SHIFT_BP", "MIN_AMOUNT_BN", "RESPONSES", "SWEEP_HORIZON_MONTHS", "amount_bn",
+           "choice", "flag", "from_text", "given_text", "name_text", "response", "shift_bp", "whole_number"]

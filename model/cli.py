@@ -347,7 +347,7 @@ def _scenario_parsers(sub) -> None:
 
     p = sub.add_parser("sweep", help="sale size by sale length grid for one holder (the report's heatmap)")
     p.add_argument("--holder", type=A.given_text, default="japan", help="a holder group or country (default japan)")
-    p.add_argument("--sizes", type=_positive_int, nargs="+", default=[100, 250, 500, 750, 1000],
+    p.add_argument("--sizes", type=_sale_size, nargs="+", default=[100, 250, 500, 750, 1000],
                    help="sale sizes, whole $bn")
     p.add_argument("--months", type=A.from_text(int, A.whole_number, "value", 1, SWEEP_HORIZON_MONTHS), nargs="+", default=[1, 6, 12, 24, 36],
                    help=f"sale lengths, months (at most the sweep's {SWEEP_HORIZON_MONTHS}-month horizon)")
@@ -393,6 +393,7 @@ def _report_parsers(sub) -> None:
 
 _positive_int = A.from_text(int, A.whole_number, "value", 1)
 _amount = A.from_text(float, A.amount_bn, "value")
+_sale_size = A.from_text(int, A.whole_number, "value", 1, int(A.MAX_AMOUNT_BN))
 _shift = A.from_text(float, A.shift_bp, "value")
 SWEEP_HORIZON_MONTHS = A.SWEEP_HORIZON_MONTHS
 

@@ -153,15 +153,64 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     raw = read_bytes_limited(path, "config")  # /dev/zero or a data file given as a config: refused
     try:
-        return tomllib.loads(raw.decode("utf-8-sig"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path) from None
+    except RecursionError:  # tomllib parses nested arrays by recursion
+        raise InputError(f"invalid TOML: nested more than {MAX_DEPTH} levels deep", path) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line = int(match.group(1)) if match else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         raise InputError(f"invalid TOML: {msg}", path, line) from None
+    problem = toml_data_problem(data)
+    if problem:
+        raise InputError(problem[1], path, field=dotted_path(problem[0]))
+    return data
+
+
+MAX_DEPTH = 32  # tables and arrays inside each other; a settings or scenario file uses four
+MAX_VALUES = 100_000  # every value of a settings or scenario file; a real one has a few hundred
+_TOML_SCALARS = (str, bool, int, float, dt.date, dt.time)  # dt.datetime is a dt.date
+
+
+def toml_data_problem(data: Any) -> tuple[tuple[Any, ...], str] | None:
+    """The first place where ``data`` is not what a TOML file can hold, as ``(loc, reason)``:
+    a key that is not text, a value of another type (a numpy number, a ``Decimal``), a table or list that contains itself, nesting deeper than
+    :data:`MAX_DEPTH` or more than :data:`MAX_VALUES` values. None when it is plain TOML data.
+
+    The walk is iterative and visits each value once (bounded by :data:`MAX_VALUES`).
+    """
+    stack: list[tuple[Any, tuple[Any, ...], tuple[int, ...]]] = [(data, (), ())]
+    seen = 0
+    while stack:
+        value, loc, parents = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return (), f"holds more than {MAX_VALUES:,} values; a settings or scenario file has a few hundred"
+        numpy = type(value).__module__.split(".")[0] == "numpy"  # numpy.float64 is a float, np.int64 no int
+        if not numpy and (value is None or isinstance(value, _TOML_SCALARS)):
+            continue  # None (from Python): validation says where it is not allowed
+        if not isinstance(value, dict | list | tuple):
+            kind = type(value)
+            name = f"{kind.__module__.split('.')[0]}.{kind.__name__}" if kind.__module__ != "builtins" else kind.__name__
+            hint = "; give a Python value (int(x), float(x) or bool(x))" if numpy else ""
+            return loc, (f"{name} is not a value a scenario or settings file can hold (text, a number, true or "
+                         f"false, a date, a list or a table){hint}")
+        if id(value) in parents:
+            return loc, "contains itself (a table or list that refers back to one holding it)"
+        if len(loc) >= MAX_DEPTH:
+            return loc, f"nested more than {MAX_DEPTH} levels deep"
+        inner = (*parents, id(value))
+        if isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str):
+                    return loc, f"key {key!r} is not text"
+            stack.extend((item, (*loc, key), inner) for key, item in reversed(value.items()))
+        else:
+            stack.extend((item, (*loc, i), inner) for i, item in reversed(list(enumerate(value))))
+    return None
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -211,7 +260,8 @@ def describe_value(value: Any) -> str:
     if isinstance(value, float):
         return f"the number {value:g}" if math.isfinite(value) else str(value)
     if isinstance(value, int):
-        return f"the number {value}"
+        digits = str(value)  # a 400-digit number is shown by its ends and length
+        return f"the number {digits if len(digits) <= 24 else f'{digits[:12]}...{digits[-6:]} ({len(digits):,} digits)'}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -159,9 +159,9 @@ def _read_rows(path: Path, model: type[StrictModel]) -> list:
         raise InputError(f"unreadable as CSV ({exc})", path) from None
     if not rows:
         raise InputError("no rows after the header", path, 2)
-    dates = [r.date for r in rows]
-    if dates != sorted(dates):
-        raise InputError("rows are not in date order", path)
+    for line, (before, row) in enumerate(zip(rows, rows[1:], strict=False), start=3):
+        if row.date < before.date:
+            raise InputError(f"rows are not in date order ({row.date} comes after {before.date})", path, line, "date")
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -105,8 +106,17 @@ def read_bytes_limited(path: str | Path, kind: str = "data", limit: int | None =
     """
     path = Path(path)
     limit = LIMITS[kind] if limit is None else limit
+    if "\x00" in str(path):  # open() would raise a bare ValueError
+        raise InputError("the name holds a null character (\\x00); no file can be named so",
+                         str(path).replace("\x00", "\\x00"))
     try:
-        with open(path, "rb") as handle:  # a device or pipe (/dev/zero) is read up to the limit, then refused
+        # non-blocking: opening a pipe nobody writes to would wait for ever; a pipe or a socket
+        # is refused, a device (/dev/zero) is read up to the limit, then refused
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(descriptor, "rb") as handle:
+            mode = os.fstat(descriptor).st_mode
+            if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+                raise InputError("is a pipe or a socket, not a file", path)
             data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError("file not found", path) from None

@@ -7,8 +7,9 @@ configuration file the estimation reads, and the sha256 of every processed data 
 (a new pull or an edited snapshot invalidates). An entry is a folder named by its key holding
 ``results.json`` (metadata, scalars, small records) and ``arrays.parquet`` (every array and
 table, float64 kept exactly); nothing is pickled. Entries are written to a temporary folder
-and renamed into place, so a crash leaves no half entry. A damaged entry is removed with a
-warning, recomputed and stored again. Outputs are identical with and without the cache
+and renamed into place, so a crash leaves no half entry. A damaged entry (a checksum that
+differs, or content that does not load into the declared types, holds a non-finite number or
+does not round-trip) is removed with a warning, recomputed and stored again. Outputs are identical with and without the cache
 (tests check this).
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from model.estimate import EstimationResults
 from model.estimate.grid import GridResult
@@ -134,6 +136,17 @@ TABLES = ("subsamples", "rolling", "out_of_sample", "valuation", "trap", "litera
 
 def dump(results: EstimationResults, credibility: bool) -> tuple[dict, dict[str, bytes]]:
     """The JSON record and the parquet files of a results object."""
+    record, arrays = _record(results, credibility)
+    names = sorted(arrays.items)
+    flat = np.concatenate([arrays.items[n].ravel() for n in names]) if names else np.zeros(0)
+    files = {"arrays.parquet": _frame_bytes(pd.DataFrame({"value": flat}))}
+    for name in TABLES:
+        files[f"{name}.parquet"] = _frame_bytes(getattr(results, name))
+    return record, files
+
+
+def _record(results: EstimationResults, credibility: bool) -> tuple[dict, _Arrays]:
+    """The JSON record of a results object, and its arrays (named in the record's index)."""
     arrays = _Arrays()
     record = {
         "format": FORMAT, "credibility": credibility,
@@ -155,11 +168,33 @@ def dump(results: EstimationResults, credibility: bool) -> tuple[dict, dict[str,
     offsets = np.cumsum([0] + [arrays.items[n].size for n in names])
     record["arrays"] = [{"name": n, "shape": list(arrays.items[n].shape), "offset": int(o)}
                         for n, o in zip(names, offsets[:-1], strict=True)]
-    flat = np.concatenate([arrays.items[n].ravel() for n in names]) if names else np.zeros(0)
-    files = {"arrays.parquet": _frame_bytes(pd.DataFrame({"value": flat}))}
-    for name in TABLES:
-        files[f"{name}.parquet"] = _frame_bytes(getattr(results, name))
-    return record, files
+    return record, arrays
+
+
+class _Shape(BaseModel):
+    """The results' every field of the type its dataclass declares (``rsquared`` a dict of
+    finite floats, ``nobs`` a whole number ...), nested results included: what a cache entry
+    must load into before anything uses it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, strict=True, revalidate_instances="always",
+                              allow_inf_nan=False)
+    results: EstimationResults
+
+
+def _check_loaded(results: EstimationResults, credibility: bool, record: dict, flat: np.ndarray) -> None:
+    """Raise ValueError unless the loaded results have the declared shape, finite arrays, and
+    give back exactly the record they were read from (no value lost, added or changed in type)."""
+    try:
+        _Shape(results=results)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"][1:])
+        raise ValueError(f"{where}: {first['msg']}") from None
+    if not np.isfinite(flat).all():
+        raise ValueError("arrays.parquet: a value is not finite")
+    again = json.loads(json.dumps(_record(results, credibility)[0], allow_nan=False))
+    if again != {k: v for k, v in record.items() if k != "files"}:
+        raise ValueError("results.json: content does not round-trip")
 
 
 def _verified_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]]:
@@ -173,6 +208,8 @@ def _verified_files(folder: Path, key: str) -> tuple[dict, dict[str, bytes]]:
     record = _read_entry(folder / "results.json", key)
     if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("files"), dict):
         raise ValueError("cache entry of another format")
+    if not isinstance(record.get("credibility"), bool):
+        raise ValueError("credibility: not true or false")
     files = {}
     for name, digest in record["files"].items():
         path = folder / name
@@ -209,6 +246,7 @@ def load_entry(folder: Path, key: str) -> tuple[EstimationResults, bool]:
         today=ScaleToday(**record["today"]), config=config, persistence=PersistenceResult.from_dict(record["persistence"]),
         caveats=record["caveats"],
     )
+    _check_loaded(results, bool(record["credibility"]), record, flat)
     return results, bool(record["credibility"])
 
 

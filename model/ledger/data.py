@@ -30,9 +30,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from model.config import StrictModel
 from model.errors import InputError, did_you_mean
@@ -43,6 +43,26 @@ Tag = Literal["V", "S", "D", "M"]
 TAGS = {"V": "read in the primary source", "S": "secondary source", "D": "arithmetic on cited figures",
         "M": "not verified: a placeholder"}
 MAX_ROWS = 10_000  # a curated table is a few dozen rows; more is not a curated table
+EARLIEST_DAY = dt.date(1945, 1, 1)  # no fact the ledger cites is older than the post-war system
+YEARS_AHEAD = 5  # a scheduled tariff step or a dated forecast; further out is a typing error
+
+
+def latest_day() -> dt.date:
+    """The latest date a curated row may carry: :data:`YEARS_AHEAD` years after today."""
+    today = dt.date.today()
+    return today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+
+
+def plausible_day(value: dt.date) -> dt.date:
+    """``value`` if it lies from :data:`EARLIEST_DAY` to :func:`latest_day` (``0001-01-01`` or
+    ``9999-12-31`` in a curated table is a typing error, not a fact)."""
+    if not EARLIEST_DAY <= value <= latest_day():
+        raise ValueError(f"{value.isoformat()} is outside the plausible dates {EARLIEST_DAY.isoformat()} to "
+                         f"{latest_day().isoformat()}")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(plausible_day)]
 
 #: Units of ``ledger_facts.csv`` and the plausible range of a value in each (inclusive).
 UNITS: dict[str, tuple[float, float, str]] = {
@@ -111,7 +131,7 @@ class Fact(StrictModel):
     low: float | None = None
     high: float | None = None
     unit: str
-    as_of: dt.date
+    as_of: Day
     tag: Tag
     source_url: str = Field(pattern=URL)
     note: str = ""
@@ -152,7 +172,7 @@ class HolderInfo(StrictModel):
 class ReserveRow(StrictModel):
     """Official reserve assets at a date ($bn; blank = not published)."""
 
-    as_of: dt.date
+    as_of: Day
     total_usd_bn: float = Field(gt=0, le=50_000)
     securities_usd_bn: float | None = Field(default=None, ge=0, le=50_000)
     deposits_usd_bn: float | None = Field(default=None, ge=0, le=50_000)
@@ -181,7 +201,7 @@ class ReserveRow(StrictModel):
 class MaturityMix(StrictModel):
     """The reserve securities by remaining maturity (shares summing to 1)."""
 
-    as_of: dt.date
+    as_of: Day
     within_1y_share: float = Field(ge=0, le=1)
     one_to_5y_share: float = Field(ge=0, le=1)
     over_5y_share: float = Field(ge=0, le=1)
@@ -200,8 +220,8 @@ class MaturityMix(StrictModel):
 class FxEpisode(StrictModel):
     """An intervention converting dollars into the holder's currency, and its impact."""
 
-    first_day: dt.date
-    last_day: dt.date
+    first_day: Day
+    last_day: Day
     amount_jpy_tn: float = Field(gt=0, le=1000)
     rate_before: float = Field(gt=0, le=100_000)
     rate_after: float = Field(gt=0, le=100_000)
@@ -242,8 +262,8 @@ class TariffPeriod(StrictModel):
     """The tariff on one group of goods over a span of days (``last_day`` blank = still in force)."""
 
     tariff_group: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    first_day: dt.date
-    last_day: dt.date | None = None
+    first_day: Day
+    last_day: Day | None = None
     rate_pct: float = Field(ge=0, le=200)
     measure: str = Field(min_length=1)
     tag: Tag
@@ -267,7 +287,7 @@ class ImportSector(StrictModel):
     sector: str = Field(min_length=1)
     imports_usd_bn: float = Field(ge=0, le=10_000)
     tariff_group: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    as_of: dt.date
+    as_of: Day
     tag: Tag
     source_url: str = Field(pattern=URL)
     note: str = ""
@@ -290,6 +310,16 @@ class TariffCost(StrictModel):
     horizon: str = Field(min_length=1)
     tag: Tag
     source_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+
+    @field_validator("published")
+    @classmethod
+    def _published_day(cls, value: str) -> str:
+        try:  # a month alone stands for its first day
+            day = dt.date.fromisoformat(value if len(value) > 7 else value + "-01")
+        except ValueError:
+            raise ValueError(f"{value} is not a real date") from None
+        plausible_day(day)
+        return value
 
     @model_validator(mode="after")
     def _range(self) -> TariffCost:
@@ -329,6 +359,11 @@ def read_rows(path: Path, model: type[StrictModel]) -> list:
     The header must name the model's fields in order; a blank cell leaves an optional field at
     its default (``None``). A bad row raises ``InputError`` as ``file:line: field: reason``.
     """
+    return [row for _, row in numbered_rows(path, model)]
+
+
+def numbered_rows(path: Path, model: type[StrictModel]) -> list[tuple[int, StrictModel]]:
+    """:func:`read_rows` with each row's line in the file (for whole-table checks that name it)."""
     path = Path(path)
     text = read_text_limited(path, "config")
     lines = text.splitlines()
@@ -346,7 +381,7 @@ def read_rows(path: Path, model: type[StrictModel]) -> list:
                 raise InputError(f"expected {len(expected)} fields", path, line)
             cells = {k: v.strip() for k, v in row.items() if v.strip() != ""}
             try:
-                rows.append(model.model_validate_strings(cells))
+                rows.append((line, model.model_validate_strings(cells)))
             except ValidationError as exc:
                 err = exc.errors()[0]
                 field = ".".join(str(x) for x in err["loc"]) or None
@@ -417,30 +452,32 @@ FILES = {
 }
 
 
-def _in_order(rows: list, attr: str, path: Path) -> None:
-    keys = [getattr(r, attr) for r in rows]
-    if keys != sorted(keys):
-        raise InputError(f"rows are not in {attr} order", path)
-    if len(set(keys)) != len(keys):
-        raise InputError(f"a {attr} appears twice", path)
+def _in_order(rows: list[tuple[int, StrictModel]], attr: str, path: Path) -> None:
+    """Rows strictly in ``attr`` order; the first that is not is named by its line."""
+    for (_, before), (line, row) in zip(rows, rows[1:], strict=False):
+        if getattr(row, attr) == getattr(before, attr):
+            raise InputError(f"{attr} {getattr(row, attr)} appears twice", path, line, attr)
+        if getattr(row, attr) < getattr(before, attr):
+            raise InputError(f"rows are not in {attr} order ({getattr(row, attr)} comes after "
+                             f"{getattr(before, attr)})", path, line, attr)
 
 
-def _check_tariffs(periods: list[TariffPeriod], imports: list[ImportSector], path: Path,
+def _check_tariffs(periods: list[tuple[int, TariffPeriod]], imports: list[tuple[int, ImportSector]], path: Path,
                    imports_path: Path) -> None:
     """Per group: spans in date order that do not overlap; every group of the imports has spans."""
-    by_group: dict[str, list[TariffPeriod]] = {}
-    for p in periods:
-        by_group.setdefault(p.tariff_group, []).append(p)
+    by_group: dict[str, list[tuple[int, TariffPeriod]]] = {}
+    for line, p in periods:
+        by_group.setdefault(p.tariff_group, []).append((line, p))
     for group, spans in by_group.items():
-        for a, b in zip(spans, spans[1:], strict=False):
+        for (_, a), (line, b) in zip(spans, spans[1:], strict=False):
             if a.last_day is None or b.first_day <= a.last_day:
                 raise InputError(f"the spans of '{group}' from {a.first_day} and {b.first_day} overlap or are "
-                                 "out of order", path)
-    for sector in imports:
+                                 "out of order", path, line)
+    for line, sector in imports:
         if sector.tariff_group not in by_group:
             hint = did_you_mean(sector.tariff_group, by_group)
             raise InputError(f"sector '{sector.sector_code}' is in tariff group '{sector.tariff_group}', which "
-                             f"has no rates in {path.name}{hint}", imports_path)
+                             f"has no rates in {path.name}{hint}", imports_path, line, "tariff_group")
 
 
 def load_ledger_data(folder: str | Path | None = None) -> LedgerData:
@@ -462,24 +499,28 @@ def load_ledger_data(folder: str | Path | None = None) -> LedgerData:
 
         folder = curated_dir()
     folder = Path(folder)
-    loaded = {name: read_rows(folder / file, model) for name, (file, model) in FILES.items()}
+    numbered = {name: numbered_rows(folder / file, model) for name, (file, model) in FILES.items()}
+    loaded = {name: [row for _, row in rows] for name, rows in numbered.items()}
     facts: dict[tuple[str, str], Fact] = {}
-    for fact in loaded["facts"]:
+    for line, fact in numbered["facts"]:
         if (fact.holder, fact.key) in facts:
-            raise InputError(f"{fact.holder} {fact.key} appears twice", folder / FILES["facts"][0])
+            raise InputError(f"{fact.holder} {fact.key} appears twice", folder / FILES["facts"][0], line)
         facts[(fact.holder, fact.key)] = fact
     holders: dict[str, HolderInfo] = {}
-    for info in loaded["holders"]:
+    for line, info in numbered["holders"]:
         if info.holder in holders:
-            raise InputError(f"holder '{info.holder}' appears twice", folder / FILES["holders"][0])
+            raise InputError(f"holder '{info.holder}' appears twice", folder / FILES["holders"][0], line)
         holders[info.holder] = info
     for name, attr in (("reserves", "as_of"), ("maturity_mix", "as_of"), ("fx_episodes", "first_day"),
                        ("cbo_baseline", "fiscal_year")):
-        _in_order(loaded[name], attr, folder / FILES[name][0])
-    codes = [s.sector_code for s in loaded["imports"]]
-    if len(set(codes)) != len(codes):
-        raise InputError("a sector_code appears twice", folder / FILES["imports"][0])
-    _check_tariffs(loaded["tariffs"], loaded["imports"], folder / FILES["tariffs"][0], folder / FILES["imports"][0])
+        _in_order(numbered[name], attr, folder / FILES[name][0])
+    codes: set[str] = set()
+    for line, sector in numbered["imports"]:
+        if sector.sector_code in codes:
+            raise InputError(f"sector_code '{sector.sector_code}' appears twice", folder / FILES["imports"][0], line)
+        codes.add(sector.sector_code)
+    _check_tariffs(numbered["tariffs"], numbered["imports"], folder / FILES["tariffs"][0],
+                   folder / FILES["imports"][0])
     return LedgerData(folder=folder, facts=facts, holders=holders, reserves=loaded["reserves"],
                       maturity_mix=loaded["maturity_mix"], fx_episodes=loaded["fx_episodes"],
                       tariffs=loaded["tariffs"], imports=loaded["imports"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from model.config import dotted_path, toml_data_problem
 from model.errors import InputError, ValidationFailed
 from model.scenarios.context import ScenarioContext
 from model.scenarios.schema import Scenario, validate_raw
@@ -23,6 +24,9 @@ def scenario_from_dict(raw: dict, context: ScenarioContext, source: str = "(scen
     if not isinstance(raw, dict):
         raise InputError(f"a scenario is a dictionary with 'scenario', 'pricing' and 'holders', not "
                          f"{type(raw).__name__}")
+    problem = toml_data_problem(raw)  # a cycle, deep nesting, a numpy number: what no file can hold
+    if problem:
+        raise ValidationFailed([f"{source}: {dotted_path(problem[0])} — {problem[1]}"])
     spec, problems, keys = validate_raw(raw, source, context)  # every check a file gets
     if problems or spec is None:
         raise ValidationFailed(problems)

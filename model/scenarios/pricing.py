@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model import arguments as A
 from model.labels import maturity_label
 from model.numbers import money, number
 from model.panel import MATURITIES, RESPONSES
@@ -95,21 +96,28 @@ class ScenarioResult:
         return float(row["low"]), float(row["mid"]), float(row["high"])
 
     def at(self, maturity: str, month: int) -> dict[str, float | None]:
-        """A maturity's band ``month`` months in, with the schema's keys."""
+        """A maturity's band ``month`` months in (1 to the horizon), with the schema's keys."""
+        A.whole_number(month, "month", 1, len(self.yields_bp[self._maturity(maturity)]))
         return band_dict(self.triple(maturity, month), self.band_kind)
+
+    def _maturity(self, maturity: str) -> str:
+        """``maturity`` if this result has it (else InputError naming the ones it has)."""
+        return A.choice(maturity, "maturity", tuple(self.yields_bp))
 
     def peak(self, maturity: str = "10y") -> dict:
         """The month of the largest middle move and the band there (a peak, not a lasting level)."""
-        mid = self.yields_bp[maturity]["mid"].to_numpy()
+        mid = self.yields_bp[self._maturity(maturity)]["mid"].to_numpy()
         month = int(np.argmax(np.abs(mid))) + 1 if len(mid) else 1
         return {"month": month, **self.at(maturity, month)}
 
     def lasting(self, maturity: str = "10y") -> dict[str, float | None]:
         """The level that lasts once the plan's flows have passed and transients have decayed."""
-        return band_dict(self.lasting_bp[maturity], self.band_kind)
+        return band_dict(self.lasting_bp[self._maturity(maturity)], self.band_kind)
 
     def cost(self, horizon: str = "10yr") -> dict[str, float | None]:
-        return band_dict(self.interest_cost_bn[horizon], self.band_kind)
+        """The extra federal interest over ``horizon`` (``"10yr"``), $bn."""
+        return band_dict(self.interest_cost_bn[A.choice(horizon, "horizon", tuple(self.interest_cost_bn))],
+                         self.band_kind)
 
     def moves(self, maturity: str) -> dict:
         """At 12 and 24 months (where the horizon reaches), the peak and the lasting level."""

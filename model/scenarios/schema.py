@@ -20,10 +20,12 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from model.config import (
+    MAX_CONFIG_INT,
     MONTH,
     FieldProblems,
     StrictModel,
     config_path,
+    describe_value,
     format_validation_error,
     holder_config,
     load_model,
@@ -165,8 +167,8 @@ class HolderPlan(StrictModel):
                 raise ValueError(f"'{value}' is not a baseline: use 'trailing_12m' or a number ($bn a month)")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("use 'trailing_12m' or a number ($bn a month)")
-        elif not math.isfinite(value) or abs(value) > MAX_MONTHLY_BN:
-            raise ValueError(f"{value:g} is not a number of $bn a month between {-MAX_MONTHLY_BN:,.0f} "
+        elif not _is_number(value) or abs(value) > MAX_MONTHLY_BN:
+            raise ValueError(f"{_number_text(value)} is not a number of $bn a month between {-MAX_MONTHLY_BN:,.0f} "
                              f"and {MAX_MONTHLY_BN:,.0f}")
         return value
 
@@ -318,7 +320,15 @@ def _start_problem(path: str, start: str, context: ScenarioContext) -> str | Non
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float (a whole number too large for a float is not one: 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_CONFIG_INT
+
+
+def _number_text(value: int | float) -> str:
+    """A number for a message: ``1e+300``, ``inf``, or a long whole number shortened."""
+    return describe_value(value).removeprefix("the number ")
 
 
 def validate_scenario(path: str | Path, context: ScenarioContext | None = None) -> tuple[ScenarioFile | None, list[str], list[str]]:

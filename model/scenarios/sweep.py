@@ -44,12 +44,18 @@ def sale_scenario(holder: str, sale_bn: float, months: int, start: str, response
                   seed: int = 1, horizon: int = HORIZON_MONTHS) -> Scenario:
     """A plain sale of ``sale_bn`` of bonds and notes over ``months`` months, as a scenario."""
     spec = ScenarioFile.model_validate({
-        "scenario": {"name": f"sale_{sale_bn:g}_{months}", "title": f"{holder_label(holder)} sells ${sale_bn:,.0f}bn "
+        "scenario": {"name": _sale_name(sale_bn, months), "title": f"{holder_label(holder)} sells ${sale_bn:,.0f}bn "
                      f"of bonds and notes over {months} months", "start": start, "horizon_months": horizon},
         "pricing": {"response": response, "draws": draws, "seed": seed},
         "holders": [{"holder": holder, "action": "sell", "bn": float(sale_bn), "months": int(months)}],
     })
     return Scenario("sweep", spec, [holder])
+
+
+def _sale_name(sale_bn: float, months: int) -> str:
+    """An identifier for a sale: ``sale_250_12``, ``sale_0p5_6`` (a scenario name has no dots)."""
+    size = f"{sale_bn:g}".replace(".", "p").replace("-", "m").replace("+", "")
+    return f"sale_{size}_{months}"
 
 
 def sale_warnings(context: ScenarioContext, holder: str, response: str) -> list[str]:

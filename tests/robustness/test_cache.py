@@ -251,3 +251,85 @@ def test_prune_keeps_the_recent_entries_and_clears_stale_temporary_ones(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [".tlrisk-cache.json", fresh.name, "4" * 64 + ".json", names["new"]])
     assert STALE_TEMP_SECONDS >= 600  # a running report's temporary folder is never taken
+
+
+# -- the estimation cache: forged entries (checksums recomputed) -------------------------------
+
+
+def _resign(entry: Path, edit) -> None:
+    """Edit an estimation entry's record and recompute its header's checksum, as a forger would:
+    only the content's shape and values can tell."""
+    import hashlib
+
+    path = entry / "results.json"
+    head, _, body = path.read_bytes().partition(b"\n")
+    new = edit(body)
+    assert new != body, "the edit changed nothing"
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(new).hexdigest()
+    path.write_bytes(json.dumps(header).encode() + b"\n" + new)
+
+
+FORGED = [  # (what, old bytes, new bytes, the reason the warning gives)
+    ("1e999 for a dict of floats", b'"rsquared": ', b'"rsquared": 1e999, "x": ', "rsquared: Input should be a valid dictionary"),
+    ("1e999 inside a dict of floats", b'"rsquared": {"', b'"rsquared": {"x": 1e999, "', "Input should be a finite number"),
+    ("1e999 for a float", b'"factor_per_100bn": ', b'"factor_per_100bn": 1e999, "x": ', "finite number"),
+    ("a fraction for a whole number", b'"nobs": ', b'"nobs": 2.5, "x": ', "nobs: Input should be a valid integer"),
+    ("a number in a list of text", b'"notes": [', b'"notes": [3, ', "notes.0: Input should be a valid string"),
+    ("a key added", b'"oos_verdict": ', b'"extra": 1, "oos_verdict": ', "content does not round-trip"),
+    ("credibility as a number", b'"credibility": false', b'"credibility": 1', "credibility: not true or false"),
+]
+
+
+@pytest.mark.parametrize(("what", "old", "new", "reason"), FORGED, ids=[f[0] for f in FORGED])
+def test_a_forged_estimation_entry_is_damaged_not_a_crash(fitted, tmp_path, what, old, new, reason):
+    from model.estimate import cache as estimation_cache
+
+    key = "f" * 64
+    entry = estimation_cache.save(tmp_path, key, fitted, credibility=False)
+    _resign(entry, lambda body: body.replace(old, new, 1))
+    results, warning = estimation_cache.load(tmp_path, key, credibility=False)
+    assert results is None and not entry.exists()
+    assert warning.startswith(f"estimation cache: entry {key[:12]} is damaged (") and reason in warning, warning
+    assert warning.endswith("recomputing") and "\n" not in warning
+
+
+def test_a_non_finite_array_with_its_checksums_redone_is_damaged(fitted, tmp_path):
+    import hashlib
+    import io
+
+    import pandas as pd
+
+    from model.estimate import cache as estimation_cache
+
+    key = "e" * 64
+    entry = estimation_cache.save(tmp_path, key, fitted, credibility=False)
+    flat = pd.read_parquet(entry / "arrays.parquet")
+    flat.iloc[len(flat) // 2, 0] = float("inf")
+    buffer = io.BytesIO()
+    flat.to_parquet(buffer, index=False)
+    (entry / "arrays.parquet").write_bytes(buffer.getvalue())
+    old = hashlib.sha256((entry / "results.json").read_bytes()).hexdigest()  # only to be sure it changes
+    record_digest = json.loads((entry / "results.json").read_bytes().partition(b"\n")[2])["files"]["arrays.parquet"]
+    _resign(entry, lambda body: body.replace(record_digest.encode(), hashlib.sha256(buffer.getvalue()).hexdigest().encode()))
+    assert hashlib.sha256((entry / "results.json").read_bytes()).hexdigest() != old
+    results, warning = estimation_cache.load(tmp_path, key, credibility=False)
+    assert results is None and "arrays.parquet: a value is not finite" in warning
+
+
+def test_fit_with_a_forged_entry_warns_once_and_prints_the_same(tmp_path, monkeypatch, capsys):
+    from model.cli import main
+
+    monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "est"))
+    assert main(["fit", "--json", "--no-progress"]) == 0
+    clean = capsys.readouterr()
+    (entry,) = [p for p in (tmp_path / "est").iterdir() if p.is_dir()]
+    _resign(entry, lambda body: body.replace(b'"rsquared": ', b'"rsquared": 1e999, "x": ', 1))
+    assert main(["fit", "--json", "--no-progress"]) == 0
+    forged = capsys.readouterr()
+    assert forged.out == clean.out  # recomputed: the same numbers
+    warnings = [line for line in forged.err.splitlines() if line.strip()]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: estimation cache: entry ")
+    assert "rsquared: Input should be a valid dictionary" in warnings[0] and "Traceback" not in forged.err
+    assert main(["fit", "--json", "--no-progress"]) == 0  # stored again, whole
+    assert capsys.readouterr().err.strip() == ""

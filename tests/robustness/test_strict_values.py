@@ -229,3 +229,30 @@ def test_draws_on_the_command_line_are_held_to_the_memory_budget(capsys):
     assert main(["simulate", "scenarios/japan_pause.toml", "--draws", "50000000"]) == 2
     err = capsys.readouterr().err
     assert "--draws — 50,000,000 draws is above the limit" in err
+
+
+BIG = "9" * 400
+FILE_CASES = [  # issue 22: numbers no float holds and nesting no scenario has, in a file
+    (text(extra=f"bn = {BIG}\nmonths = 6"),
+     "holders[1].bn — Input should be a finite number (got the number 999999999999...999999 (400 digits))"),
+    (text(action="pause", extra=f"months = 3\nbaseline = {BIG}"),
+     "holders[1].baseline — 999999999999...999999 (400 digits) is not a number of $bn a month between"),
+    (text(action="pause", extra=f"months = 3\nbaseline = -{BIG}"),
+     "holders[1].baseline — -99999999999...999999 (401 digits) is not a number of $bn a month between"),
+    (text(extra="bn = 10.0\nmonths = 6\nnote = " + "[" * 40 + "]" * 40), "holders[1].note" + "[1]" * 29 + ": nested more than 32 levels deep"),
+    (text(extra="bn = 10.0\nmonths = 6\nnote = " + "[" * 5000 + "]" * 5000), "invalid TOML: nested more than 32 levels deep"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), FILE_CASES, ids=[c[1][:30] for c in FILE_CASES])
+def test_a_file_with_an_overflowing_number_or_deep_nesting_is_exit_2(scenario_file, capsys, body, message):
+    path = scenario_file(body)
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: {message}") and err.count("\n") == 1 and "internal error" not in err, err
+
+
+def test_sweep_sizes_on_the_command_line_follow_the_files_limit(capsys):
+    assert main(["sweep", "--sizes", "100", "999999", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--sizes: 999999 must be at most 100000" in err and "internal error" not in err, err
