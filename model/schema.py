@@ -32,8 +32,8 @@ def versioned(payload: dict) -> dict:
 
 
 def clean(value: Any, digits: int = 6) -> Any:
-    """JSON-ready: floats rounded to ``digits`` decimals, NaN and infinities as None, numpy
-    scalars as Python numbers, tuples as lists (recursively)."""
+    """JSON-ready: floats rounded to ``digits`` decimals (a negative zero as 0.0), NaN and
+    infinities as None, numpy scalars as Python numbers, tuples as lists (recursively)."""
     if isinstance(value, dict):
         return {str(k): clean(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -43,5 +43,6 @@ def clean(value: Any, digits: int = 6) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
-        return round(value, digits) if math.isfinite(value) else None
+        # + 0.0 turns a negative zero (a tiny negative rounded away) into 0.0: one zero in the output
+        return round(value, digits) + 0.0 if math.isfinite(value) else None
     return value

@@ -406,3 +406,10 @@ def test_shipped_facts_hang_together():
     assert carry == pytest.approx(3.25)
     tags = {f.tag for f in data.facts.values()}
     assert tags <= {"V", "S", "D", "M"}
+
+
+def test_json_numbers_have_one_zero():
+    """A tiny negative rounded away is 0.0 in the output, never -0.0; other numbers keep their
+    sign and their six decimals; non-finite numbers are null."""
+    out = clean({"a": -1e-9, "b": -0.0, "c": [np.float64(-0.0000004), -1.2345678], "d": float("nan")})
+    assert json.dumps(out) == '{"a": 0.0, "b": 0.0, "c": [0.0, -1.234568], "d": null}'
