@@ -623,7 +623,8 @@ def episodes(ctx: Context) -> Section:
                                  Column("Model (literature), bp", width=1.5), Column("Actual, bp", width=0.7),
                                  Column("Verdict", "left", 1.1)], rows, csv="episodes", sortable=True, size="small",
               notes=[spans("Net purchases: the holders' reported net purchases of bonds and notes over the window "
-                           "(\u2212 = sales). Verdict on the posterior: ", em("consistent"), " (the actual move lies in "
+                           "(\u2212 = sales); the holdings an episode's note quotes also move with bills, prices and "
+                           "custody. Verdict on the posterior: ", em("consistent"), " (the actual move lies in "
                            "the model's band), ", em("band too wide to tell"), " (it does, but the flows account for "
                            "under a quarter of it), ", em("too small"), ", ", em("too large"), " or ", em("wrong sign"),
                            ". " + " ".join(sentence(n) for n in common))]),
@@ -639,8 +640,7 @@ def episodes(ctx: Context) -> Section:
         whose = join_words([holder_label(h) for h in r.holders])
         body: list = [Para(spans(
             signs(r.episode.note), f" Priced here: the reported net purchases of bonds and notes by {whose} over the "
-            f"window, {usd(r.flows_reported_bn, 0)}; holdings, as the note quotes them, also move with bills, prices "
-            "and custody. ", Span_muted(f"Source: {r.episode.source}.")))]
+            f"window, {usd(r.flows_reported_bn, 0)}. ", Span_muted(f"Source: {r.episode.source}.")))]
         body.append(Para(spans(
             strong("Verdict. "), f"Posterior: {signs(r.verdict)}. Literature envelope: {signs(r.verdict_literature)}. "
             f"Term premium (posterior): {signs(r.verdict_tp)}. Over the same window the Federal Reserve's Treasury "
