@@ -17,6 +17,7 @@ from model.cli import main
 from model.panel import RESPONSES
 from model.schema import COST_HORIZONS, SCHEMA_VERSION
 
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")
 
@@ -52,9 +53,10 @@ def _json(capsys, args: list[str]) -> dict:
 
 @pytest.fixture(scope="session")
 def outputs(request, tmp_path_factory, build_once):
-    """Every JSON output of the tool, by name (built once for the run)."""
+    """Every JSON output of the tool, by name (built once for the run). The shipped report's
+    results.json is added last: another worker is usually still building it, and the commands
+    run meanwhile."""
     fitted = request.getfixturevalue("fitted")
-    shipped = request.getfixturevalue("shipped")
 
     def build(folder):
         import contextlib
@@ -82,12 +84,13 @@ def outputs(request, tmp_path_factory, build_once):
             out["episodes"] = run(["episodes", "--json"])
             out["events"] = run(["events", "--json", "--draws", "200"])
             out["data status"] = run(["data", "status", "--json"])
-            out["results.json"] = json.loads((shipped["out"] / "results.json").read_text("utf-8"))
         finally:
             mp.undo()
         return out
 
-    return build_once("json-outputs", build)
+    record = build_once("json-outputs", build)
+    shipped = request.getfixturevalue("shipped")
+    return {**record, "results.json": json.loads((shipped["out"] / "results.json").read_text("utf-8"))}
 
 
 # ---------------------------------------------------------------------------------------------

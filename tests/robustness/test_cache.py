@@ -130,7 +130,7 @@ def test_two_reports_at_once_share_one_cache(tmp_path, httpserver):
         '# one small sale\n[scenario]\nname = "small"\ntitle = "Japan sells $50bn over six months"\n'
         'start = "2026-05"\nhorizon_months = 24\n[pricing]\ndraws = 2000\n'
         '[[holders]]\nholder = "japan"\naction = "sell"\nbn = 50.0\nmonths = 6\n')
-    procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--no-progress", "--scenarios", str(scenarios),
+    procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--no-progress", "--no-pdf", "--scenarios", str(scenarios),
                                "--out", str(tmp_path / f"out{i}")],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
              for i in range(2)]
