@@ -1346,13 +1346,16 @@ MIN_INSTRUMENT_MONTHS = 3  # fewer months with an intervention cannot identify a
 
 def intervention_study(days: list[InterventionDay], news: list[NewsItem], daily: DailyData, panel=None,
                        response=None, draws: int = DEFAULT_DRAWS, seed: int = 20240429,
-                       estimation=None) -> EventStudy:
+                       estimation=None, iv_fit=None) -> EventStudy:
     """The whole study as ``tlrisk events`` and the report show it (``estimation``: the
     estimation settings of the monthly 2SLS): the event study with the
     model's effect and the literature envelope (when the ``response`` model is given) and the
     monthly 2SLS (when the ``panel`` is given and the days span at least
-    ``MIN_INSTRUMENT_MONTHS`` months)."""
+    ``MIN_INSTRUMENT_MONTHS`` months; ``iv_fit``, taking the same arguments as
+    :func:`model.iv.japan_intervention_iv`, fits it, from a cache say)."""
     from model.iv import japan_intervention_iv
+
+    iv_fit = iv_fit or japan_intervention_iv
 
     study = run_event_study(days, news, daily, model=model_effect(response) if response is not None else None,
                             envelope=response.envelope if response is not None else None, draws=draws, seed=seed)
@@ -1363,5 +1366,5 @@ def intervention_study(days: list[InterventionDay], news: list[NewsItem], daily:
             study.notes.append(f"No instrumental-variable estimate: the intervention days fall in {int((z != 0).sum())} "
                                f"month(s); the instrument needs at least {MIN_INSTRUMENT_MONTHS}.")
         else:
-            study.iv = japan_intervention_iv(panel, z, config=estimation, trade_months=monthly_interventions_bn(studied, daily, "trade"))
+            study.iv = iv_fit(panel, z, config=estimation, trade_months=monthly_interventions_bn(studied, daily, "trade"))
     return study

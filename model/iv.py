@@ -562,6 +562,36 @@ class IVResult:
         return json.dumps(self.to_dict(), indent=2)
 
 
+@dataclass(frozen=True)
+class IVRecord:
+    """An :class:`IVResult` as the report shows it (its dictionary and its summary), kept in the
+    report's results cache so that a rerun need not refit it (or import the IV library)."""
+
+    record: dict
+    text: str
+
+    @classmethod
+    def of(cls, result: IVResult) -> IVRecord:
+        """The record of a fitted result, as it reads back from JSON."""
+        return cls(json.loads(json.dumps(result.to_dict())), result.summary())
+
+    def to_dict(self) -> dict:
+        return self.record
+
+    def summary(self) -> str:
+        return self.text
+
+    def dump(self) -> dict:
+        return {"record": self.record, "text": self.text}
+
+    @classmethod
+    def load(cls, content: dict) -> IVRecord:
+        if not isinstance(content, dict) or not isinstance(content.get("record"), dict) or not isinstance(
+                content.get("text"), str):
+            raise ValueError("not an instrumental-variable record")
+        return cls(content["record"], content["text"])
+
+
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 

@@ -305,7 +305,8 @@ class Remembered:
         from model.memo import prune
 
         if self.folder is not None:
-            log.detail(f"{sum(self.hits)} of {len(self.hits)} priced results unchanged since an earlier run "
+            log.detail(f"{sum(self.hits)} of {len(self.hits)} results (prices, the explorer, the episodes, the "
+                       "instrument) unchanged since an earlier run "
                        "(from the results cache)")
             prune(self.folder, keep=200)
 
@@ -649,13 +650,24 @@ def fx_estimate(data: Data, study: EventStudy | None = None, caches: Caches | No
     return None if found is None else FxEstimate(*found)
 
 
-def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=None) -> EventStudy:
-    """Japan's intervention days against placebo days, and the monthly 2SLS."""
+def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=None,
+           remembered: Remembered | None = None) -> EventStudy:
+    """Japan's intervention days against placebo days, and the monthly 2SLS (kept in the results
+    cache as its record when ``remembered`` is given: it depends on nothing a scenario changes)."""
     from model.events import DailyData, intervention_study
 
     days, news = curated or curated_events()
+    iv_fit = None
+    if remembered is not None:
+        from model.iv import IVRecord, japan_intervention_iv
+        from model.memo import digest
+
+        def iv_fit(panel, z, **kwargs):
+            return remembered(digest(remembered.base, "iv", z, kwargs["trade_months"]),
+                              lambda: IVRecord.of(japan_intervention_iv(panel, z, **kwargs)), IVRecord.dump,
+                              IVRecord.load)
     return intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()), panel=data.panel,
-                              response=response, draws=draws, estimation=settings().estimation)
+                              response=response, draws=draws, estimation=settings().estimation, iv_fit=iv_fit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -778,7 +790,7 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
     context = scenario_context(prepared.data, fitted.results)
     remembered = Remembered(caches.results, inputs_digest(prepared.data.bundle), log.warn)
     # the intervention days come first: their yen estimate prices the dollar in every ledger
-    study = events(prepared.data, context.response)
+    study = events(prepared.data, context.response, remembered=remembered)
     fx = fx_estimate(prepared.data, study)
     log.stage(f"pricing {len(prepared.checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = price_scenarios(prepared.checked, context, remembered, fx)

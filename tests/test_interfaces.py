@@ -17,7 +17,6 @@ from model.cli import main
 from model.panel import RESPONSES
 from model.schema import COST_HORIZONS, SCHEMA_VERSION
 
-
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")
 

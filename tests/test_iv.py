@@ -300,3 +300,28 @@ def test_results_follow_statsmodels():
     assert ci.loc["x", "lower"] == pytest.approx(fit.params["x"] - z * fit.bse["x"])
     assert list(fit.to_frame()["term"]) == ["const", "w", "x"] and "Anderson-Rubin" in fit.summary()
     assert fit.to_dict()["first_stage_f_by_endogenous"] == {"x": pytest.approx(fit.first_stage_f)}
+
+
+def test_the_report_keeps_the_instrument_in_its_results_cache(tmp_path, snapshot_bundle, panel, context):
+    """The report's event study takes the monthly 2SLS from the results cache: the first run fits
+    it and stores its record, the second reads it back; both give the same JSON and summary as a
+    fresh fit, and a damaged entry is fitted again."""
+    import json
+
+    from model import pipeline
+
+    data = pipeline.Data(snapshot_bundle, panel)
+    fresh = pipeline.events(data, context.response, draws=200)
+    remembered = pipeline.Remembered(tmp_path, pipeline.inputs_digest(snapshot_bundle))
+    first = pipeline.events(data, context.response, draws=200, remembered=remembered)
+    second = pipeline.events(data, context.response, draws=200, remembered=remembered)
+    assert remembered.hits == [False, True]
+    want = json.loads(json.dumps(fresh.iv.to_dict()))
+    for study in (first, second):
+        assert study.iv.to_dict() == want and study.iv.summary() == fresh.iv.summary()
+    [entry] = list(tmp_path.glob("*.json"))
+    entry.write_text(entry.read_text().replace('"text"', '"txet"'))
+    warned = []
+    again = pipeline.Remembered(tmp_path, remembered.base, warned.append)
+    assert pipeline.events(data, context.response, draws=200, remembered=again).iv.to_dict() == want
+    assert again.hits == [False] and len(warned) == 1 and "damaged" in warned[0]

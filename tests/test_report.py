@@ -21,7 +21,6 @@ from model.report.render import typeset_signs
 from model.scenarios import scenario_files
 from model.schema import SCHEMA_VERSION
 
-
 SECTIONS = ["verdict", "scenarios", "persistence", "sensitivity", "bargain", "holders", "evidence", "glossary",
             "appendix", "scenario-details", "estimation", "response-model", "episodes", "interventions",
             "data-caveats", "changes", "provenance"]
