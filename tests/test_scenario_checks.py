@@ -264,13 +264,21 @@ def test_why_a_group_moves_yields_less_than_a_member_hand_worked(context):
     """Planted effects: Japan +4.0 and the UK +1.0 bp per $100bn sold; Japan sells $100bn and the
     UK $300bn. Weighted average (400 + 300) / 400 = 1.75 bp per $100bn, so the $400bn moves the
     10-year as much as 400 x 1.75 / 4 = $175bn sold by Japan alone."""
-    table = pd.DataFrame([{"holder": "japan", "maturity": "10y", "posterior_mean": 4.0},
-                          {"holder": "united_kingdom", "maturity": "10y", "posterior_mean": 1.0}])
+    table = pd.DataFrame([{"holder": "japan", "maturity": "10y", "posterior_mean": 4.0, "posterior_sd": 1.0},
+                          {"holder": "united_kingdom", "maturity": "10y", "posterior_mean": 1.0, "posterior_sd": 1.0}])
     flows = {"japan": np.full(10, -10.0), "united_kingdom": np.full(10, -30.0)}
     note = _coalition_note(context, "posterior", flows, table)
     assert "United Kingdom: $300bn at +1.0 (pooled estimate); Japan: $100bn at +4.0 (own estimate)" in note
     assert "the group averages +1.8 bp per $100bn" in note  # 1.75
     assert "the $400bn moves the 10-year yield about as much as $175bn sold by Japan alone would" in note
+    # a difference of 3 against a 90% width of 1.645 x sqrt(2) = 2.3: known, so nothing more is said
+    assert "not known" not in note
+    table["posterior_sd"] = 2.0  # 1.645 x sqrt(8) = 4.7 > 3: the ordering itself is uncertain
+    note = _coalition_note(context, "posterior", flows, table)
+    assert note.endswith("alone moves it more. The differences between the holders' effects are inside their "
+                         "uncertainty (standard deviations 2.0 to 2.0 bp), so which of them would move yields most is "
+                         "not known")
+    table["posterior_sd"] = 1.0
     # a wrong-signed member is named as such; here it outweighs Japan: (400 - 600) / 400 < 0
     table.loc[1, "posterior_mean"] = -2.0
     note = _coalition_note(context, "posterior", flows, table)

@@ -339,8 +339,10 @@ def basis_sensitivity(ctx: Context) -> list:
     if lead:
         change = max(abs(alt["posterior_mean"] / mean - 1) for _, mean, alt in lead)
         who = join_words([label for label, _, _ in lead])
-        judged = (f". For {who}, the lead scenario's seller{'s' if len(lead) > 1 else ''}, that is {change * 100:.0f}%"
-                  + (f", under {BASIS_DOUBT:.0%}, so the headline keeps one basis" if change < BASIS_DOUBT else
+        judged = (f". For {who}, the lead scenario's seller{'s' if len(lead) > 1 else ''}, the effect changes by "
+                  f"{change * 100:.0f}%"
+                  + (f", so the headline is given on one basis (a change of {BASIS_DOUBT:.0%} or more would be shown "
+                     "beside it)" if change < BASIS_DOUBT else
                      ": a doubt as large as any here, so read the headline on both bases"))
     return [Para(spans(
         strong("Scaling. "),

@@ -24,6 +24,7 @@ from model.scenarios.paths import HolderPath, holder_path
 from model.scenarios.schema import Scenario
 from model.scenarios.words import text_warnings
 from model.schema import COST_YEARS, SCHEMA_VERSION
+from model.stats import z_critical
 
 BANDS = (5, 50, 95)
 COST_KEYS = tuple(f"{y}yr" for y in COST_YEARS)
@@ -416,9 +417,17 @@ def _coalition_note(context: ScenarioContext, response: str, flows: dict[str, np
             f"so together they {'lower' if selling else 'raise'} the {maturity_label(maturity)} yield under this "
             f"response, while {context.label(top)} alone would {'raise' if selling else 'lower'} it")
     unit = "bp per $100bn sold" + ("" if selling else "; purchases move it the other way")
+    # is the ordering itself known? the differences against their joint 90% width
+    spread = "posterior_sd" if response == "posterior" else "data_sd"
+    sds = {k: float(rows.loc[k, spread]) for k in totals}
+    unsure = all(abs(effect[top] - effect[k]) < z_critical(0.90) * float(np.hypot(sds[top], sds[k]))
+                 for k in totals if k != top)
+    doubt = (f". The differences between the holders' effects are inside their uncertainty (standard deviations "
+             f"{number(min(sds.values()), 1, sign=False)} to {number(max(sds.values()), 1, sign=False)} bp), so which "
+             "of them would move yields most is not known" if unsure else "")
     return (f"each holder is priced with its own effect on the {maturity_label(maturity)} yield "
             f"({RESPONSE_WORD[response]} response, short run, {unit}): {'; '.join(members)}. Weighted by what each "
-            f"{sells}, the group averages {number(average)} bp per $100bn, {tail}")
+            f"{sells}, the group averages {number(average)} bp per $100bn, {tail}{doubt}")
 
 
 def simulate(scenario: Scenario, context: ScenarioContext, response: str | None = None,
