@@ -178,3 +178,21 @@ def test_other_readings_count_the_wrong_signs(fitted):
     assert (f"{wrong_levels} of the {len(levels)} regressions in levels" in text) == (wrong_levels > 0)
     assert (f"the local projections for {wrong_paths} of the {len(paths)}" in text) == (wrong_paths > 0)
     assert (text == "") == (wrong_levels == 0 and wrong_paths == 0)
+
+
+def test_the_bargain_a_year_at_a_time():
+    """The ten-year amounts as yearly averages beside the first year's duties, from the ledger."""
+    from model.report.bargain import per_year
+
+    band = lambda m: {"median": m, "p05": m - 1, "p95": m + 1}  # noqa: E731
+    led = {"us": {"interest_cost_10yr_bn": band(86.0)},
+           "bargain": {"seller_cost_10yr_bn": band(77.0), "seller_cost_10yr_without_carry_bn": band(5.0)},
+           "tariff": {"holder": "japan", "duties_bn_per_year": 13.03},
+           "sellers": [{"holder": "japan", "label": "Japan"}]}
+    assert per_year(led) == (" A year at a time: the US would pay about $8.6bn a year of extra interest on average "
+                             "over the ten years, against $13bn of duties on Japan's goods in the first year; Japan "
+                             "would bear about $7.7bn a year ($0.5bn without the yield given up).")
+    led["bargain"]["seller_cost_10yr_without_carry_bn"] = band(-2.0)
+    assert per_year(led).endswith("(nothing, on balance, without the yield given up).")
+    led["us"]["interest_cost_10yr_bn"] = band(-35.0)  # a saving: no bargain to put a year at a time
+    assert per_year(led) == ""

@@ -138,9 +138,27 @@ def verdicts(ctx) -> Bullets | None:
 
 
 def glance(ctx) -> list:
-    """The lead scenario's ledger line for the first page."""
+    """The lead scenario's ledger line for the first page, and the same amounts a year."""
     led = ledger(ctx.lead)
-    return spans(strong("The bargain. "), signs(led["verdict"])) if led else []
+    return spans(strong("The bargain. "), signs(led["verdict"]), per_year(led)) if led else []
+
+
+def per_year(led: dict) -> str:
+    """The bargain on one time basis: the US's ten-year interest and the seller's ten-year cost
+    as yearly averages beside the first year's duties (empty where a side is missing)."""
+    us, bargain = led["us"]["interest_cost_10yr_bn"], led["bargain"]
+    seller, bare = bargain.get("seller_cost_10yr_bn"), bargain.get("seller_cost_10yr_without_carry_bn")
+    duties = led["tariff"].get("duties_bn_per_year")
+    if not us or not seller or not bare or not duties or us["median"] <= 0 or seller["median"] <= 0:
+        return ""
+    who = led["sellers"][0]["label"] if len(led["sellers"]) == 1 else "the sellers"
+    goods = next((x["label"] for x in led["sellers"] if x["holder"] == led["tariff"]["holder"]), who)
+    without = (f" ({usd(bare['median'] / 10, 1, sign=False)} without the yield given up)" if bare["median"] > 0
+               else " (nothing, on balance, without the yield given up)")
+    return (f" A year at a time: the US would pay about {usd(us['median'] / 10, 1, sign=False)} a year of extra "
+            f"interest on average over the ten years, against {usd(duties, 0, sign=False)} of duties on {goods}'s "
+            f"goods in the first year; {who} would bear about {usd(seller['median'] / 10, 1, sign=False)} a year"
+            f"{without}.")
 
 
 def mechanism(ctx) -> list:
