@@ -169,6 +169,16 @@ class GridResult:
         return json.dumps(self.records(), indent=2)
 
 
+def _unpredictable(config: EstimationConfig) -> None:
+    """The settings' stacking window holds no month the weighted specifications can predict."""
+    from model.config import config_path
+    from model.errors import InputError
+
+    raise InputError(f"no month from {config.grid.stacking_start} on can be predicted by the weighted specifications "
+                     "(use an earlier month, or weights = \"equal\")", config_path("estimation.toml"),
+                     field="grid.stacking_start")
+
+
 def fit_grid(panel: Panel, config: EstimationConfig, responses: list[str], debt_today_bn: float) -> GridResult:
     """Fit the joint system under every grid specification.
 
@@ -178,6 +188,8 @@ def fit_grid(panel: Panel, config: EstimationConfig, responses: list[str], debt_
     from model.workers import cpu_workers, map_forked
 
     dl = config.distributed_lags
+    if config.grid.weights != "equal" and pd.Timestamp(config.grid.stacking_start + "-01") > panel.frame.index.max():
+        _unpredictable(config)  # no month to evaluate on: said before the grid is fitted
     specs = grid_specs(config)
     prebuilt: dict = {}  # lagged flows, controls and responses, built once per measure and controls
 
@@ -319,12 +331,7 @@ def grid_weights(panel: Panel, config: EstimationConfig, systems: list[SystemRes
     for i in evaluable:
         months = months.intersection(scores[i].index)
     if not evaluable or len(months) == 0:
-        from model.config import config_path
-        from model.errors import InputError
-
-        raise InputError(f"no month from {grid.stacking_start} on can be predicted by the weighted specifications "
-                         "(use an earlier month, or weights = \"equal\")", config_path("estimation.toml"),
-                         field="grid.stacking_start")
+        _unpredictable(config)
     table = np.column_stack([scores[i].reindex(months).to_numpy() for i in evaluable])
     weights[evaluable] = stacking_weights(table)
     evaluation = {
