@@ -11,6 +11,7 @@ folder holding edited copies of any of these files to use them instead.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import math
@@ -25,7 +26,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from model.errors import InputError, ValidationFailed, did_you_mean
-from model.files import read_bytes_limited
+from model.files import read_bytes_limited, read_text_limited
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,6 +123,44 @@ def config_dir_override() -> Path | None:
             hint = did_you_mean(path.name, known, f" (the files are {', '.join(known)})")
             raise InputError(f"not a configuration file of this tool{hint}", path)
     return folder
+
+
+MAX_CSV_ROWS = 10_000  # a curated table is a few dozen rows; more is not a curated table
+
+
+def csv_rows(path: str | Path, model: type[M], keep_blank: bool = False) -> list[tuple[int, M]]:
+    """The rows of a curated CSV, each validated into ``model`` with its line in the file.
+
+    The header must name the model's fields in order. A blank cell leaves an optional field at
+    its default, or with ``keep_blank`` is the empty text. A bad row raises ``InputError`` as
+    ``file:line: field: reason``; a file of more than :data:`MAX_CSV_ROWS` rows or none is refused.
+    """
+    path = Path(path)
+    lines = read_text_limited(path, "config").splitlines()  # a size limit: /dev/zero is refused
+    if len(lines) > MAX_CSV_ROWS + 1:
+        raise InputError(f"has {len(lines):,} lines; a curated table has at most {MAX_CSV_ROWS:,}", path)
+    expected = list(model.model_fields)
+    rows = []
+    try:
+        reader = csv.DictReader(lines)
+        if reader.fieldnames != expected:
+            raise InputError(f"header should be '{','.join(expected)}'", path, 1)
+        for row in reader:
+            line = reader.line_num  # the row's last line in the file (a quoted cell may span lines)
+            if None in row or any(v is None for v in row.values()):
+                raise InputError(f"expected {len(expected)} fields", path, line)
+            cells = {k: v.strip() for k, v in row.items() if keep_blank or v.strip() != ""}
+            try:
+                rows.append((line, model.model_validate_strings(cells)))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = ".".join(str(x) for x in err["loc"]) or None
+                raise InputError(err["msg"].removeprefix("Value error, "), path, line, field) from None
+    except csv.Error as exc:  # the csv module's own limits (a field over 128 kB, a stray NUL)
+        raise InputError(f"unreadable as CSV ({exc})", path) from None
+    if not rows:
+        raise InputError("no rows after the header", path, 2)
+    return rows
 
 
 def config_path(name: str) -> Path:

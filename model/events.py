@@ -43,7 +43,6 @@ as ``mof_feio.csv`` (see :func:`load_interventions`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
@@ -55,10 +54,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator
 
-from model.config import StrictModel
+from model.config import StrictModel, csv_rows
 from model.episodes import verdict
 from model.errors import DataUnavailable, InputError, TLRiskError, ValidationFailed
-from model.files import read_bytes_limited, read_text_limited
+from model.files import read_bytes_limited
 from model.numbers import money, number
 from model.schema import SCHEMA_VERSION
 from model.stats import LEVEL_90, normal_interval
@@ -138,31 +137,13 @@ class NewsItem(StrictModel):
 
 
 def _read_rows(path: Path, model: type[StrictModel]) -> list:
-    """Rows of a curated CSV validated into ``model``; a bad row is ``file:line: field - reason``."""
-    text = read_text_limited(path, "config")  # a size limit: /dev/zero or a huge file is refused
-    expected = list(model.model_fields)
-    rows = []
-    try:
-        reader = csv.DictReader(text.splitlines())
-        if reader.fieldnames != expected:
-            raise InputError(f"header should be '{','.join(expected)}'", path, 1)
-        for line, row in enumerate(reader, start=2):
-            if None in row or any(v is None for v in row.values()):
-                raise InputError(f"expected {len(expected)} fields", path, line)
-            try:
-                rows.append(model.model_validate_strings({k: v.strip() for k, v in row.items()}))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise InputError(err["msg"].removeprefix("Value error, "), path, line,
-                                 ".".join(str(x) for x in err["loc"])) from None
-    except csv.Error as exc:  # the csv module's own limits (a field over 128 kB, a stray NUL)
-        raise InputError(f"unreadable as CSV ({exc})", path) from None
-    if not rows:
-        raise InputError("no rows after the header", path, 2)
-    for line, (before, row) in enumerate(zip(rows, rows[1:], strict=False), start=3):
+    """Rows of a curated CSV validated into ``model`` (blank text cells kept as empty text), in
+    date order; a bad row is ``file:line: field - reason``."""
+    numbered = csv_rows(path, model, keep_blank=True)
+    for (_, before), (line, row) in zip(numbered, numbered[1:], strict=False):
         if row.date < before.date:
             raise InputError(f"rows are not in date order ({row.date} comes after {before.date})", path, line, "date")
-    return rows
+    return [row for _, row in numbered]
 
 
 class InterventionDays(list):

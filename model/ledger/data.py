@@ -25,24 +25,21 @@ The files (``data/curated/README.md`` documents every column and source):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from model.config import StrictModel
+from model.config import StrictModel, csv_rows
 from model.errors import InputError, did_you_mean
-from model.files import read_text_limited
 
 URL = r"^https?://\S+$"
 Tag = Literal["V", "S", "D", "M"]
 TAGS = {"V": "read in the primary source", "S": "secondary source", "D": "arithmetic on cited figures",
         "M": "not verified: a placeholder"}
-MAX_ROWS = 10_000  # a curated table is a few dozen rows; more is not a curated table
 EARLIEST_DAY = dt.date(1945, 1, 1)  # no fact the ledger cites is older than the post-war system
 YEARS_AHEAD = 5  # a scheduled tariff step or a dated forecast; further out is a typing error
 
@@ -364,33 +361,7 @@ def read_rows(path: Path, model: type[StrictModel]) -> list:
 
 def numbered_rows(path: Path, model: type[StrictModel]) -> list[tuple[int, StrictModel]]:
     """:func:`read_rows` with each row's line in the file (for whole-table checks that name it)."""
-    path = Path(path)
-    text = read_text_limited(path, "config")
-    lines = text.splitlines()
-    if len(lines) > MAX_ROWS + 1:
-        raise InputError(f"has {len(lines):,} lines; a curated table has at most {MAX_ROWS:,}", path)
-    try:
-        reader = csv.DictReader(lines)
-        expected = list(model.model_fields)
-        if reader.fieldnames != expected:
-            raise InputError(f"header should be '{','.join(expected)}'", path, 1)
-        rows = []
-        for row in reader:
-            line = reader.line_num
-            if None in row or any(v is None for v in row.values()):
-                raise InputError(f"expected {len(expected)} fields", path, line)
-            cells = {k: v.strip() for k, v in row.items() if v.strip() != ""}
-            try:
-                rows.append((line, model.model_validate_strings(cells)))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                field = ".".join(str(x) for x in err["loc"]) or None
-                raise InputError(err["msg"].removeprefix("Value error, "), path, line, field) from None
-    except csv.Error as exc:
-        raise InputError(f"unreadable as CSV ({exc})", path) from None
-    if not rows:
-        raise InputError("no rows after the header", path, 2)
-    return rows
+    return csv_rows(path, model)
 
 
 @dataclass(frozen=True)
