@@ -371,7 +371,7 @@ def regressions(ctx: Context) -> Section:
 
 def levels_signs(results) -> str:
     """A sentence when the levels estimates have the wrong sign for a demand effect."""
-    effects = [e.effect_bp_per_100bn for r in results.levels for e in r.effects.values()]
+    effects = story.level_effects(results)
     wrong = sum(e < 0 for e in effects)
     if not effects or not wrong:
         return ""

@@ -439,7 +439,7 @@ def holders(ctx: Context) -> Section:
 def other_readings(results) -> str:
     """A sentence on the other readings of the same monthly data (regressions in levels, local
     projections) when they give the wrong sign for a demand effect; empty when they do not."""
-    levels = [e.effect_bp_per_100bn for r in results.levels for e in r.effects.values()]
+    levels = story.level_effects(results)
     wrong_levels = sum(e < 0 for e in levels)
     horizons = [lp.to_frame()["irf_bp_per_100bn"] for lp in results.local_projections]
     wrong_paths = sum(bool((f < 0).mean() > 0.5) for f in horizons)

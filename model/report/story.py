@@ -346,3 +346,9 @@ def own_notes(sset: ScenarioSet, general: list[str]) -> list[str]:
     every = len(sset.items())
     return [n if len(by) == every else f"{' and '.join(response_label(r) for r in by)}: {n}"
             for n, by in carried.items()]
+
+
+def level_effects(results) -> list[float]:
+    """Every effect of the regressions in levels (bp per $100bn sold), for the counts of wrong
+    signs the brief and the appendix give."""
+    return [e.effect_bp_per_100bn for r in results.levels for e in r.effects.values()]
