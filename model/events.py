@@ -44,6 +44,7 @@ as ``mof_feio.csv`` (see :func:`load_interventions`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -263,9 +264,14 @@ def tokyo_holidays(years: Iterable[int]) -> set[dt.date]:
     """Days Tokyo's banks are closed besides weekends: the national holidays and the bank
     holidays of 31 December to 3 January (the ``holidays`` package's Japan calendar, public
     and bank categories)."""
-    import holidays
+    return set(_tokyo_holidays(tuple(sorted(set(years)))))
 
-    return set(holidays.Japan(years=sorted(set(years)), categories=("public", "bank")))
+
+@functools.lru_cache(maxsize=32)
+def _tokyo_holidays(years: tuple[int, ...]) -> frozenset[dt.date]:
+    import holidays  # building the calendar takes a tenth of a second: once per set of years
+
+    return frozenset(holidays.Japan(years=list(years), categories=("public", "bank")))
 
 
 def settlement_date(trade_date: dt.date, closed: set[dt.date] | None = None) -> dt.date:
@@ -537,7 +543,7 @@ class PooledResult:
             lo, hi = self.effects["10y"] - centre - q, self.effects["10y"] - centre + q
         return pd.DataFrame({"lower": [lo], "upper": [hi]}, index=["effect_bp_per_100bn"])
 
-    @property
+    @functools.cached_property  # a bisection over the placebo draws, asked for several times
     def minimum_detectable_effect(self) -> float:
         """bp per $100bn, in the direction of the model's prediction (positive without one)."""
         direction = -1.0 if self.model_bp_per_100bn is not None and self.model_bp_per_100bn < 0 else 1.0

@@ -223,28 +223,60 @@ def memo(folder: Path | None, key: str, compute: Callable[[], T], dump: Callable
     -------
     (value, True when it came from the cache)
     """
-    if folder is None:
-        return compute(), False
-    path = Path(folder) / f"{key}.json"
-    if path.exists() or path.is_symlink():
-        try:
-            content = _read_entry(path, key)
-            value = load(content)
-            if json.loads(json.dumps(dump(value), allow_nan=False)) != content:
-                raise ValueError("content does not round-trip")
-            with contextlib.suppress(OSError):
-                os.utime(path)  # recently used: kept by the pruning
-            return value, True
-        except Exception as exc:  # any damage: remove, recompute and overwrite
-            if warn:
-                warn(f"results cache: entry {key[:12]} is damaged ({_why(exc)}); computed again")
-            remove_entry(path)
-    value = compute()
-    with contextlib.suppress(OSError, ValueError):
-        from model.files import atomic_write_bytes
+    values, hits = memo_many(folder, [key], lambda missing: [compute() for _ in missing], dump, load, warn)
+    return values[0], hits[0]
 
-        atomic_write_bytes(path, _entry_bytes(key, dump(value)))
-    return value, False
+
+def memo_many(folder: Path | None, keys: list[str], compute: Callable[[list[int]], list[T]],
+              dump: Callable[[T], object], load: Callable[[object], T],
+              warn: Callable[[str], None] | None = None) -> tuple[list[T], list[bool]]:
+    """:func:`memo` for several keys at once: the entries that are whole are read back, and
+    ``compute(missing)`` is called once with the positions of all the others (so they can be
+    computed together, e.g. in worker processes) and must return their values in that order.
+
+    Returns
+    -------
+    (values in the order of ``keys``, for each whether it came from the cache)
+    """
+    values: list = [None] * len(keys)
+    hits = [False] * len(keys)
+    if folder is not None:
+        for i, key in enumerate(keys):
+            values[i], hits[i] = _recall(Path(folder) / f"{key}.json", key, dump, load, warn)
+    missing = [i for i, hit in enumerate(hits) if not hit]
+    if missing:
+        computed = compute(missing)
+        if len(computed) != len(missing):
+            raise ValueError(f"memo_many: {len(computed)} values computed for {len(missing)} keys")
+        for i, value in zip(missing, computed, strict=True):
+            values[i] = value
+            if folder is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    from model.files import atomic_write_bytes
+
+                    atomic_write_bytes(Path(folder) / f"{keys[i]}.json", _entry_bytes(keys[i], dump(value)))
+    return values, hits
+
+
+def _recall(path: Path, key: str, dump: Callable, load: Callable, warn: Callable[[str], None] | None
+            ) -> tuple[object, bool]:
+    """``(value, True)`` from a whole entry made for ``key``; else ``(None, False)``, a damaged
+    entry removed with a warning."""
+    if not (path.exists() or path.is_symlink()):
+        return None, False
+    try:
+        content = _read_entry(path, key)
+        value = load(content)
+        if json.loads(json.dumps(dump(value), allow_nan=False)) != content:
+            raise ValueError("content does not round-trip")
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by the pruning
+        return value, True
+    except Exception as exc:  # any damage: remove, recompute and overwrite
+        if warn:
+            warn(f"results cache: entry {key[:12]} is damaged ({_why(exc)}); computed again")
+        remove_entry(path)
+    return None, False
 
 
 def _why(exc: Exception) -> str:

@@ -301,6 +301,15 @@ class Remembered:
         self.hits.append(hit)
         return value
 
+    def many(self, keys: list[str], compute: Callable[[list[int]], list], dump, load) -> list:
+        """Values for several keys (:func:`model.memo.memo_many`): the changed ones computed
+        together by ``compute(positions)``."""
+        from model.memo import memo_many
+
+        values, hits = memo_many(self.folder, keys, compute, dump, load, warn=self.warn)
+        self.hits.extend(hits)
+        return values
+
     def finish(self, log: Log) -> None:
         from model.memo import prune
 
@@ -564,21 +573,35 @@ RESPONSE_SOURCES = ("posterior", "data", "literature")
 
 def price_scenarios(checked: list, context: ScenarioContext, remembered: Remembered, fx=None) -> list[ScenarioSet]:
     """Every checked file priced three ways (posterior, data only, literature), each pricing
-    from the results cache when its inputs are unchanged."""
+    from the results cache when its inputs are unchanged; the others priced in forked worker
+    processes (``TLRISK_WORKERS``), each from its own seed, so the numbers do not depend on
+    how many there are."""
     from model.memo import digest
     from model.report.story import ScenarioSet
     from model.scenarios import Scenario, ScenarioResult
+    from model.workers import cpu_workers, map_forked
 
-    priced = []
+    tasks, keys, sets = [], [], []
     for file, spec, _, holders in checked:
         scenario = Scenario(path=str(file), spec=spec, holders=holders)
         key = digest(remembered.base, "scenario", str(file), spec.model_dump(mode="json"), holders)
-        results = [remembered(digest(key, r, dataclasses.asdict(fx) if fx is not None else None),
-                              lambda r=r, scenario=scenario: price(scenario, context, response=r, fx=fx),
-                              ScenarioResult.to_record, ScenarioResult.from_record)
-                   for r in RESPONSE_SOURCES]
-        priced.append(ScenarioSet(*results, headline=spec.scenario.headline))
-    return priced
+        three = [digest(key, r, dataclasses.asdict(fx) if fx is not None else None) for r in RESPONSE_SOURCES]
+        tasks += [(scenario, r) for r in RESPONSE_SOURCES]
+        keys += three
+        sets.append((spec.scenario.headline, digest(*three)))
+
+    def one(i: int) -> ScenarioResult:
+        scenario, response = tasks[i]
+        # the per-draw arrays served the ledger inside price(); a cached result has none either
+        return dataclasses.replace(price(scenario, context, response=response, fx=fx), per_draw=None)
+
+    def compute(missing: list[int]) -> list[ScenarioResult]:
+        return map_forked(lambda j: one(missing[j]), len(missing), cpu_workers(2))
+
+    results = remembered.many(keys, compute, ScenarioResult.to_record, ScenarioResult.from_record)
+    n = len(RESPONSE_SOURCES)
+    return [ScenarioSet(*results[n * k : n * (k + 1)], headline=headline, key=key)
+            for k, (headline, key) in enumerate(sets)]
 
 
 def sweep(context: ScenarioContext, holder: str, sizes_bn: tuple[float, ...], months: tuple[int, ...],

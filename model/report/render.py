@@ -72,7 +72,8 @@ def figure_jobs(inputs: ReportInputs, base: str = "") -> list[FigureJob]:
     else). A scenario that changes nothing (a baseline) gets no charts."""
     panel, results = inputs.panel, inputs.results
     moving = [s for s in inputs.scenarios if s.moves_anything]
-    scen = {s.name: digest(s.posterior, s.data, s.literature) for s in inputs.scenarios}
+    # a scenario priced by the pipeline carries the digest of its inputs; else its results' own
+    scen = {s.name: s.key or digest(s.posterior, s.data, s.literature) for s in inputs.scenarios}
     jobs = [
         FigureJob(digest(base, "comparison", [scen[s.name] for s in moving or inputs.scenarios], inputs.lead),
                   lambda: F.comparison(moving or inputs.scenarios, inputs.lead)),

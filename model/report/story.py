@@ -29,6 +29,9 @@ class ScenarioSet:
     data: ScenarioResult
     literature: ScenarioResult
     headline: bool = False  # ``headline = true`` in the file
+    # the digest of everything the three results depend on (the results cache's key), when the
+    # pipeline priced them: a figure's inputs digest without serialising the results again
+    key: str | None = None
 
     @property
     def name(self) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError
-from model.memo import MARKER, MARKER_TEMP, CacheFolder, _entry_bytes, memo
+from model.memo import MARKER, MARKER_TEMP, CacheFolder, _entry_bytes, memo, memo_many
 
 KEY = "a" * 64
 OTHER = "b" * 64
@@ -145,3 +145,24 @@ def test_a_damaged_result_entry_is_reported_and_recomputed(tmp_path, damage):
     assert len(warnings) == 1 and warnings[0].startswith(f"results cache: entry {KEY[:12]} is damaged")
     assert not path.is_symlink() and _memo(folder, KEY, "unused", []) == (value, True)  # stored again
     assert json.loads(other.read_bytes().partition(b"\n")[2]) == {"horizon_months": 24, "x": [9.0]}  # untouched
+
+
+def test_several_results_at_once_compute_only_the_missing_and_damaged_ones_together(tmp_path):
+    folder = CacheFolder(tmp_path / "r", "results").open().root
+    keys = [f"{i:064x}" for i in range(1, 5)]
+    calls: list[list[int]] = []
+
+    def compute(missing: list[int]) -> list[dict]:
+        calls.append(list(missing))
+        return [{"value": 10 * i} for i in missing]
+
+    assert memo_many(folder, keys[:2], compute, lambda v: v, lambda c: c) == ([{"value": 0}, {"value": 10}],
+                                                                            [False, False])
+    (folder / f"{keys[1]}.json").write_bytes(b"damaged")
+    warnings: list[str] = []
+    values, hits = memo_many(folder, keys, compute, lambda v: v, lambda c: c, warn=warnings.append)
+    assert values == [{"value": 10 * i} for i in range(4)] and hits == [True, False, False, False]
+    assert calls == [[0, 1], [1, 2, 3]]  # one call for every value not read back, in order
+    assert len(warnings) == 1 and "is damaged" in warnings[0]
+    with pytest.raises(ValueError, match="1 values computed for 2 keys"):
+        memo_many(None, keys[:2], lambda missing: [{}], lambda v: v, lambda c: c)
