@@ -139,6 +139,10 @@ def phone_layout(record: Figure) -> None:
 
     fig = record.fig
     width, height = fig.get_size_inches()
+    # the desktop layout's margins, inches: where the narrow panels will roughly sit, for
+    # wrapping their text before the one layout pass of the phone version
+    pars = fig.subplotpars
+    margins_in = (pars.left * width, (1 - pars.right) * width, pars.bottom * height, (1 - pars.top) * height)
     main = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_label() != "<colorbar>"]
     grid = main[0].get_subplotspec().get_gridspec() if main else None
     panels = [ax for ax in main if ax.get_subplotspec().get_gridspec() is grid]
@@ -174,7 +178,19 @@ def phone_layout(record: Figure) -> None:
     for text in fig.findobj(Text):
         if text.get_fontsize() < PHONE_MIN_FONT:
             text.set_fontsize(PHONE_MIN_FONT)
-    fig.tight_layout()
+    left_in, right_in, bottom_in, top_in = margins_in
+    if needed:  # category names wrapped to 1.7 in take about that much room
+        left_in = min(left_in, 1.85)
+    # the desktop's right margin held legends (now above the panels) unless an axis or a
+    # colour bar labels the right-hand side
+    right_labels = any(ax.get_label() == "<colorbar>" or ax.yaxis.get_label_position() == "right"
+                       or any(t.label2.get_visible() for t in ax.yaxis.get_major_ticks()[:1]) for ax in fig.axes)
+    right_in = min(right_in, 0.9) if right_labels else 0.15
+    phone_w, phone_h = fig.get_size_inches()
+    left = min(left_in / phone_w, 0.6)
+    bottom = min(bottom_in / phone_h, 0.4)
+    fig.subplots_adjust(left=left, right=max(1 - right_in / phone_w, left + 0.2),
+                        bottom=bottom, top=max(1 - top_in / phone_h, bottom + 0.2))
     for ax in fig.axes:  # labels, titles and legends wrapped to the room the narrow layout leaves
         box = ax.get_position()
         axes_in = max(box.width * PHONE_WIDTH_IN, 1.4)
@@ -249,6 +265,7 @@ def _tip_svg(record: Figure) -> str:
     fig = record.fig
     height_pt = fig.get_figheight() * 72
     scale = 72 / fig.dpi
+    boxes: dict[int, object] = {}  # each axes' extent, once
     out = []
     for ax, x, y, text in record.tips:
         try:
@@ -261,7 +278,9 @@ def _tip_svg(record: Figure) -> str:
             continue
         if not (np.isfinite(px) and np.isfinite(py)):
             continue
-        box = ax.get_window_extent()
+        box = boxes.get(id(ax))
+        if box is None:
+            box = boxes[id(ax)] = ax.get_window_extent()
         if not (box.x0 - 1 <= px <= box.x1 + 1 and box.y0 - 1 <= py <= box.y1 + 1):
             continue  # outside the axes (a phone version that shows recent years only)
         cx, cy = px * scale, height_pt - py * scale
