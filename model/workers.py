@@ -56,6 +56,42 @@ def map_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
         _TASK.clear()
 
 
+class Started:
+    """Tasks started in forked workers (:func:`start_forked`): :meth:`results` waits for them,
+    :meth:`close` (always call it) stops what has not started and waits for what has."""
+
+    def __init__(self, run_here: Callable[[], list] | None, executor=None, futures: list | None = None) -> None:
+        self._run_here, self._executor, self._futures = run_here, executor, futures or []
+
+    def results(self) -> list:
+        if self._run_here is not None:
+            return self._run_here()
+        return [f.result() for f in self._futures]
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def start_forked(task: Callable[[int], T], count: int, workers: int) -> Started:
+    """``[task(i) for i in range(count)]`` started in forked workers, so this process can do
+    other work meanwhile; with one worker (or one task) the tasks run when the results are
+    asked for. The workers are forked here, with ``task`` as it is now."""
+    if workers <= 1 or count <= 1 or not sys.platform.startswith("linux"):
+        return Started(lambda: [task(i) for i in range(count)])
+    _TASK[:] = [task]
+    executor = pool(min(workers, count))
+    try:
+        futures = [executor.submit(_run, i) for i in range(count)]  # the first submit forks every worker
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        _TASK.clear()
+    return Started(None, executor, futures)
+
+
 MAX_WORKERS = 16  # each forked worker holds a copy of the parent process (about 220 MB for a report)
 
 

@@ -565,8 +565,8 @@ def test_failed_run_leaves_previous_output(shipped, monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    # fail inside the write, after the temporary folder exists
-    monkeypatch.setattr("model.report.write.draw_figures", broken)
+    # fail inside the write, after the temporary folder exists, while the figures are being drawn
+    monkeypatch.setattr("model.report.write.write_tables", broken)
     assert main(["report", "--offline", "--no-progress", "--out", str(out)]) == 1
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before

@@ -134,8 +134,36 @@ def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, 
     instead of drawn again (the files are identical: drawing is deterministic). ``base`` is
     the digest of everything the figures depend on (:func:`model.pipeline.inputs_digest`),
     required with a ``cache``."""
-    from model.memo import prune
-    from model.workers import map_forked
+    drawing = start_figures(inputs, folder, cache, base, png)
+    try:
+        return drawing.results()
+    finally:
+        drawing.close()
+
+
+class FigureDrawing:
+    """Figures being drawn (:func:`start_figures`): :meth:`results` waits for their metadata
+    and cleans the figure cache; :meth:`close` (always call it) stops the workers."""
+
+    def __init__(self, started, cache: Path | None, count: int) -> None:
+        self._started, self._cache, self._count = started, cache, count
+
+    def results(self) -> list[dict]:
+        from model.memo import prune
+
+        meta = self._started.results()
+        prune(self._cache, keep=3 * self._count)
+        return meta
+
+    def close(self) -> None:
+        self._started.close()
+
+
+def start_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, base: str | None = None,
+                  png: bool = False) -> FigureDrawing:
+    """:func:`draw_figures` started in worker processes, so the caller can compute other parts
+    of the report meanwhile."""
+    from model.workers import start_forked
 
     if cache is not None and base is None:
         raise ValueError("draw_figures: a figure cache needs the inputs' digest (base)")
@@ -143,6 +171,6 @@ def draw_figures(inputs: ReportInputs, folder: Path, cache: Path | None = None, 
     folder.mkdir(parents=True, exist_ok=True)
     suffix = "-png" if png else ""
     to_draw = sum(1 for job in jobs if cache is None or not (cache / (job.digest + suffix) / "meta.json").exists())
-    meta = map_forked(lambda i: _draw(jobs[i], folder, cache, png), len(jobs), figure_workers() if to_draw > 1 else 1)
-    prune(cache, keep=3 * len(jobs))
-    return meta
+    started = start_forked(lambda i: _draw(jobs[i], folder, cache, png), len(jobs),
+                           figure_workers() if to_draw > 1 else 1)
+    return FigureDrawing(started, cache, len(jobs))

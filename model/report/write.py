@@ -23,7 +23,7 @@ from model.report.content import (
     results_payload,
     write_tables,
 )
-from model.report.draw import draw_figures
+from model.report.draw import start_figures
 from model.report.inputs import ReportInputs
 from model.report.output import (
     _read_marker,
@@ -91,12 +91,19 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
         previous, why = previous_run(out_dir / "results.json")
         if why:
             warn(why)
-        vintage = data_vintage(inputs.bundle)
-        payload = results_payload(inputs, vintage)
-        payload["changes"] = changes(inputs, previous, payload)
         say = progress or (lambda stage: None)
         say("drawing the figures (SVG with hover values, for the screen and for a phone" + (", and PNG)" if png else ")"))
-        meta = draw_figures(inputs, tmp / "figures", figure_cache, base_digest, png=png)
+        # the figures are drawn in worker processes while this one writes the numbers and tables
+        drawing = start_figures(inputs, tmp / "figures", figure_cache, base_digest, png=png)
+        try:
+            vintage = data_vintage(inputs.bundle)
+            payload = results_payload(inputs, vintage)
+            payload["changes"] = changes(inputs, previous, payload)
+            payload["figures"] = []  # filled below: the key keeps its place in results.json
+            payload["tables"] = write_tables(inputs, payload, tmp / "tables")
+            meta = drawing.results()
+        finally:
+            drawing.close()
         for m in meta:
             if m["damaged"]:
                 warn(f"figure cache: the entry of '{m['key']}' is damaged ({m['damaged']}); drawn again")
@@ -105,7 +112,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
             say(f"  {reused} of {len(meta)} figures unchanged since an earlier run (from the figure cache)")
         payload["figures"] = [{k: m[k] for k in ("key", "title", "caption", "source", "png", "svg", "svg_phone")}
                               for m in meta]
-        payload["tables"] = write_tables(inputs, payload, tmp / "tables")
         doc = build_document(inputs, payload, meta)
         say("writing the HTML and the PDF (Typst)" if pdf else "writing the HTML (no PDF: --no-pdf)")
         (tmp / "report.html").write_text(render_html(doc, payload, meta), "utf-8")

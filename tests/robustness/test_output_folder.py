@@ -238,8 +238,8 @@ def fake_inputs(monkeypatch, html: str):
     monkeypatch.setattr(write, "data_vintage", lambda bundle: "")
     monkeypatch.setattr(write, "results_payload", lambda inputs, vintage: {"report": {}, "headline": []})
     monkeypatch.setattr(write, "changes", lambda inputs, previous, payload: {})
-    monkeypatch.setattr(write, "draw_figures", lambda inputs, folder, cache=None, base=None, png=False:
-                        folder.mkdir() or [])
+    monkeypatch.setattr(write, "start_figures", lambda inputs, folder, cache=None, base=None, png=False:
+                        folder.mkdir() or types.SimpleNamespace(results=lambda: [], close=lambda: None))
     monkeypatch.setattr(write, "write_tables", lambda inputs, payload, folder: folder.mkdir() or [])
     monkeypatch.setattr(write, "render_html", lambda *args, **kwargs: html)
     monkeypatch.setattr(write, "build_document", lambda inputs, payload, meta: None)

@@ -1,0 +1,43 @@
+"""Forked workers: results in order, and nothing running or written once they are closed."""
+
+import os
+import time
+
+from model.workers import map_forked, start_forked
+
+
+def _slow_write(folder):
+    def task(i: int) -> int:
+        time.sleep(0.05)
+        (folder / f"{i}").write_text(str(os.getpid()))
+        return i * i
+    return task
+
+
+def test_started_tasks_give_their_results_in_order_from_other_processes(tmp_path):
+    started = start_forked(_slow_write(tmp_path), 12, 2)
+    try:
+        assert started.results() == [i * i for i in range(12)]
+    finally:
+        started.close()
+    pids = {(tmp_path / str(i)).read_text() for i in range(12)}
+    assert str(os.getpid()) not in pids and 1 <= len(pids) <= 2
+    assert map_forked(lambda i: i + 1, 5, 2) == [1, 2, 3, 4, 5]
+
+
+def test_closing_cancels_what_has_not_started_and_waits_for_what_has(tmp_path):
+    started = start_forked(_slow_write(tmp_path), 200, 2)
+    time.sleep(0.2)
+    started.close()
+    written = sorted(p.name for p in tmp_path.iterdir())
+    time.sleep(0.3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == written  # nothing arrives after close
+    assert 0 < len(written) < 200
+
+
+def test_with_one_worker_the_tasks_run_here_when_the_results_are_asked_for(tmp_path):
+    started = start_forked(_slow_write(tmp_path), 3, 1)
+    assert list(tmp_path.iterdir()) == []
+    assert started.results() == [0, 1, 4]
+    assert {(tmp_path / str(i)).read_text() for i in range(3)} == {str(os.getpid())}
+    started.close()
