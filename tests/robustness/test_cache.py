@@ -114,37 +114,63 @@ def test_interrupted_write_leaves_a_consistent_cache(cache, monkeypatch, tmp_pat
     assert after.equals(before)
 
 
-def test_two_reports_at_once_share_one_cache(tmp_path, httpserver):
-    """Two `tlrisk report` runs, each pulling (Table 5 succeeds, everything else fails) into one
-    cache and writing its own output folder: both succeed and the cache stays consistent."""
+def test_two_pulls_at_once_share_one_cache(tmp_path, httpserver):
+    """Two `tlrisk data pull` runs into one cache (Table 5 succeeds, everything else fails):
+    both finish, and the cache holds one whole copy of what succeeded."""
     httpserver.expect_request("/tic/slt_table5.txt").respond_with_data((FIXTURES / "slt_table5_mini.txt").read_bytes())
-    env = {**os.environ, "TLRISK_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600",
+    env = {**os.environ, "TLRISK_CACHE_DIR": str(tmp_path / "cache"),
            "TLRISK_TIC_BASE_URL": httpserver.url_for("/tic/"),
            "TLRISK_FRED_URL": httpserver.url_for("/fred/graph/fredgraph.csv"),
            "TLRISK_HTTP_RETRIES": "0", "TLRISK_HTTP_TIMEOUT_S": "2", "TLRISK_FRED_MIN_INTERVAL_S": "0",
-           "TLRISK_HTTP_BACKOFF_S": "0", "TLRISK_WORKERS": "1"}
-    # a small scenario set: what is tested is the shared cache, not the pricing
+           "TLRISK_HTTP_BACKOFF_S": "0"}
+    procs = [subprocess.Popen([sys.executable, "-m", "model", "data", "pull", "--no-progress"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+             for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert "Traceback" not in err and "tic_table5" in out + err, err[-2000:]
+    cache = DataStore(tmp_path / "cache", "cache")
+    assert set(cache.manifest()) == {"tic_table5"}
+    assert len(cache.read("tic_table5")["holdings"]) > 0  # whole: its checksums hold
+
+
+def test_two_reports_at_once_share_one_cache(tmp_path, shipped, report_cache):
+    """Two `tlrisk report` runs at once with one cache folder (the data, results and figure
+    caches of an earlier run, as a user's second and third terminal would find them), each
+    writing its own output folder: both succeed, with identical numbers, and every cache entry
+    they leave reads back whole."""
+    import shutil
+
+    from model.memo import CacheFolder
+
+    shutil.copytree(report_cache, tmp_path / "cache")
+    env = {**os.environ, "TLRISK_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1767225600",
+           "TLRISK_WORKERS": "1"}
+    # a new small scenario: its prices and figures are not cached, so both runs write entries
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     (scenarios / "small.toml").write_text(
         '# one small sale\n[scenario]\nname = "small"\ntitle = "Japan sells $50bn over six months"\n'
         'start = "2026-05"\nhorizon_months = 24\n[pricing]\ndraws = 2000\n'
         '[[holders]]\nholder = "japan"\naction = "sell"\nbn = 50.0\nmonths = 6\n')
-    procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--no-progress", "--no-pdf", "--scenarios", str(scenarios),
-                               "--out", str(tmp_path / f"out{i}")],
+    procs = [subprocess.Popen([sys.executable, "-m", "model", "report", "--offline", "--no-progress", "--no-pdf",
+                               "--scenarios", str(scenarios), "--out", str(tmp_path / f"out{i}")],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
              for i in range(2)]
-    results = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, results, strict=True):
-        assert proc.returncode == 0, err[-2000:]
-        assert "wrote" in out and "Traceback" not in err
-        assert "using the snapshot" in err  # the failed sources said what they fell back on
-    cache = DataStore(tmp_path / "cache", "cache")
-    manifest = cache.manifest()
-    assert set(manifest) == {"tic_table5"}
-    cache.read("tic_table5")
-    for i in range(2):
-        assert json.loads((tmp_path / f"out{i}" / "results.json").read_text())["headline"]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and "wrote" in out and "Traceback" not in err, err[-2000:]
+        assert "damaged" not in err
+    first, second = ((tmp_path / f"out{i}" / "results.json").read_bytes() for i in range(2))
+    assert first == second and json.loads(first)["headline"]
+    for kind in ("results", "figures"):
+        assert CacheFolder(tmp_path / "cache" / kind, kind).open().root.is_dir()
+    from model.memo import ENTRY_NAME, _read_entry
+
+    entries = [p for p in (tmp_path / "cache" / "results").iterdir() if ENTRY_NAME.match(p.name)]
+    assert entries
+    for path in entries:
+        _read_entry(path, path.stem)  # whole, made for its key
 
 
 # -- the figure cache --------------------------------------------------------------------------
@@ -320,16 +346,23 @@ def test_a_non_finite_array_with_its_checksums_redone_is_damaged(fitted, tmp_pat
 def test_fit_with_a_forged_entry_warns_once_and_prints_the_same(tmp_path, monkeypatch, capsys):
     from model.cli import main
 
+    import shutil
+
+    # the run's estimation cache, copied: the first fit reads it (as a user's second fit would)
+    session = os.environ.get("TLRISK_TEST_ESTIMATES_DIR")
+    if session and Path(session).is_dir():
+        shutil.copytree(session, tmp_path / "est")
     monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "est"))
-    assert main(["fit", "--json", "--no-progress"]) == 0
+    assert main(["fit", "--json", "--full", "--no-progress"]) == 0
     clean = capsys.readouterr()
-    (entry,) = [p for p in (tmp_path / "est").iterdir() if p.is_dir()]
+    entries = [p for p in (tmp_path / "est").iterdir() if p.is_dir()]
+    (entry,) = [p for p in entries if p.stat().st_mtime == max(q.stat().st_mtime for q in entries)]
     _resign(entry, lambda body: body.replace(b'"rsquared": ', b'"rsquared": 1e999, "x": ', 1))
-    assert main(["fit", "--json", "--no-progress"]) == 0
+    assert main(["fit", "--json", "--full", "--no-progress"]) == 0
     forged = capsys.readouterr()
     assert forged.out == clean.out  # recomputed: the same numbers
     warnings = [line for line in forged.err.splitlines() if line.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("warning: estimation cache: entry ")
     assert "rsquared: Input should be a valid dictionary" in warnings[0] and "Traceback" not in forged.err
-    assert main(["fit", "--json", "--no-progress"]) == 0  # stored again, whole
+    assert main(["fit", "--json", "--full", "--no-progress"]) == 0  # stored again, whole
     assert capsys.readouterr().err.strip() == ""
