@@ -344,9 +344,9 @@ def test_a_non_finite_array_with_its_checksums_redone_is_damaged(fitted, tmp_pat
 
 
 def test_fit_with_a_forged_entry_warns_once_and_prints_the_same(tmp_path, monkeypatch, capsys):
-    from model.cli import main
-
     import shutil
+
+    from model.cli import main
 
     # the run's estimation cache, copied: the first fit reads it (as a user's second fit would)
     session = os.environ.get("TLRISK_TEST_ESTIMATES_DIR")
