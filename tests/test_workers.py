@@ -41,3 +41,20 @@ def test_with_one_worker_the_tasks_run_here_when_the_results_are_asked_for(tmp_p
     assert started.results() == [0, 1, 4]
     assert {(tmp_path / str(i)).read_text() for i in range(3)} == {str(os.getpid())}
     started.close()
+
+
+def test_scenarios_priced_in_workers_equal_those_priced_here(context, tmp_path, monkeypatch):
+    """Each pricing has its own seed: one process or two give the same numbers, in file order."""
+    from pathlib import Path
+
+    from model import pipeline
+
+    files = [Path("scenarios/japan_pause.toml"), Path("scenarios/japan_selldown.toml")]
+    checked = pipeline.check_scenarios(files, context)
+    priced = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("TLRISK_WORKERS", workers)
+        sets = pipeline.price_scenarios(checked, context, pipeline.Remembered(None, "base"))
+        priced[workers] = [(s.name, s.key, [r.to_record() for _, r in s.items()]) for s in sets]
+    assert [name for name, _, _ in priced["1"]] == ["japan_pause", "japan_selldown"]
+    assert priced["1"] == priced["2"]
