@@ -119,3 +119,35 @@ def test_an_evaluation_sample_that_cannot_be_predicted_is_a_config_error(tmp_pat
     err = capsys.readouterr().err.strip()
     assert err == (f"error: {path}: grid.stacking_start: no month from 2030-01 on can be predicted by the weighted "
                    'specifications (use an earlier month, or weights = "equal")')
+
+
+def test_a_window_the_panel_reaches_but_no_specification_predicts_is_a_config_error(panel):
+    """The late check: the stacking window starts inside the panel (so the early check, on the
+    panel's last month, lets it through) but after the last month any specification can use.
+    Planted: the 10-year yield stops three months before the rest of the panel (as the shipped
+    yields and controls run past the TIC flows), and the window starts at the first missing month."""
+    import dataclasses
+
+    from model.config import config_path
+    from model.errors import InputError
+    from model.estimate.grid import fit_grid
+    from model.estimate.spec import estimation_config
+
+    frame = panel.frame.copy()
+    cut = frame.index[-3]
+    frame.loc[frame.index >= cut, ["dy10y_bp", "dy10y_eom_bp"]] = np.nan
+    planted = dataclasses.replace(panel, frame=frame)
+    good = estimation_config()
+    start = f"{cut:%Y-%m}"
+    assert pd.Timestamp(start + "-01") <= frame.index.max()  # the early check does not fire
+    # one weighted specification, no bootstrap: the grid is fitted in a moment
+    grid = good.grid.model_copy(update={"stacking_start": start, "measures": ["reported"], "lags": [1],
+                                        "controls": {"no_breakeven": good.grid.controls["no_breakeven"]},
+                                        "sensitivities": {}, "windows": {"full": good.grid.windows["full"]}})
+    config = good.model_copy(update={
+        "grid": grid, "distributed_lags": good.distributed_lags.model_copy(update={"bootstrap_reps": 0})})
+    with pytest.raises(InputError) as caught:
+        fit_grid(planted, config, ["10y"], debt_today_bn=30_000.0)
+    assert str(caught.value) == (
+        f"{config_path('estimation.toml')}: grid.stacking_start: no month from {start} on can be predicted by the "
+        'weighted specifications (use an earlier month, or weights = "equal")')

@@ -805,11 +805,16 @@ def test_the_bargain_sets_both_sides_beside_the_tariff(html, payload):
 
 def test_the_sale_grid_says_where_it_extrapolates(html, payload):
     """The grid's largest sales are beyond any in the data: the page says so, with the data's
-    largest six-month sale and the grid's largest, from results.json."""
+    largest six-month sale (its seller's label and its window's months) and the grid's largest,
+    from results.json."""
+    import datetime as dt
+
     largest = next(e for e in payload["episodes"]["episodes"] if e["key"] == "largest_6m_sale")
     found = abs(largest["flows_bn"]["reported_net_purchases"])
     top = max(c["sale_bn"] for c in payload["sweep"]["cells"])
+    (seller,) = [h["label"] for h in largest["holders"]]  # one country
+    start, end = (dt.datetime.strptime(largest[k], "%Y-%m").strftime("%b %Y") for k in ("start", "end"))
     text = re.sub(r"\s+", " ", _unescape(html))
     said = (f"the largest six-month sale by one country in the data was ${found:,.0f}bn "
-            f"({largest['title'].split(': ', 1)[-1]}): sales of up to ${top:,.0f}bn here are extrapolations")
+            f"({seller}, {start} to {end}): sales of up to ${top:,.0f}bn here are extrapolations")
     assert (said in text) == (top > found)

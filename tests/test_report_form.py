@@ -196,3 +196,26 @@ def test_the_bargain_a_year_at_a_time():
     assert per_year(led).endswith("(nothing, on balance, without the yield given up).")
     led["us"]["interest_cost_10yr_bn"] = band(-35.0)  # a saving: no bargain to put a year at a time
     assert per_year(led) == ""
+
+
+def test_the_grid_says_where_it_extrapolates_from_the_episodes_fields():
+    """The caveat names the data's largest six-month sale by its seller's reader label and its
+    window's months, read from the episode's fields (not its title): hand-worked for a sale of
+    $230.2bn by the Treasury's "China, Mainland" row, September 2022 to February 2023."""
+    from types import SimpleNamespace
+
+    from model.episodes import Episode
+    from model.report.brief import extrapolation
+    from model.report.words import month_name
+
+    episode = Episode(key="largest_6m_sale", title="A title the sentence must not parse", start="2022-09",
+                      end="2023-02", holders=["China, Mainland"], note="", source="")
+    found = SimpleNamespace(episode=episode, holders=["China, Mainland"], flows_reported_bn=-230.2)
+    other = SimpleNamespace(episode=episode.model_copy(update={"key": "taper_2013"}), holders=["japan"],
+                            flows_reported_bn=-900.0)
+    ctx = SimpleNamespace(inputs=SimpleNamespace(episodes=[other, found]), month=month_name)
+    assert extrapolation(ctx, 500.0) == (
+        " The response is linear in the amount, and the largest six-month sale by one country in the data was "
+        "$230bn (China (Mainland), Sep 2022 to Feb 2023): sales of up to $500bn here are extrapolations.")
+    assert extrapolation(ctx, 230.0) == ""  # the grid stays within the data's largest sale
+    assert extrapolation(SimpleNamespace(inputs=SimpleNamespace(episodes=[other]), month=month_name), 500.0) == ""

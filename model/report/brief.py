@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.episodes import episodes_summary
-from model.labels import join_words, plural, subject
+from model.labels import holder_label, join_words, plural, subject
 from model.report import bargain as B
 from model.report import story
 from model.report.document import (
@@ -358,8 +358,10 @@ def extrapolation(ctx: Context, largest_bn: float) -> str:
     found = next((r for r in ctx.inputs.episodes or [] if r.episode.key == "largest_6m_sale"), None)
     if found is None or largest_bn <= abs(found.flows_reported_bn):
         return ""
+    seller = join_words([holder_label(h) for h in found.holders])
+    window = f"{ctx.month(found.episode.start)} to {ctx.month(found.episode.end)}"
     return (f" The response is linear in the amount, and the largest six-month sale by one country in the data was "
-            f"{usd(abs(found.flows_reported_bn), 0, sign=False)} ({found.episode.title.split(': ', 1)[-1]}): sales of "
+            f"{usd(abs(found.flows_reported_bn), 0, sign=False)} ({seller}, {window}): sales of "
             f"up to {usd(largest_bn, 0, sign=False)} here are extrapolations.")
 
 
