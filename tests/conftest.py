@@ -242,9 +242,10 @@ def shipped(tmp_path_factory, report_cache):
 def odd(tmp_path_factory):
     """A set of two odd but valid files (a country selling, with a title needing escaping; a
     country buying), run twice without SOURCE_DATE_EPOCH (the date comes from the data): first
-    with empty caches (every stage computed, as with ``--no-cache``, the entries stored), then
-    with the caches the first run filled (every stage read back), so identical bytes also mean
-    the caches change nothing."""
+    with empty results and figure caches (every price, grid, episode and figure computed, as
+    with ``--no-cache``, and stored), then with the caches the first run filled (every one read
+    back), so identical bytes also mean the caches change nothing. Both use the run's
+    estimation cache (its entries against fresh estimates: tests/test_estimate_cache.py)."""
 
     def build(folder: Path) -> dict:
         (folder / "scenarios").mkdir()
@@ -253,7 +254,6 @@ def odd(tmp_path_factory):
         mp = pytest.MonkeyPatch()
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         mp.setenv("TLRISK_CACHE_DIR", str(folder / "cache"))
-        mp.setenv("TLRISK_ESTIMATES_DIR", str(folder / "estimates"))
         outs = []
         try:
             for name, flags in (("first", []), ("second", [])):

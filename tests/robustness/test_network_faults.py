@@ -76,7 +76,8 @@ def test_fault(key, fault, httpserver, monkeypatch, tmp_path):
         spec = source_spec(key)
         message = "cannot"
     elif fault == "timeout":
-        httpserver.expect_request(path, **match).respond_with_handler(lambda r: (time.sleep(0.6), Response(body))[1])
+        # the server answers after 0.3 s; the client gives up after 0.1 s (three attempts)
+        httpserver.expect_request(path, **match).respond_with_handler(lambda r: (time.sleep(0.3), Response(body))[1])
         message = "timed out"
     elif fault == "throttled":  # 429 with Retry-After, then the file: the retry succeeds
         calls = []
@@ -110,7 +111,7 @@ def test_fault(key, fault, httpserver, monkeypatch, tmp_path):
         httpserver.expect_request(path, **match).respond_with_data(older(body))
         expected_status, message = "refused", "older than"
     t0 = time.monotonic()
-    outcome = pull_sources([spec], cache, snapshot, **FAST)[0]
+    outcome = pull_sources([spec], cache, snapshot, **{**FAST, **({"timeout_s": 0.1} if fault == "timeout" else {})})[0]
     assert time.monotonic() - t0 < 10
     assert outcome.status == expected_status, outcome.line()
     assert message.lower() in outcome.line().lower()
