@@ -294,8 +294,11 @@ def run_episode(ep: Episode, context: ScenarioContext, draws: int = 10_000) -> E
 
 def run_all(context: ScenarioContext, draws: int = 10_000, config: EpisodesFile | None = None) -> list[EpisodeResult]:
     """Every episode of ``episodes.toml`` (``config``), then the largest six-month sale found in the data."""
+    from model.workers import cpu_workers, map_forked
+
     episodes = [*(config or episodes_config()).episode, largest_sale(context)]
-    return [run_episode(ep, context, draws) for ep in episodes]
+    # independent pricings, each from its own seed: in forked workers where there are CPUs
+    return map_forked(lambda i: run_episode(episodes[i], context, draws), len(episodes), cpu_workers(2))
 
 
 def explains(result: EpisodeResult) -> bool:
