@@ -74,7 +74,7 @@ from model.estimate.literature import (
 )
 from model.estimate.persistence import PersistenceResult
 from model.estimate.system import SystemResult
-from model.stats import z_critical
+from model.stats import sorted_row_percentiles, z_critical
 
 SOURCES = ("posterior", "data", "literature")
 HEADLINE = "10y"  # the maturity the prior speaks to
@@ -797,10 +797,10 @@ class ResponseModel:
                 for i, design in enumerate(stacked):
                     buf[:, start : start + len(both[i])] = design[t0:t1] @ both[i].T
                     start += len(both[i])
-                # sorted first: numpy's vectorised sort beats its selection of six order statistics
-                # per row (same order statistics, so the same percentiles to the bit)
+                # sorted, then read off: numpy's vectorised sort beats its selection of six order
+                # statistics a row, and the same order statistics give the same percentiles
                 buf.sort(axis=1)
-                quantiles[self.responses[j]][:, t0:t1] = np.percentile(buf, (5, 50, 95), axis=1, overwrite_input=True)
+                quantiles[self.responses[j]][:, t0:t1] = sorted_row_percentiles(buf, (5, 50, 95))
                 slots += 1
             del both
         return PricedDraws(source, list(self.responses), quantiles, persistent, cumulative, linear, spec_index, slots,

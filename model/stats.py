@@ -43,4 +43,32 @@ def sd_from_range(low: float, high: float, level: float = LEVEL_90) -> float:
     return (high - low) / (2.0 * z_critical(level))
 
 
-__all__ = ["LEVEL_90", "alpha_level", "normal_interval", "sd_from_range", "z_critical"]
+def sorted_row_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
+    """``np.percentile(values, percents, axis=1)`` (linear interpolation) for rows already
+    sorted in ascending order, without numpy's selection pass (which does not know the rows
+    are sorted): the same order statistics and numpy's own interpolation arithmetic, so the
+    same numbers to the bit (tested against numpy). Rows with a NaN go to numpy.
+
+    Returns
+    -------
+    ndarray (len(percents), rows), float64
+    """
+    values = np.asarray(values)
+    n = values.shape[1]
+    if n == 0 or np.isnan(values[:, -1]).any():
+        return np.percentile(values, percents, axis=1)
+    # numpy's linear method: virtual index (n - 1) q, its floor and the next index, and lerp
+    quantiles = np.true_divide(np.asanyarray(percents, dtype=float), 100)
+    virtual = (n - 1) * quantiles
+    previous_index = np.floor(virtual).astype(np.intp)
+    next_index = np.minimum(previous_index + 1, n - 1)
+    previous_index = np.clip(previous_index, 0, n - 1)
+    gamma = np.asanyarray(virtual - previous_index, dtype=virtual.dtype).reshape(-1, 1)
+    a, b = values[:, previous_index].T, values[:, next_index].T
+    diff = np.subtract(b, a)
+    out = np.asanyarray(np.add(a, diff * gamma))
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5, casting="unsafe", dtype=type(out.dtype))
+    return out
+
+
+__all__ = ["LEVEL_90", "alpha_level", "normal_interval", "sd_from_range", "sorted_row_percentiles", "z_critical"]
