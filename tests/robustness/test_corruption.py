@@ -74,10 +74,15 @@ def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
-def run_case(name: str, raw: bytes, edits) -> None:
-    tried()
+def parsed_original(name: str, raw: bytes) -> tuple[TextSource, dict]:
+    """The undamaged file and its records (parsed once per file, not once per case)."""
     source = TextSource.from_bytes(raw, name)
-    original = records(parse_source(source))
+    return source, records(parse_source(source))
+
+
+def run_case(name: str, raw: bytes, edits, original_parse: tuple[TextSource, dict] | None = None) -> None:
+    tried()
+    source, original = original_parse or parsed_original(name, raw)
     damaged = apply(raw, edits)
     try:
         damaged_source = TextSource.from_bytes(damaged, name)
@@ -112,11 +117,12 @@ def run_case(name: str, raw: bytes, edits) -> None:
 @pytest.mark.parametrize("name", FILES)
 def test_corrupted_fixture_files(name):
     raw = (FIXTURES / name).read_bytes()
+    original = parsed_original(name, raw)
 
     @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
     @given(corruption(len(raw)))
     def check(edits):
-        run_case(name, raw, edits)
+        run_case(name, raw, edits, original)
 
     check()
 
@@ -125,10 +131,11 @@ def test_corrupted_fixture_files(name):
 def test_corrupted_publisher_files(relative, raw_dir):
     path = raw_dir / relative
     raw = path.read_bytes()
+    original = parsed_original(path.name, raw)
 
     @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
     @given(corruption(len(raw)))
     def check(edits):
-        run_case(path.name, raw, edits)
+        run_case(path.name, raw, edits, original)
 
     check()
