@@ -800,6 +800,9 @@ def test_the_bargain_sets_both_sides_beside_the_tariff(html, payload):
     lead = payload["scenarios"][payload["report"]["lead_scenario"]]["posterior"]["ledger"]
     first_page = text[: text.index("The verdict in context")] if "The verdict in context" in text else text
     assert typeset_signs(lead["verdict"]) in text and "The bargain." in first_page
+    # section 1 points to the bargain instead of repeating the first page's sentence
+    verdict_section = _unescape(html[html.index('<h2 id="verdict"'): html.index('<h2 id="scenarios"')])
+    assert typeset_signs(lead["verdict"]) not in verdict_section and 'href="#bargain"' in verdict_section
 
 
 

@@ -132,8 +132,8 @@ def verdict(ctx: Context) -> Section:
 
 
 def context_paragraphs(ctx: Context) -> list:
-    """The lead's cost set against federal net interest, the ledger line, and what drives
-    the range."""
+    """The lead's cost set against federal net interest, where the bargain is set out, and what
+    drives the range."""
     lead = ctx.lead
     post = lead.posterior
     cost = post.cost("10yr")
@@ -147,9 +147,10 @@ def context_paragraphs(ctx: Context) -> list:
             f"{usd(cost['median'])} over ten years is {pct(share, 2)} of the {trillions(ni['total_bn'])} of federal "
             f"net interest projected for the same ten years ({ni['source']}); even the top of the 90% band, "
             f"{usd(cost['p95'])}, is {pct(hi_share, 2)}.")))
-    line = ledger_line(ctx)
-    if line:
-        out.append(Para(line))
+    if B.glance(ctx):  # the sentence itself is on the first page: here only where to read on
+        out.append(Para(spans(
+            strong("The bargain. "), "Both sides of it (the US cost, the dollar, the seller's own cost and the "
+            "tariffs at stake) are set side by side for every scenario in ", see("bargain"), ".")))
     sens = persistence_rows(post)
     if "none" in sens and "all" in sens:
         out.append(Para(spans(
@@ -160,13 +161,6 @@ def context_paragraphs(ctx: Context) -> list:
             f"{usd(middle(sens['none']['interest_cost_10yr_bn']))}; if all of it did, "
             f"{usd(middle(sens['all']['interest_cost_10yr_bn']))}.")))
     return out
-
-
-def ledger_line(ctx: Context) -> list:
-    """The bargain at a glance: the lead scenario's ledger in one sentence (both sides: the US
-    cost, the dollar, the seller's own cost, the tariff at stake)."""
-    line = B.glance(ctx)
-    return spans(*line, " More in ", see("bargain"), ".") if line else []
 
 
 def scenarios(ctx: Context) -> Section:
