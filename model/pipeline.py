@@ -27,6 +27,7 @@ Nothing here prints: progress, warnings and results go to the callables a caller
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -674,9 +675,10 @@ def fx_estimate(data: Data, study: EventStudy | None = None, caches: Caches | No
 
 
 def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=None,
-           remembered: Remembered | None = None) -> EventStudy:
+           remembered: Remembered | None = None, early_iv: EarlyIV | None = None) -> EventStudy:
     """Japan's intervention days against placebo days, and the monthly 2SLS (kept in the results
-    cache as its record when ``remembered`` is given: it depends on nothing a scenario changes)."""
+    cache as its record when ``remembered`` is given: it depends on nothing a scenario changes;
+    ``early_iv``: the same fit started beside the estimation, :func:`start_iv`)."""
     from model.events import DailyData, intervention_study
 
     days, news = curated or curated_events()
@@ -686,11 +688,75 @@ def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=Non
         from model.memo import digest
 
         def iv_fit(panel, z, **kwargs):
-            return remembered(digest(remembered.base, "iv", z, kwargs["trade_months"]),
-                              lambda: IVRecord.of(japan_intervention_iv(panel, z, **kwargs)), IVRecord.dump,
+            def fit() -> IVRecord:
+                ready = early_iv.record(z, kwargs["trade_months"]) if early_iv is not None else None
+                return ready or IVRecord.of(japan_intervention_iv(panel, z, **kwargs))
+
+            return remembered(digest(remembered.base, "iv", z, kwargs["trade_months"]), fit, IVRecord.dump,
                               IVRecord.load)
     return intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()), panel=data.panel,
                               response=response, draws=draws, estimation=settings().estimation, iv_fit=iv_fit)
+
+
+class EarlyIV:
+    """The monthly 2SLS fitted in a forked worker while the estimation runs (:func:`start_iv`)."""
+
+    def __init__(self, started) -> None:
+        self._started, self._found = started, None
+
+    def finish(self) -> None:
+        """Wait for the worker (a failure there leaves the fit to :func:`events`)."""
+        if self._started is not None:
+            try:
+                self._found = self._started.results()[0]
+            except Exception:  # a worker that died: the main process fits it again
+                self._found = None
+            finally:
+                self._started.close()
+                self._started = None
+
+    def record(self, z, trade_months):
+        """The early fit's record if it was made from this instrument, else None."""
+        self.finish()
+        if self._found is None:
+            return None
+        early_z, early_trade, record = self._found
+        return record if early_z.equals(z) and early_trade.equals(trade_months) else None
+
+
+def start_iv(data: Data, remembered: Remembered) -> EarlyIV:
+    """Start the monthly 2SLS of the intervention study in a forked worker: it depends on the
+    data alone, and its fit (with the import of its library) then runs beside the estimation
+    instead of after it. Nothing is started when its result is in the results cache already,
+    or with one CPU; the worker's answer is used only if it was made from the same instrument."""
+    from model.events import DailyData, intervention_study
+    from model.iv import IVRecord, japan_intervention_iv
+    from model.memo import digest
+    from model.workers import cpu_workers, start_forked
+
+    if cpu_workers(2) < 2:
+        return EarlyIV(None)
+
+    def fit(_: int):
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(10)  # a background job: it takes the CPU the estimation leaves idle, not the grid's
+        found = []
+
+        def capture(panel, z, **kwargs):
+            key = digest(remembered.base, "iv", z, kwargs["trade_months"])
+            if remembered.folder is None or not (Path(remembered.folder) / f"{key}.json").exists():
+                found.append((z, kwargs["trade_months"], IVRecord.of(japan_intervention_iv(panel, z, **kwargs))))
+            return None
+
+        try:
+            days, news = curated_events()
+            intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()), panel=data.panel,
+                               draws=100, estimation=settings().estimation, iv_fit=capture)
+        except Exception:  # the main process fits it again and reports what is wrong
+            return None
+        return found[0] if found else None
+
+    return EarlyIV(start_forked(fit, 1, 2, always=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -806,14 +872,18 @@ def report_inputs(request: ReportRequest, log: Log = QUIET):
 
     prepared = _prepare(request, log)
     caches = Caches.default(request.use_cache)
-    log.stage("estimating")
-    fitted = estimate(prepared.data, credibility=True, caches=caches, progress=log.detail)
-    for warning in fitted.warnings:
-        log.warn(warning)
-    context = scenario_context(prepared.data, fitted.results)
     remembered = Remembered(caches.results, inputs_digest(prepared.data.bundle), log.warn)
-    # the intervention days come first: their yen estimate prices the dollar in every ledger
-    study = events(prepared.data, context.response, remembered=remembered)
+    early_iv = start_iv(prepared.data, remembered)
+    try:
+        log.stage("estimating")
+        fitted = estimate(prepared.data, credibility=True, caches=caches, progress=log.detail)
+        for warning in fitted.warnings:
+            log.warn(warning)
+        context = scenario_context(prepared.data, fitted.results)
+        # the intervention days come first: their yen estimate prices the dollar in every ledger
+        study = events(prepared.data, context.response, remembered=remembered, early_iv=early_iv)
+    finally:
+        early_iv.finish()
     fx = fx_estimate(prepared.data, study)
     log.stage(f"pricing {len(prepared.checked)} scenario(s) three ways (posterior, data only, literature)")
     priced = price_scenarios(prepared.checked, context, remembered, fx)

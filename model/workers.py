@@ -74,11 +74,11 @@ class Started:
             self._executor = None
 
 
-def start_forked(task: Callable[[int], T], count: int, workers: int) -> Started:
+def start_forked(task: Callable[[int], T], count: int, workers: int, always: bool = False) -> Started:
     """``[task(i) for i in range(count)]`` started in forked workers, so this process can do
-    other work meanwhile; with one worker (or one task) the tasks run when the results are
-    asked for. The workers are forked here, with ``task`` as it is now."""
-    if workers <= 1 or count <= 1 or not sys.platform.startswith("linux"):
+    other work meanwhile; with one worker (or one task, unless ``always``) the tasks run when
+    the results are asked for. The workers are forked here, with ``task`` as it is now."""
+    if workers <= 1 or (count <= 1 and not always) or count < 1 or not sys.platform.startswith("linux"):
         return Started(lambda: [task(i) for i in range(count)])
     _TASK[:] = [task]
     executor = pool(min(workers, count))

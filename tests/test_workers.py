@@ -58,3 +58,23 @@ def test_scenarios_priced_in_workers_equal_those_priced_here(context, tmp_path, 
         priced[workers] = [(s.name, s.key, [r.to_record() for _, r in s.items()]) for s in sets]
     assert [name for name, _, _ in priced["1"]] == ["japan_pause", "japan_selldown"]
     assert priced["1"] == priced["2"]
+
+
+def test_the_instrumental_variable_fitted_early_is_the_one_the_study_reports(snapshot_bundle, panel, context,
+                                                                              monkeypatch):
+    """The monthly 2SLS started in a worker beside the estimation gives the study the same
+    record as fitting it in place; a different instrument is not served from it."""
+    from model import pipeline
+
+    monkeypatch.setenv("TLRISK_WORKERS", "2")
+    data = pipeline.Data(snapshot_bundle, panel)
+    early = pipeline.start_iv(data, pipeline.Remembered(None, "base"))
+    early.finish()
+    z, trade, record = early._found
+    assert early.record(z, trade) is record and early.record(z * 2, trade) is None
+    served = pipeline.events(data, context.response, draws=200, remembered=pipeline.Remembered(None, "base"),
+                             early_iv=early)
+    fitted = pipeline.events(data, context.response, draws=200, remembered=pipeline.Remembered(None, "base"))
+    assert served.iv.to_dict() == fitted.iv.to_dict() and served.iv.summary() == fitted.iv.summary()
+    monkeypatch.setenv("TLRISK_WORKERS", "1")  # one CPU: nothing is started
+    assert pipeline.start_iv(data, pipeline.Remembered(None, "base"))._started is None
