@@ -47,6 +47,16 @@ def _r(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
+def _path_records(frame: pd.DataFrame, kind: str) -> list[dict]:
+    """A path's rows as ``{month, date, <band>}`` records (:func:`band_dict`'s keys and rounding),
+    column by column rather than row by row: a report writes some thirty thousand of them."""
+    names = ("median", "p05", "p95") if kind == "draws" else ("central", "low", "high")
+    columns = [[_r(v) for v in frame[c].tolist()] for c in ("mid", "low", "high")]
+    return [{"month": int(month), "date": date, names[0]: mid, names[1]: lo, names[2]: hi}
+            for month, date, mid, lo, hi in zip(frame["month"].tolist(), frame["date"].tolist(), *columns,
+                                                strict=True)]
+
+
 @dataclass
 class ScenarioResult:
     """Priced scenario: yield deviations, extra federal interest and the sellers' losses.
@@ -151,11 +161,7 @@ class ScenarioResult:
             "units": {"yields_bp": "basis points, deviation from baseline",
                       "interest_cost_bn": "$bn, cumulative extra federal net interest over 1, 5 and 10 years",
                       "holder_loss_bn": "$bn, mark-to-market loss on holdings still held"},
-            "yields_bp": {
-                m: [{"month": int(r.month), "date": r.date, **band_dict((r.low, r.mid, r.high), self.band_kind)}
-                    for r in frame.itertuples()]
-                for m, frame in self.yields_bp.items()
-            },
+            "yields_bp": {m: _path_records(frame, self.band_kind) for m, frame in self.yields_bp.items()},
             "moves_bp": {m: self.moves(m) for m in self.yields_bp},
             "interest_cost_bn": {k: band_dict(v, self.band_kind) for k, v in self.interest_cost_bn.items()},
             "holder_loss_bn": {k: {"label": labels.get(k, k), **band_dict(v, self.band_kind)}
