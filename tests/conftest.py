@@ -13,10 +13,7 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -43,92 +40,27 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-_ESTIMATE = """
-import sys, traceback
-from pathlib import Path
-done = Path(sys.argv[1])
-try:
+def pytest_configure(config):
+    """Estimate once for the whole run, before any test (and before parallel workers start,
+    which inherit the environment): ``TLRISK_ESTIMATES_DIR`` points every test, session
+    fixture and command-line run at that estimation cache for the whole run. Entries are keyed
+    by the data, the settings and the code, so tests with other data or configs make their own."""
+    if hasattr(config, "workerinput") or os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
+        return  # a parallel worker: the controller has done it
+    folder = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
+    config.stash[_SAVED_ESTIMATES_DIR] = os.environ.get("TLRISK_ESTIMATES_DIR")
+    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = os.environ["TLRISK_ESTIMATES_DIR"] = str(folder)
     from model import pipeline
     from model.panel import build_panel
-    from model.sources.bundle import load_bundle
-    from model.sources.store import DataStore
 
-    bundle = load_bundle(DataStore(Path("data/no-cache-in-tests"), "cache"), DataStore(Path("data/snapshot"), "snapshot"))
+    bundle = _load_snapshot()
     pipeline.estimate(pipeline.Data(bundle, build_panel(bundle)), credibility=True)
-    done.write_text("ok")
-except BaseException:
-    done.write_text(traceback.format_exc())
-"""
-
-
-def pytest_configure(config):
-    """Estimate once for the whole run, before any test: ``TLRISK_ESTIMATES_DIR`` points every
-    test, session fixture and command-line run at that estimation cache for the whole run
-    (parallel workers inherit the environment). Entries are keyed by the data, the settings and
-    the code, so tests with other data or configs make their own. With parallel workers the
-    estimate runs in a background process while the workers start and collect the tests, and
-    each worker waits for it before its first test."""
-    if hasattr(config, "workerinput"):
-        _wait_for_estimates()
-        return
-    if os.environ.get("TLRISK_TEST_ESTIMATES_DIR"):
-        return
-    root = Path(tempfile.mkdtemp(prefix="tlrisk-test-estimates-"))
-    config.stash[_SAVED_ESTIMATES_DIR] = os.environ.get("TLRISK_ESTIMATES_DIR")
-    os.environ["TLRISK_TEST_ESTIMATES_DIR"] = os.environ["TLRISK_ESTIMATES_DIR"] = str(root / "estimates")
-    os.environ["TLRISK_TEST_ESTIMATES_DONE"] = str(root / "done")
-    if config.getoption("numprocesses", default=None):
-        proc = subprocess.Popen([sys.executable, "-c", _ESTIMATE, str(root / "done")], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.environ["TLRISK_TEST_ESTIMATES_PID"] = str(proc.pid)
-        return
-    subprocess.run([sys.executable, "-c", _ESTIMATE, str(root / "done")], cwd=ROOT, check=False)
-    _wait_for_estimates()
-
-
-def _wait_for_estimates(limit_s: float = 600.0) -> None:
-    """Until the run's estimate is in its cache (or stop the run with why it failed)."""
-    done = Path(os.environ["TLRISK_TEST_ESTIMATES_DONE"])
-    deadline = time.monotonic() + limit_s
-    pid = os.environ.get("TLRISK_TEST_ESTIMATES_PID")
-    while not done.exists():
-        if time.monotonic() > deadline:
-            pytest.exit(f"the run's estimate did not finish within {limit_s:.0f} s", returncode=3)
-        if pid and not _running(int(pid)) and not done.exists():
-            pytest.exit("the run's estimate stopped without a word (killed?)", returncode=3)
-        time.sleep(0.05)
-    text = done.read_text()
-    if text != "ok":
-        pytest.exit(f"the run's estimate failed:\n{text}", returncode=3)
-
-
-def _running(pid: int) -> bool:
-    """Whether a process is alive (not gone, not a zombie waiting to be reaped)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return hasattr(os, "kill") and _signal_zero(pid)
-    return state != "Z"
-
-
-def _signal_zero(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def pytest_unconfigure(config):
     if hasattr(config, "workerinput") or _SAVED_ESTIMATES_DIR not in config.stash:
         return
-    folder = Path(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"))
-    done = Path(os.environ.pop("TLRISK_TEST_ESTIMATES_DONE"))
-    pid = os.environ.pop("TLRISK_TEST_ESTIMATES_PID", None)
-    deadline = time.monotonic() + 600
-    while pid and not done.exists() and _running(int(pid)) and time.monotonic() < deadline:
-        time.sleep(0.05)  # a background estimate still writing into the folder
-    shutil.rmtree(folder.parent, ignore_errors=True)
+    shutil.rmtree(os.environ.pop("TLRISK_TEST_ESTIMATES_DIR"), ignore_errors=True)
     saved = config.stash[_SAVED_ESTIMATES_DIR]
     if saved is None:
         os.environ.pop("TLRISK_ESTIMATES_DIR", None)
