@@ -59,6 +59,7 @@ from model.config import StrictModel, csv_rows
 from model.episodes import verdict
 from model.errors import DataUnavailable, InputError, TLRiskError, ValidationFailed
 from model.files import read_bytes_limited
+from model.labels import upper_first
 from model.numbers import money, number
 from model.schema import SCHEMA_VERSION
 from model.stats import LEVEL_90, normal_interval
@@ -833,7 +834,7 @@ class EventStudy:
             return (f"Even {where} needs an effect of {mde} bp per $100bn sold to detect it with 80% power at the 5% "
                     f"level, more than the model's {model}: the intervention days cannot tell an effect of the "
                     f"model's size from zero.{found}")
-        return (f"{where[0].upper()}{where[1:]} would detect the model's {model} bp per $100bn with 80% power at "
+        return (f"{upper_first(where)} would detect the model's {model} bp per $100bn with 80% power at "
                 f"the 5% level (minimum detectable effect {mde}); its estimate is {number(best.effects['10y'])} "
                 f"(p = {_txt(best.pvalue, 3)}).")
 

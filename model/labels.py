@@ -66,6 +66,11 @@ _WITH_ARTICLE = {"United Kingdom", "United States", "United Arab Emirates", "Net
                  "Czech Republic", "Dominican Republic", "Channel Islands and Isle of Man"}
 
 
+def upper_first(text: str) -> str:
+    """``text`` with its first letter a capital (the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
 def subject(label: str) -> str:
     """A holder's name as the subject of a sentence: ``Japan``, ``the United Kingdom``, ``the
     oil exporters``."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.labels import subject
+from model.labels import subject, upper_first
 from model.ledger.data import FX_KEYS, LedgerData, ledger_data
 from model.ledger.dollar import (
     TERM_PREMIUM_NOTE,
@@ -440,7 +440,7 @@ def verdict_sentence(ledger: Ledger) -> str:
                      f"{_round_bn(ledger.tariff.duties_bn_per_year)} of US duties on {goods}'s goods in the "
                      f"scenario's first year at "
                      f"{'purchases withheld' if withheld else 'a sale'} of about {_round_bn(breakeven['median'])}")
-    return sentence[0].upper() + sentence[1:] + "."
+    return upper_first(sentence) + "."
 
 
 def ledger_json(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *, on: dt.date,

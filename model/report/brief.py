@@ -61,10 +61,6 @@ BANDS = ("Bands are written middle (low to high): for the posterior and data-onl
          "published effects (a range, not a probability).")
 
 
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def scenario_month(result: ScenarioResult) -> int:
     """The month the brief leads with: 24 (two years in) where the horizon reaches, else its end."""
     return min(24, result.horizon_months)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from model.labels import upper_first
 from model.numbers import MINUS
 
 
@@ -293,6 +294,5 @@ def signs(text: str) -> str:
 
 def sentence(text: str) -> str:
     """A note as a sentence: capital first letter, signs typeset, a full stop."""
-    text = signs(text.strip())
-    text = text[:1].upper() + text[1:]
+    text = upper_first(signs(text.strip()))
     return text if text.endswith((".", "?", "!")) else text + "."

@@ -24,7 +24,14 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.labels import holder_label, join_words, maturity_label, measure_label, subject  # noqa: E402
+from model.labels import (  # noqa: E402
+    holder_label,
+    join_words,
+    maturity_label,
+    measure_label,
+    subject,
+    upper_first,
+)
 from model.numbers import money, number  # noqa: E402
 from model.stats import normal_interval, z_critical  # noqa: E402
 
@@ -639,8 +646,7 @@ def maturities(posterior, literature_result, key: str) -> Figure:
     a.set_ylabel("yield vs baseline, bp")
     handles, labels = b.get_legend_handles_labels()  # the literature panel's: dashed where lines coincide
     legend_right(b, handles, labels)
-    same = (" " + "; ".join(coincide)[:1].upper() + "; ".join(coincide)[1:] + " (dashed): they are equal."
-            if coincide else "")
+    same = " " + upper_first("; ".join(coincide)) + " (dashed): they are equal." if coincide else ""
     return _finish(f"maturities_{key}", f"{posterior.title}: every maturity",
                    "Deviation of the 3-month, 2-, 5-, 10- and 30-year yields from baseline, bp." + same,
                    f"{TIC}; {FRED}; this tool", fig)
@@ -708,11 +714,11 @@ def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
     """The bargain's comparable amounts, $bn: the US's ten years of extra interest, the seller's
     own ten-year cost, and one year of US duties on its goods (a number, no band)."""
     names = [x["label"] for x in led["sellers"]]
-    seller = _upper(join_words([subject(n) for n in names])) if names else "The seller"
+    seller = upper_first(join_words([subject(n) for n in names])) if names else "The seller"
     cost = led["bargain"]["seller_cost_10yr_bn"]
     known = [x for x in led["sellers"] if x.get("cost_10yr_bn")]
     if cost is None and len(known) == 1:  # a coalition with facts for one seller: its cost, named
-        seller, cost = f"{_upper(subject(known[0]['label']))} alone", known[0]["cost_10yr_bn"]
+        seller, cost = f"{upper_first(subject(known[0]['label']))} alone", known[0]["cost_10yr_bn"]
     duties = led["tariff"].get("duties_bn_per_year")
     return [("US: extra federal interest over 10 years", led["us"]["interest_cost_10yr_bn"], "blue"),
             (f"{seller}: own cost over 10 years", cost, "vermillion"),
@@ -760,10 +766,6 @@ def not_available(ax, rows: list[int]) -> None:
     for i in rows:
         ax.text(x, i, "not available", transform=ax.get_yaxis_transform(), ha=align, va="center", fontsize=8.5,
                 color=PALETTE["grey"], bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
-
-
-def _upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def bargain_comparison(sets) -> Figure:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.errors import InputError, did_you_mean
-from model.labels import join_words, response_label, subject  # noqa: F401 (subject: re-exported)
+from model.labels import join_words, response_label, subject, upper_first  # noqa: F401 (subject: re-exported)
 from model.numbers import MINUS, money, number, share_text
 from model.scenarios import ScenarioResult
 from model.scenarios.paths import HolderPath
@@ -170,10 +170,6 @@ def explorer_holders(first: str, sets: list[ScenarioSet], largest_in_data: list[
 # ---------------------------------------------------------------------------------------------
 
 
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 @dataclass
 class Plan:
     """A scenario's plan in numbers a sentence can use."""
@@ -326,7 +322,7 @@ def headline_sentence(lead: ScenarioSet) -> str:
     second = (f"At the same point the data alone give {_bp(d['median'])} bp ({_bp(d['p05'])} to {_bp(d['p95'])}); "
               f"published estimates, rescaled to today's market, {_bp(li['central'])} bp ({_bp(li['low'])} to "
               f"{_bp(li['high'])}).")
-    return _upper_first(first) + " " + second
+    return upper_first(first) + " " + second
 
 
 def general_notes(sets: list[ScenarioSet]) -> list[str]:
