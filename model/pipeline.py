@@ -685,17 +685,22 @@ def events(data: Data, response: ResponseModel, draws: int = 10_000, curated=Non
     iv_fit = None
     if remembered is not None:
         from model.iv import IVRecord, japan_intervention_iv
-        from model.memo import digest
 
         def iv_fit(panel, z, **kwargs):
             def fit() -> IVRecord:
                 ready = early_iv.record(z, kwargs["trade_months"]) if early_iv is not None else None
                 return ready or IVRecord.of(japan_intervention_iv(panel, z, **kwargs))
 
-            return remembered(digest(remembered.base, "iv", z, kwargs["trade_months"]), fit, IVRecord.dump,
-                              IVRecord.load)
+            return remembered(_iv_key(remembered, z, kwargs["trade_months"]), fit, IVRecord.dump, IVRecord.load)
     return intervention_study(days, news, DailyData.from_long(data.bundle.fred_daily()), panel=data.panel,
                               response=response, draws=draws, estimation=settings().estimation, iv_fit=iv_fit)
+
+
+def _iv_key(remembered: Remembered, z, trade_months) -> str:
+    """The results cache's key of the monthly 2SLS on instrument ``z``."""
+    from model.memo import digest
+
+    return digest(remembered.base, "iv", z, trade_months)
 
 
 class EarlyIV:
@@ -731,7 +736,6 @@ def start_iv(data: Data, remembered: Remembered) -> EarlyIV:
     or with one CPU; the worker's answer is used only if it was made from the same instrument."""
     from model.events import DailyData, intervention_study
     from model.iv import IVRecord, japan_intervention_iv
-    from model.memo import digest
     from model.workers import cpu_workers, start_forked
 
     if cpu_workers(2) < 2:
@@ -743,7 +747,7 @@ def start_iv(data: Data, remembered: Remembered) -> EarlyIV:
         found = []
 
         def capture(panel, z, **kwargs):
-            key = digest(remembered.base, "iv", z, kwargs["trade_months"])
+            key = _iv_key(remembered, z, kwargs["trade_months"])
             if remembered.folder is None or not (Path(remembered.folder) / f"{key}.json").exists():
                 found.append((z, kwargs["trade_months"], IVRecord.of(japan_intervention_iv(panel, z, **kwargs))))
             return None

@@ -38,20 +38,16 @@ def _draw(job: FigureJob, folder: Path, cache: Path | None, png: bool = False) -
             "svg_inline": F.inline_svg(svg, f"f-{meta['key']}", meta["title"]),
             "phone_inline": F.inline_svg(phone, f"p-{meta['key']}", meta["title"]),
             "svg": f"figures/{meta['svg']}", "svg_phone": f"figures/{meta['phone']}",
-            "png": f"figures/{meta['png']}" if meta["png"] else None, "aspect": _aspect(svg), "width_pt": _width(svg),
+            "png": f"figures/{meta['png']}" if meta["png"] else None, **_size(svg),
             "cached": meta["cached"], "damaged": damaged}
 
 
-def _aspect(svg: str) -> float:
-    """Height over width of an SVG file as matplotlib writes it (``width="576pt" height="..."``)."""
+def _size(svg: str) -> dict[str, float]:
+    """``aspect`` (height over width) and ``width_pt`` of an SVG file as matplotlib writes it
+    (``width="576pt" height="..."``)."""
     m = re.search(r'<svg[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    return float(m.group(2)) / float(m.group(1)) if m else 0.5
-
-
-def _width(svg: str) -> float:
-    """The width an SVG file was drawn at, points."""
-    m = re.search(r'<svg[^>]*?width="([\d.]+)pt"', svg)
-    return float(m.group(1)) if m else 576.0
+    width, height = (float(m.group(1)), float(m.group(2))) if m else (576.0, 288.0)
+    return {"aspect": height / width, "width_pt": width}
 
 
 _FIGURE_FIELDS = ("key", "title", "caption", "source", "svg", "phone", "png")

@@ -36,11 +36,18 @@ RESPONSE_TEXT = {
 }
 
 
+def _band_keys(kind: str) -> tuple[str, str, str]:
+    """The keys of a band's middle, low and high: ``median, p05, p95`` for draws,
+    ``central, low, high`` for a range of published answers."""
+    return ("median", "p05", "p95") if kind == "draws" else ("central", "low", "high")
+
+
 def band_dict(triple: tuple[float, float, float], kind: str) -> dict[str, float | None]:
     """``(low, middle, high)`` as ``{median, p05, p95}`` (draws) or ``{central, low, high}``
     (a range of published answers)."""
     lo, mid, hi = (_r(v) for v in triple)
-    return {"median": mid, "p05": lo, "p95": hi} if kind == "draws" else {"central": mid, "low": lo, "high": hi}
+    middle, low, high = _band_keys(kind)
+    return {middle: mid, low: lo, high: hi}
 
 
 def _r(value: float | None) -> float | None:
@@ -50,7 +57,7 @@ def _r(value: float | None) -> float | None:
 def _path_records(frame: pd.DataFrame, kind: str) -> list[dict]:
     """A path's rows as ``{month, date, <band>}`` records (:func:`band_dict`'s keys and rounding),
     column by column rather than row by row: a report writes some thirty thousand of them."""
-    names = ("median", "p05", "p95") if kind == "draws" else ("central", "low", "high")
+    names = _band_keys(kind)
     columns = [[_r(v) for v in frame[c].tolist()] for c in ("mid", "low", "high")]
     return [{"month": int(month), "date": date, names[0]: mid, names[1]: lo, names[2]: hi}
             for month, date, mid, lo, hi in zip(frame["month"].tolist(), frame["date"].tolist(), *columns,
