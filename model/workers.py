@@ -45,15 +45,12 @@ def _run(index: int):
 
 def map_forked(task: Callable[[int], T], count: int, workers: int) -> list[T]:
     """``[task(i) for i in range(count)]``, in forked workers when there are several CPUs and
-    tasks (results come back in order)."""
-    if workers <= 1 or count <= 1 or not sys.platform.startswith("linux"):
-        return [task(i) for i in range(count)]
-    _TASK[:] = [task]
+    tasks (results come back in order; :func:`start_forked`, waited for at once)."""
+    started = start_forked(task, count, workers)
     try:
-        with pool(min(workers, count)) as executor:
-            return list(executor.map(_run, range(count), chunksize=max(1, count // (4 * workers))))
+        return started.results()
     finally:
-        _TASK.clear()
+        started.close()
 
 
 class Started:
