@@ -24,18 +24,18 @@ MAX_SHIFT_BP = 10_000.0
 SWEEP_HORIZON_MONTHS = 60  # = model.scenarios.sweep.HORIZON_MONTHS (tested equal)
 
 
-def _numpy(value: Any) -> bool:
+def is_numpy_scalar(value: Any) -> bool:
     """A numpy scalar: refused like any other type, ``numpy.float64`` (a float subclass) too,
     so that numpy numbers are treated one way (as scenario dictionaries treat them)."""
     return type(value).__module__.split(".")[0] == "numpy"
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and not _numpy(value)
+    return isinstance(value, int) and not isinstance(value, bool) and not is_numpy_scalar(value)
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and not _numpy(value)
+    return isinstance(value, int | float) and not isinstance(value, bool) and not is_numpy_scalar(value)
 
 
 def _finite(value: int | float) -> bool:
@@ -43,7 +43,8 @@ def _finite(value: int | float) -> bool:
     return math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_WHOLE
 
 
-def _shown(value: int | float) -> str:
+def shown_number(value: int | float) -> str:
+    """A number for a one-line message: a 400-digit whole number by its ends and its length."""
     digits = str(value)
     return digits if len(digits) <= 24 else f"{digits[:12]}...{digits[-6:]} ({len(digits):,} digits)"
 
@@ -53,8 +54,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return f"the text '{_cut(''.join(c if c.isprintable() else repr(c)[1:-1] for c in value))}'"
     if _is_int(value):
-        return f"{_shown(value)} (int)"
-    if _numpy(value):
+        return f"{shown_number(value)} (int)"
+    if is_numpy_scalar(value):
         return f"{_cut(repr(value))} (numpy.{type(value).__name__}; give a Python value: int(x), float(x) or bool(x))"
     return f"{_cut(repr(value))} ({type(value).__name__})"
 
@@ -68,9 +69,9 @@ def whole_number(value: Any, name: str, low: int, high: int | None = None) -> in
     if not _is_int(value):
         raise InputError(f"must be a whole number, not {_kind(value)}", field=name)
     if value < low:
-        raise InputError(f"{_shown(value)} must be at least {low}", field=name)
+        raise InputError(f"{shown_number(value)} must be at least {low}", field=name)
     if high is not None and value > high:
-        raise InputError(f"{_shown(value)} must be at most {high}", field=name)
+        raise InputError(f"{shown_number(value)} must be at most {high}", field=name)
     return int(value)
 
 
@@ -80,7 +81,7 @@ def amount_bn(value: Any, name: str) -> float:
     if not _is_real(value):
         raise InputError(f"must be a number of $bn, not {_kind(value)}", field=name)
     if not (_finite(value) and MIN_AMOUNT_BN <= value <= MAX_AMOUNT_BN):
-        raise InputError(f"{_shown(value)} must be a positive number of $bn from {MIN_AMOUNT_BN:g} to "
+        raise InputError(f"{shown_number(value)} must be a positive number of $bn from {MIN_AMOUNT_BN:g} to "
                          f"{MAX_AMOUNT_BN:,.0f}", field=name)
     return float(value)
 
@@ -88,7 +89,7 @@ def amount_bn(value: Any, name: str) -> float:
 def shift_bp(value: Any, name: str) -> float:
     """A finite number of basis points between -10,000 and 10,000."""
     if not _is_real(value) or not _finite(value) or abs(value) > MAX_SHIFT_BP:
-        shown = f"'{_shown(value)}'" if _is_real(value) else _kind(value)
+        shown = f"'{shown_number(value)}'" if _is_real(value) else _kind(value)
         raise InputError(f"{shown} is not a number between -{MAX_SHIFT_BP:.0f} and {MAX_SHIFT_BP:.0f} (bp)",
                          field=name)
     return float(value)
@@ -152,4 +153,5 @@ def from_text(parse: Callable[[str], Any], check: Callable[..., Any], *args) -> 
 
 
 __all__ = ["MAX_AMOUNT_BN", "MAX_SHIFT_BP", "MIN_AMOUNT_BN", "RESPONSES", "SWEEP_HORIZON_MONTHS", "amount_bn",
-           "choice", "flag", "from_text", "given_text", "name_text", "response", "shift_bp", "whole_number"]
+           "choice", "flag", "from_text", "given_text", "is_numpy_scalar", "name_text", "response", "shift_bp",
+           "shown_number", "whole_number"]

@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from model.arguments import is_numpy_scalar, shown_number
 from model.errors import InputError, ValidationFailed, did_you_mean
 from model.files import read_bytes_limited, read_text_limited
 
@@ -228,7 +229,7 @@ def toml_data_problem(data: Any) -> tuple[tuple[Any, ...], str] | None:
         seen += 1
         if seen > MAX_VALUES:
             return (), f"holds more than {MAX_VALUES:,} values; a settings or scenario file has a few hundred"
-        numpy = type(value).__module__.split(".")[0] == "numpy"  # numpy.float64 is a float, np.int64 no int
+        numpy = is_numpy_scalar(value)  # numpy.float64 is a float, np.int64 no int
         if not numpy and (value is None or isinstance(value, _TOML_SCALARS)):
             continue  # None (from Python): validation says where it is not allowed
         if not isinstance(value, dict | list | tuple):
@@ -299,8 +300,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, float):
         return f"the number {value:g}" if math.isfinite(value) else str(value)
     if isinstance(value, int):
-        digits = str(value)  # a 400-digit number is shown by its ends and length
-        return f"the number {digits if len(digits) <= 24 else f'{digits[:12]}...{digits[-6:]} ({len(digits):,} digits)'}"
+        return f"the number {shown_number(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
