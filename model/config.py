@@ -164,6 +164,17 @@ def csv_rows(path: str | Path, model: type[M], keep_blank: bool = False) -> list
     return rows
 
 
+def check_order(rows: list[tuple[int, BaseModel]], attr: str, path: str | Path, strict: bool = True) -> None:
+    """Numbered rows (:func:`csv_rows`) in ``attr`` order, each value once when ``strict``; the
+    first row that is not is named by its line and field."""
+    for (_, before), (line, row) in zip(rows, rows[1:], strict=False):
+        value, previous = getattr(row, attr), getattr(before, attr)
+        if strict and value == previous:
+            raise InputError(f"{attr} {value} appears twice", path, line, attr)
+        if value < previous:
+            raise InputError(f"rows are not in {attr} order ({value} comes after {previous})", path, line, attr)
+
+
 def config_path(name: str) -> Path:
     """Path of a packaged configuration file, honouring ``TLRISK_CONFIG_DIR``.
 

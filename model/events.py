@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator
 
-from model.config import StrictModel, csv_rows
+from model.config import StrictModel, check_order, csv_rows
 from model.episodes import verdict
 from model.errors import DataUnavailable, InputError, TLRiskError, ValidationFailed
 from model.files import read_bytes_limited
@@ -142,9 +142,7 @@ def _read_rows(path: Path, model: type[StrictModel]) -> list:
     """Rows of a curated CSV validated into ``model`` (blank text cells kept as empty text), in
     date order; a bad row is ``file:line: field - reason``."""
     numbered = csv_rows(path, model, keep_blank=True)
-    for (_, before), (line, row) in zip(numbered, numbered[1:], strict=False):
-        if row.date < before.date:
-            raise InputError(f"rows are not in date order ({row.date} comes after {before.date})", path, line, "date")
+    check_order(numbered, "date", path, strict=False)  # several rows may share a day
     return [row for _, row in numbered]
 
 

@@ -33,7 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from model.config import StrictModel, csv_rows
+from model.config import StrictModel, check_order, csv_rows
 from model.errors import InputError, did_you_mean
 
 URL = r"^https?://\S+$"
@@ -356,12 +356,7 @@ def read_rows(path: Path, model: type[StrictModel]) -> list:
     The header must name the model's fields in order; a blank cell leaves an optional field at
     its default (``None``). A bad row raises ``InputError`` as ``file:line: field: reason``.
     """
-    return [row for _, row in numbered_rows(path, model)]
-
-
-def numbered_rows(path: Path, model: type[StrictModel]) -> list[tuple[int, StrictModel]]:
-    """:func:`read_rows` with each row's line in the file (for whole-table checks that name it)."""
-    return csv_rows(path, model)
+    return [row for _, row in csv_rows(path, model)]
 
 
 @dataclass(frozen=True)
@@ -423,16 +418,6 @@ FILES = {
 }
 
 
-def _in_order(rows: list[tuple[int, StrictModel]], attr: str, path: Path) -> None:
-    """Rows strictly in ``attr`` order; the first that is not is named by its line."""
-    for (_, before), (line, row) in zip(rows, rows[1:], strict=False):
-        if getattr(row, attr) == getattr(before, attr):
-            raise InputError(f"{attr} {getattr(row, attr)} appears twice", path, line, attr)
-        if getattr(row, attr) < getattr(before, attr):
-            raise InputError(f"rows are not in {attr} order ({getattr(row, attr)} comes after "
-                             f"{getattr(before, attr)})", path, line, attr)
-
-
 def _check_tariffs(periods: list[tuple[int, TariffPeriod]], imports: list[tuple[int, ImportSector]], path: Path,
                    imports_path: Path) -> None:
     """Per group: spans in date order that do not overlap; every group of the imports has spans."""
@@ -470,7 +455,7 @@ def load_ledger_data(folder: str | Path | None = None) -> LedgerData:
 
         folder = curated_dir()
     folder = Path(folder)
-    numbered = {name: numbered_rows(folder / file, model) for name, (file, model) in FILES.items()}
+    numbered = {name: csv_rows(folder / file, model) for name, (file, model) in FILES.items()}
     loaded = {name: [row for _, row in rows] for name, rows in numbered.items()}
     facts: dict[tuple[str, str], Fact] = {}
     for line, fact in numbered["facts"]:
@@ -484,7 +469,7 @@ def load_ledger_data(folder: str | Path | None = None) -> LedgerData:
         holders[info.holder] = info
     for name, attr in (("reserves", "as_of"), ("maturity_mix", "as_of"), ("fx_episodes", "first_day"),
                        ("cbo_baseline", "fiscal_year")):
-        _in_order(numbered[name], attr, folder / FILES[name][0])
+        check_order(numbered[name], attr, folder / FILES[name][0])
     codes: set[str] = set()
     for line, sector in numbered["imports"]:
         if sector.sector_code in codes:
