@@ -12,7 +12,14 @@ no stage above it and draws nothing). Pure, typed functions:
 * :mod:`model.ledger.build` - the whole ledger, the verdict and its JSON.
 """
 
-from model.ledger.build import Ledger, band, build_ledger, ledger_json, verdict_sentence
+from model.ledger.build import (
+    Ledger,
+    band,
+    build_ledger,
+    ledger_json,
+    seller_cost_shown,
+    verdict_sentence,
+)
 from model.ledger.data import LedgerData, ledger_data, load_ledger_data
 from model.ledger.dollar import (
     DEFAULT_PROCEEDS,
@@ -28,5 +35,5 @@ from model.ledger.tariff import TariffStake, tariff_at_stake
 
 __all__ = ["DEFAULT_PROCEEDS", "PROCEEDS_CHOICES", "FxEstimate", "HolderSale", "Ledger", "LedgerData", "Proceeds",
            "SellerLedger", "TariffStake", "band", "build_ledger", "implied_duration", "ledger_data", "ledger_json",
-           "load_ledger_data", "parse_proceeds", "published_prior", "seller_ledger", "shrink", "tariff_at_stake",
+           "load_ledger_data", "parse_proceeds", "published_prior", "seller_cost_shown", "seller_ledger", "shrink", "tariff_at_stake",
            "verdict_sentence"]

@@ -451,4 +451,16 @@ def ledger_json(sales: Sequence[HolderSale], yield_bp, interest_cost_10yr_bn, *,
                         usd_rates=usd_rates, seed=seed).to_dict()
 
 
-__all__ = ["Ledger", "band", "build_ledger", "dollar_pct_from_local", "ledger_json", "verdict_sentence"]
+def seller_cost_shown(record: dict) -> tuple[str | None, dict | None]:
+    """The sellers' ten-year cost from a ledger record (:func:`ledger_json`): ``(None, band)``
+    for the whole group's; where only one seller has the facts, ``(its label, its band)``;
+    ``(None, None)`` when neither is known."""
+    whole = record["bargain"]["seller_cost_10yr_bn"]
+    if whole is not None:
+        return None, whole
+    known = [s for s in record["sellers"] if s.get("cost_10yr_bn")]
+    return (known[0]["label"], known[0]["cost_10yr_bn"]) if len(known) == 1 else (None, None)
+
+
+__all__ = ["Ledger", "band", "build_ledger", "dollar_pct_from_local", "ledger_json", "seller_cost_shown",
+           "verdict_sentence"]

@@ -10,6 +10,7 @@ appendix (each scenario's detail); the templates lay them out like any other blo
 
 from __future__ import annotations
 
+from model.ledger import seller_cost_shown
 from model.report import story
 from model.report.document import (
     Bullets,
@@ -61,13 +62,12 @@ def _ratio(value: float | None) -> str:
 def _seller_cost(led: dict) -> tuple[str, float | None]:
     """The seller's ten-year cost for a table cell: the coalition's, or where only some sellers
     have the facts, theirs alone, named (``Japan alone: +$53bn (...)``)."""
-    whole = led["bargain"]["seller_cost_10yr_bn"]
-    if whole is not None:
-        return _band(whole, "$bn"), whole["median"]
-    known = [s for s in led["sellers"] if s.get("cost_10yr_bn")]
-    if len(known) == 1:
-        return f"{known[0]['label']} alone: {_band(known[0]['cost_10yr_bn'], '$bn')}", None
-    return "\u2013", None
+    alone, cost = seller_cost_shown(led)
+    if cost is None:
+        return "\u2013", None
+    if alone:
+        return f"{alone} alone: {_band(cost, '$bn')}", None
+    return _band(cost, "$bn"), cost["median"]
 
 
 def _duties(tariff: dict) -> str:

@@ -32,6 +32,7 @@ from model.labels import (  # noqa: E402
     subject,
     upper_first,
 )
+from model.ledger import seller_cost_shown  # noqa: E402
 from model.numbers import money, number  # noqa: E402
 from model.stats import normal_interval, z_critical  # noqa: E402
 
@@ -714,11 +715,9 @@ def _ledger_rows(led: dict) -> list[tuple[str, dict | None, str]]:
     """The bargain's comparable amounts, $bn: the US's ten years of extra interest, the seller's
     own ten-year cost, and one year of US duties on its goods (a number, no band)."""
     names = [x["label"] for x in led["sellers"]]
-    seller = upper_first(join_words([subject(n) for n in names])) if names else "The seller"
-    cost = led["bargain"]["seller_cost_10yr_bn"]
-    known = [x for x in led["sellers"] if x.get("cost_10yr_bn")]
-    if cost is None and len(known) == 1:  # a coalition with facts for one seller: its cost, named
-        seller, cost = f"{upper_first(subject(known[0]['label']))} alone", known[0]["cost_10yr_bn"]
+    alone, cost = seller_cost_shown(led)  # a coalition with facts for one seller: its cost, named
+    seller = (f"{upper_first(subject(alone))} alone" if alone
+              else upper_first(join_words([subject(n) for n in names])) if names else "The seller")
     duties = led["tariff"].get("duties_bn_per_year")
     return [("US: extra federal interest over 10 years", led["us"]["interest_cost_10yr_bn"], "blue"),
             (f"{seller}: own cost over 10 years", cost, "vermillion"),
