@@ -413,3 +413,17 @@ def test_json_numbers_have_one_zero():
     sign and their six decimals; non-finite numbers are null."""
     out = clean({"a": -1e-9, "b": -0.0, "c": [np.float64(-0.0000004), -1.2345678], "d": float("nan")})
     assert json.dumps(out) == '{"a": 0.0, "b": 0.0, "c": [0.0, -1.234568], "d": null}'
+
+
+def test_the_sellers_cost_shown_is_the_groups_or_the_one_seller_with_facts():
+    from model.ledger import seller_cost_shown
+
+    band_jp = {"median": 50.0, "p05": 10.0, "p95": 90.0}
+    group = {"median": 70.0, "p05": 20.0, "p95": 120.0}
+    japan = {"label": "Japan", "cost_10yr_bn": band_jp}
+    china = {"label": "China (Mainland)", "cost_10yr_bn": None}
+    assert seller_cost_shown({"bargain": {"seller_cost_10yr_bn": group}, "sellers": [japan, china]}) == (None, group)
+    assert seller_cost_shown({"bargain": {"seller_cost_10yr_bn": None}, "sellers": [japan, china]}) == ("Japan", band_jp)
+    two = [japan, {**china, "cost_10yr_bn": band_jp}]
+    assert seller_cost_shown({"bargain": {"seller_cost_10yr_bn": None}, "sellers": two}) == (None, None)
+    assert seller_cost_shown({"bargain": {"seller_cost_10yr_bn": None}, "sellers": [china]}) == (None, None)
