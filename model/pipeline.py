@@ -230,7 +230,7 @@ def load_data(required: tuple[str, ...] | None = None) -> Data:
         A holder group names members that are not in the data.
     """
     from model.config import config_path
-    from model.panel import build_panel, required_sources
+    from model.panel import required_sources
     from model.sources.bundle import load_bundle
 
     bundle = load_bundle(*stores(), required=required_sources() if required is None else required)
@@ -242,7 +242,31 @@ def load_data(required: tuple[str, ...] | None = None) -> Data:
     if problems:
         raise ValidationFailed(problems)
     warnings = [*bundle.warnings, *holders.warnings_against(names, holders_path)]
-    return Data(bundle=bundle, panel=build_panel(bundle, holders, config.valuation, config.panel), warnings=warnings)
+    return Data(bundle=bundle, panel=_built_panel(bundle, config), warnings=warnings)
+
+
+# Panels built in this process, by the digest of everything :func:`model.panel.build_panel`
+# reads (the checked data parts and the three settings it takes): a command or a notebook that
+# loads the same data again gets a copy instead of a rebuild. Bounded.
+_PANELS: dict[str, Panel] = {}
+_PANELS_MAX = 4
+
+
+def _built_panel(bundle: DataBundle, config: Settings) -> Panel:
+    import copy
+
+    from model.memo import digest
+    from model.panel import build_panel
+
+    key = digest(bundle.part_digests(), sorted(bundle.sources), config.holders.model_dump_json(),
+                 config.valuation.model_dump_json(), config.panel.model_dump_json())
+    panel = _PANELS.get(key)
+    if panel is None:
+        panel = build_panel(bundle, config.holders, config.valuation, config.panel)
+        if len(_PANELS) >= _PANELS_MAX:
+            _PANELS.pop(next(iter(_PANELS)))
+        _PANELS[key] = panel
+    return copy.deepcopy(panel)
 
 
 # ---------------------------------------------------------------------------------------------

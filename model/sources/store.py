@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,6 +81,27 @@ def gzip_csv_to_frame(data: bytes) -> pd.DataFrame:
     if "line" in frame:
         frame["line"] = frame["line"].astype("Int64")
     return frame
+
+
+# Parsed parts by the sha256 of their bytes, within one process (a command that loads the data
+# twice, a notebook calling the API again): the bytes are read and checked against the manifest
+# on every read, only their parsing is remembered. Bounded; callers get copies.
+_PARSED: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_PARSED_MAX = 64
+
+
+def _parsed(sha256: str, data: bytes) -> pd.DataFrame:
+    """:func:`gzip_csv_to_frame` of ``data``, whose sha256 the caller has verified, parsed once per
+    process (a copy each time)."""
+    frame = _PARSED.get(sha256)
+    if frame is None:
+        frame = gzip_csv_to_frame(data)
+        _PARSED[sha256] = frame
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(sha256)
+    return frame.copy(deep=True)
 
 
 @dataclass
@@ -340,7 +362,7 @@ class DataStore:
         for part, data in self._verified_parts(entry).items():
             name = entry.parts[part]["file"]
             try:
-                frames[part] = gzip_csv_to_frame(data)
+                frames[part] = _parsed(str(entry.parts[part]["sha256"]), data)
             except (OSError, ValueError, EOFError, KeyError) as exc:
                 raise CorruptStoreFile(f"{self.name}: {name} cannot be read ({' '.join(str(exc).split())[:120]})") from None
             problem = _frame_problem(part, frames[part])

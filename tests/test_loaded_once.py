@@ -1,0 +1,111 @@
+"""Loading the data twice in one process (a command that needs them twice, a notebook calling the
+API again) parses each data part and builds the panel once: every later load checks the bytes
+against the manifest as before, and returns a copy equal to a fresh build, made for the data and
+settings of that load."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model import pipeline
+from model.errors import SourceError
+from model.sources import store as store_module
+
+CONFIG = Path(__file__).resolve().parents[1] / "model" / "config"
+SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
+
+
+def _config_caches():
+    from model import config as cfg
+    from model.estimate import literature, spec
+    from model.fiscal import fiscal_config
+    from model.panel import panel_config, valuation_config
+    from model.scenarios import simulation_config
+
+    return [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config, panel_config,
+            valuation_config, simulation_config]
+
+
+def _fresh(data: pipeline.Data):
+    """The panel built from scratch (no remembered parse, no remembered panel)."""
+    from model.panel import build_panel
+    from model.sources.bundle import load_bundle
+
+    saved_parsed, saved_panels = dict(store_module._PARSED), dict(pipeline._PANELS)
+    store_module._PARSED.clear()
+    pipeline._PANELS.clear()
+    try:
+        return build_panel(load_bundle(*pipeline.stores()))
+    finally:
+        store_module._PARSED.update(saved_parsed)
+        pipeline._PANELS.update(saved_panels)
+
+
+def test_a_second_load_is_a_copy_equal_to_a_fresh_build():
+    first = pipeline.load_data()
+    first.panel.frame.iloc[:, 0] = -1.0  # a caller that edits its panel or its frames in place
+    first.bundle.frame("tic_table5", "holdings")["holdings_bn"] = -1.0
+    second = pipeline.load_data()
+    fresh = _fresh(second)
+    pd.testing.assert_frame_equal(second.panel.frame, fresh.frame, check_exact=True)
+    pd.testing.assert_frame_equal(second.panel.holdings, fresh.holdings, check_exact=True)
+    assert (second.panel.columns, second.panel.notes, second.panel.breaks) == (fresh.columns, fresh.notes, fresh.breaks)
+    assert (second.bundle.frame("tic_table5", "holdings")["holdings_bn"] > 0).any()
+
+
+def test_new_settings_build_a_new_panel(tmp_path, monkeypatch):
+    """A holder group added in holders.toml between two loads appears in the second panel; back on
+    the shipped settings, the panel is the first one again."""
+    before = pipeline.load_data()
+    assert "korea_holdings_bn" not in before.panel.frame
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG, folder)
+    (folder / "holders.toml").write_text((folder / "holders.toml").read_text()
+                                         + '\n[groups.korea]\nlabel = "South Korea"\nmembers = ["Korea, South"]\n')
+    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
+    for cache in _config_caches():
+        cache.cache_clear()
+    try:
+        with_korea = pipeline.load_data()
+        assert with_korea.panel.frame["korea_holdings_bn"].dropna().iloc[-1] > 50  # $bn
+        pd.testing.assert_frame_equal(with_korea.panel.frame, _fresh(with_korea).frame, check_exact=True)
+    finally:
+        monkeypatch.delenv("TLRISK_CONFIG_DIR")
+        for cache in _config_caches():
+            cache.cache_clear()
+    again = pipeline.load_data()
+    assert "korea_holdings_bn" not in again.panel.frame
+    pd.testing.assert_frame_equal(again.panel.frame, before.panel.frame, check_exact=True)
+
+
+def test_a_part_damaged_after_a_read_is_still_caught(tmp_path):
+    """The bytes are checked against the manifest on every read: a part parsed once and then
+    damaged on disk is refused, not served from memory."""
+    from model.sources.store import DataStore
+
+    shutil.copytree(SNAPSHOT, tmp_path / "snap")
+    snap = DataStore(tmp_path / "snap", "snapshot")
+    frames = snap.read("tic_table5")
+    part = tmp_path / "snap" / snap.manifest()["tic_table5"].parts["holdings"]["file"]
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    part.write_bytes(bytes(data))
+    with pytest.raises(SourceError, match="does not match its checksum"):
+        snap.read("tic_table5")
+    assert len(frames["holdings"]) > 100  # the first read was whole
+
+
+def test_parsed_parts_are_remembered_by_their_bytes_and_bounded():
+    from model.sources.store import frame_to_gzip_csv, sha256_bytes
+
+    parts = [frame_to_gzip_csv(pd.DataFrame({"holder": ["Japan"], "holdings_bn": [float(i)]}))
+             for i in range(store_module._PARSED_MAX + 5)]
+    read = [store_module._parsed(sha256_bytes(b), b) for b in parts]
+    assert [f["holdings_bn"].iloc[0] for f in read] == [float(i) for i in range(len(parts))]
+    assert len(store_module._PARSED) == store_module._PARSED_MAX
+    read[0].loc[0, "holdings_bn"] = 99.0  # a copy: the next reader does not see the edit
+    assert store_module._parsed(sha256_bytes(parts[-1]), parts[-1])["holdings_bn"].iloc[0] == len(parts) - 1
