@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from model.report.build import build_document
@@ -114,16 +115,20 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
                               for m in meta]
         doc = build_document(inputs, payload, meta)
         say("writing the HTML and the PDF (Typst)" if pdf else "writing the HTML (no PDF: --no-pdf)")
-        (tmp / "report.html").write_text(render_html(doc, payload, meta), "utf-8")
-        if pdf:
-            write_pdf(doc, tmp / "figures", tmp / "report.pdf", document_date(inputs.bundle))
-        elif (out_dir / "report.pdf").is_file() and not (out_dir / "report.pdf").is_symlink():
+        with ThreadPoolExecutor(max_workers=1) as typesetter:
+            # Typst releases the interpreter while it typesets, so the HTML is rendered meanwhile
+            typeset = typesetter.submit(write_pdf, doc, tmp / "figures", tmp / "report.pdf",
+                                        document_date(inputs.bundle)) if pdf else None
+            (tmp / "report.html").write_text(render_html(doc, payload, meta), "utf-8")
+            (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            if typeset is not None:
+                typeset.result()
+        if not pdf and (out_dir / "report.pdf").is_file() and not (out_dir / "report.pdf").is_symlink():
             # a preview keeps the last full run's PDF, with its own (older) time: it is not redone
             shutil.copy2(out_dir / "report.pdf", tmp / "report.pdf")
             if notify:
                 notify(f"kept {out_dir / 'report.pdf'} from the last full run: it is older than report.html "
                        "('make report' brings it up to date)")
-        (tmp / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
         os.chmod(tmp, 0o755)
         with output_lock(out_dir):
             check_output_folder(out_dir)  # nothing foreign arrived while the report rendered
