@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	# the package's bytecode, written once here (pip does it for the libraries): where
+	# PYTHONDONTWRITEBYTECODE is set, as in many containers, no command then compiles it again
+	$(BIN)/python -m compileall -q model
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the tool (idempotent)
