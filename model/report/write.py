@@ -117,7 +117,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
                               for m in meta]
         doc = build_document(inputs, payload, meta)
         say("writing the HTML and the PDF (Typst)" if pdf else "writing the HTML (no PDF: --no-pdf)")
-        _write_documents(doc, payload, meta, tmp, document_date(inputs.bundle) if pdf else None)
+        _write_documents(doc, payload, meta, tmp, document_date(inputs.bundle) if pdf else None, pdf)
         if not pdf and (out_dir / "report.pdf").is_file() and not (out_dir / "report.pdf").is_symlink():
             # a preview keeps the last full run's PDF, with its own (older) time: it is not redone
             shutil.copy2(out_dir / "report.pdf", tmp / "report.pdf")
@@ -138,12 +138,12 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
     return written if pdf else {k: v for k, v in written.items() if k != "pdf"}
 
 
-def _write_documents(doc: Document, payload: dict, meta: list[dict], folder: Path, pdf_date: dt.datetime | None) -> None:
-    """report.html and results.json into ``folder``, and report.pdf unless ``pdf_date`` is None:
+def _write_documents(doc: Document, payload: dict, meta: list[dict], folder: Path, date: dt.datetime | None,
+                     pdf: bool) -> None:
+    """report.html and results.json into ``folder``, and with ``pdf`` report.pdf (dated ``date``):
     Typst releases the interpreter while it typesets, so the PDF is made in a thread meanwhile."""
     with ThreadPoolExecutor(max_workers=1) as typesetter:
-        typeset = (typesetter.submit(write_pdf, doc, folder / "figures", folder / "report.pdf", pdf_date)
-                   if pdf_date is not None else None)
+        typeset = typesetter.submit(write_pdf, doc, folder / "figures", folder / "report.pdf", date) if pdf else None
         (folder / "report.html").write_text(render_html(doc, payload, meta), "utf-8")
         (folder / "results.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
         if typeset is not None:
