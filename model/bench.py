@@ -8,8 +8,9 @@ like with like:
   file (the user's loop), each as a ratio to the import floor (targets: 6x and 3x), and the
   same loop with ``--no-pdf`` (the quick preview; the PDF renderer's own time is the rest).
   Floor and reports alternate, three rounds (one with ``--quick``), each round's ratios taken
-  against the floor measured just before them and the median round reported, so a machine
-  whose speed drifts during the run (a shared one) moves both sides of a ratio alike;
+  against the floor measured just before them (the median of three imports) and the median
+  round reported, so a machine whose speed drifts during the run (a shared one) moves both
+  sides of a ratio alike;
 * Monte Carlo at 1e4, 1e5 and 1e6 draws and 60, 120 and 240 months (one scenario, the
   posterior response): seconds and the growth of peak memory, with the cost per draw-month
   (linear growth means a flat cost); targets: 1e5 draws x 60 months within 1 s, under 1 GB at
@@ -74,7 +75,7 @@ def rounds(env: dict, count: int) -> dict:
     kept under ``rounds``."""
     out = []
     for _ in range(count):
-        floor = import_floor(repeat=1)
+        floor = import_floor(repeat=3)
         rep = reports(env)
         out.append({**rep, "import_floor_seconds": floor, "cold_ratio": rep["cold_report_seconds"] / floor,
                     "warm_ratio": rep["warm_report_seconds"] / floor,
@@ -121,14 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     quick = "--quick" in argv
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
     print("treasury-leverage benchmark (wall-clock seconds on this machine, fresh processes)", flush=True)
-    floor = import_floor()
-    result: dict = {"import_floor_seconds": floor, "cpus": os.cpu_count(), "load_average": os.getloadavg()}
-    print(f"  import floor (pandas + statsmodels + matplotlib): {floor:.2f}s", flush=True)
+    result: dict = {"cpus": os.cpu_count(), "load_average": os.getloadavg()}
     count = 1 if quick else 3
     rep = rounds(env, count)
+    result["import_floor_seconds"] = rep["import_floor_seconds"]  # the median round's
     result["report"] = rep
     for i, r in enumerate(rep["rounds"], start=1):
-        print(f"  round {i}: floor {r['import_floor_seconds']:.2f}s, cold report {r['cold_report_seconds']:.1f}s "
+        print(f"  round {i}: import floor (pandas + statsmodels + matplotlib) {r['import_floor_seconds']:.2f}s, "
+              f"cold report {r['cold_report_seconds']:.1f}s "
               f"({r['cold_ratio']:.1f}x), after an edit {r['warm_report_seconds']:.1f}s ({r['warm_ratio']:.1f}x), "
               f"preview {r['warm_preview_seconds']:.1f}s ({r['warm_preview_ratio']:.1f}x)", flush=True)
     median = "" if count == 1 else f"the median of {count} rounds, "
