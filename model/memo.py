@@ -63,6 +63,16 @@ def inputs_digest(data_parts: dict[str, str], files: dict[str, Path]) -> str:
     return h.hexdigest()
 
 
+def frame_copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` that shares no buffer with it, for a result remembered within a
+    process: pandas' deep copy keeps the index's buffer (a date index), which a caller could
+    still write through ``np.asarray(frame.index)``."""
+    out = frame.copy(deep=True)
+    out.index = frame.index.copy(deep=True)
+    out.columns = frame.columns.copy(deep=True)
+    return out
+
+
 def digest(*parts) -> str:
     """sha256 of a computation's inputs: text, numbers, JSON-ready records, results with a JSON
     form (``to_json()``) and pandas objects (by value)."""

@@ -255,7 +255,9 @@ _PANELS_MAX = 4
 def _built_panel(bundle: DataBundle, config: Settings) -> Panel:
     import copy
 
-    from model.memo import digest
+    import pandas as pd
+
+    from model.memo import digest, frame_copy
     from model.panel import build_panel
 
     key = digest(bundle.part_digests(), sorted(bundle.sources), config.holders.model_dump_json(),
@@ -266,7 +268,11 @@ def _built_panel(bundle: DataBundle, config: Settings) -> Panel:
         if len(_PANELS) >= _PANELS_MAX:
             _PANELS.pop(next(iter(_PANELS)))
         _PANELS[key] = panel
-    return copy.deepcopy(panel)
+    copied = copy.deepcopy(panel)
+    for name, value in vars(panel).items():  # tables that share no buffer with the remembered ones
+        if isinstance(value, pd.DataFrame):
+            setattr(copied, name, frame_copy(value))
+    return copied
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,6 +57,22 @@ def test_a_second_load_is_a_copy_equal_to_a_fresh_build():
     assert (second.bundle.frame("tic_table5", "holdings")["holdings_bn"] > 0).any()
 
 
+def test_no_buffer_is_shared_with_what_is_remembered():
+    """Even the date index, whose buffer pandas' deep copy shares and numpy can write."""
+    import numpy as np
+
+    first = pipeline.load_data()
+    for frame in (first.panel.frame, first.panel.holdings, first.bundle.frame("tic_table5", "holdings")):
+        for values in (np.asarray(frame.index), *(np.asarray(frame[c]) for c in frame.columns)):
+            if values.flags.writeable and values.dtype != object:
+                values[...] = values[::-1] if values.ndim == 1 else values  # scrambled in place
+    again = pipeline.load_data()
+    fresh = _fresh(again)
+    pd.testing.assert_frame_equal(again.panel.frame, fresh.frame, check_exact=True)
+    pd.testing.assert_frame_equal(again.panel.holdings, fresh.holdings, check_exact=True)
+    assert str(again.panel.frame.index[0].date()) == "2000-01-01"
+
+
 def test_new_settings_build_a_new_panel(tmp_path, monkeypatch):
     """A holder group added in holders.toml between two loads appears in the second panel; back on
     the shipped settings, the panel is the first one again."""

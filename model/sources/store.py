@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from model.errors import InputError, SourceError
 from model.files import LIMITS, MB, atomic_write_bytes, atomic_write_text, read_bytes_limited  # noqa: F401 (re-exported)
+from model.memo import frame_copy
 from model.sources.tables import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 MANIFEST = "manifest.json"
@@ -101,7 +102,7 @@ def _parsed(sha256: str, data: bytes) -> pd.DataFrame:
             _PARSED.popitem(last=False)
     else:
         _PARSED.move_to_end(sha256)
-    return frame.copy(deep=True)
+    return frame_copy(frame)
 
 
 @dataclass
