@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 # a solve large enough for OpenBLAS to split it across threads (the rounding then differs)
 SOLVE = """
 import hashlib, json, numpy as np
@@ -32,6 +34,16 @@ def test_numpy_imported_first_still_gets_one_thread_and_the_same_bits():
     numpy_first = _run("import numpy\nimport model\n" + SOLVE)
     assert package_first[1] and set(package_first[1]) == {1}
     assert numpy_first == package_first
+
+
+@pytest.mark.parametrize("variable,value", [("OMP_NUM_THREADS", "2"), ("MKL_NUM_THREADS", "4"),
+                                            ("OPENBLAS_NUM_THREADS", "abc"), ("OPENBLAS_NUM_THREADS", ""),
+                                            ("OPENBLAS_NUM_THREADS", "-1"), ("OPENBLAS_NUM_THREADS", "64")])
+def test_whatever_variable_the_user_sets_both_import_orders_agree(variable, value):
+    """A count in any of the three variables (or a value that is no count) gives the same
+    threads and bits whichever was imported first."""
+    assert _run("import numpy\nimport model\n" + SOLVE, **{variable: value}) == \
+        _run("import model\n" + SOLVE, **{variable: value})
 
 
 def test_a_thread_count_the_user_sets_is_kept():
