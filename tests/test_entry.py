@@ -43,3 +43,19 @@ def test_a_reader_that_goes_away_is_not_an_error():
     fit.stdout.close()  # like `| head -c 100`
     err = fit.stderr.read().decode()
     assert fit.wait(timeout=120) == 0 and "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_closed_output_or_a_full_device_is_one_line_not_a_traceback():
+    import os
+
+    closed = subprocess.run([sys.executable, "-m", "model", "data", "status"], cwd=ROOT, capture_output=False,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))  # like `>&-`
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr
+    if not Path("/dev/full").exists():
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output held until the end
+    with open("/dev/full", "w") as full:
+        out = subprocess.run([sys.executable, "-m", "model", "fiscal", "--shift-bp", "100"], cwd=ROOT, env=env,
+                             stdout=full, stderr=subprocess.PIPE, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == ["error: the output could not be written (No space left on device)"]
