@@ -5,6 +5,7 @@ its exit code is the command's."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _model(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], cwd=ROOT, capture_output=True, **kwargs)
+    """``python -m model ...``, its output buffered as usual (not ``PYTHONUNBUFFERED``, which
+    would hide output left unflushed at the exit)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=ROOT, capture_output=True, env=env, **kwargs)
 
 
 def test_everything_printed_arrives_and_the_exit_code_is_the_commands(tmp_path):
@@ -46,8 +50,6 @@ def test_a_reader_that_goes_away_is_not_an_error():
 
 
 def test_a_closed_output_or_a_full_device_is_one_line_not_a_traceback():
-    import os
-
     closed = subprocess.run([sys.executable, "-m", "model", "data", "status"], cwd=ROOT, capture_output=False,
                             stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))  # like `>&-`
     assert closed.returncode == 0 and "Traceback" not in closed.stderr
