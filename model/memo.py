@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -61,6 +62,20 @@ def inputs_digest(data_parts: dict[str, str], files: dict[str, Path]) -> str:
     for part in sorted(data_parts):
         h.update(f"{part}={data_parts[part]}\n".encode())
     return h.hexdigest()
+
+
+def kept(table: OrderedDict[str, T], key: str, make: Callable[[], T], limit: int) -> T:
+    """``make()``'s value for ``key``, made once within this process: ``table`` keeps the
+    ``limit`` most recently used values (hand out copies: :func:`frame_copy`)."""
+    value = table.get(key)
+    if value is None:
+        value = make()
+        table[key] = value
+        while len(table) > limit:
+            table.popitem(last=False)
+    else:
+        table.move_to_end(key)
+    return value
 
 
 def frame_copy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import contextlib
 import dataclasses
 import os
 import subprocess
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,7 +249,7 @@ def load_data(required: tuple[str, ...] | None = None) -> Data:
 # Panels built in this process, by the digest of everything :func:`model.panel.build_panel`
 # reads (the checked data parts and the three settings it takes): a command or a notebook that
 # loads the same data again gets a copy instead of a rebuild. Bounded.
-_PANELS: dict[str, Panel] = {}
+_PANELS: OrderedDict[str, Panel] = OrderedDict()
 _PANELS_MAX = 4
 
 
@@ -257,22 +258,16 @@ def _built_panel(bundle: DataBundle, config: Settings) -> Panel:
 
     import pandas as pd
 
-    from model.memo import digest, frame_copy
+    from model.memo import digest, frame_copy, kept
     from model.panel import build_panel
 
     key = digest(bundle.part_digests(), sorted(bundle.sources), config.holders.model_dump_json(),
                  config.valuation.model_dump_json(), config.panel.model_dump_json())
-    panel = _PANELS.get(key)
-    if panel is None:
-        panel = build_panel(bundle, config.holders, config.valuation, config.panel)
-        if len(_PANELS) >= _PANELS_MAX:
-            _PANELS.pop(next(iter(_PANELS)))
-        _PANELS[key] = panel
-    copied = copy.deepcopy(panel)
-    for name, value in vars(panel).items():  # tables that share no buffer with the remembered ones
-        if isinstance(value, pd.DataFrame):
-            setattr(copied, name, frame_copy(value))
-    return copied
+    panel = kept(_PANELS, key, lambda: build_panel(bundle, config.holders, config.valuation, config.panel),
+                 _PANELS_MAX)
+    # a copy sharing nothing with the remembered panel, its tables included
+    return dataclasses.replace(panel, **{name: frame_copy(value) if isinstance(value, pd.DataFrame)
+                                         else copy.deepcopy(value) for name, value in vars(panel).items()})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from model.errors import InputError, SourceError
 from model.files import LIMITS, MB, atomic_write_bytes, atomic_write_text, read_bytes_limited  # noqa: F401 (re-exported)
-from model.memo import frame_copy
+from model.memo import frame_copy, kept
 from model.sources.tables import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 MANIFEST = "manifest.json"
@@ -94,15 +94,7 @@ _PARSED_MAX = 64
 def _parsed(sha256: str, data: bytes) -> pd.DataFrame:
     """:func:`gzip_csv_to_frame` of ``data``, whose sha256 the caller has verified, parsed once per
     process (a copy each time)."""
-    frame = _PARSED.get(sha256)
-    if frame is None:
-        frame = gzip_csv_to_frame(data)
-        _PARSED[sha256] = frame
-        while len(_PARSED) > _PARSED_MAX:
-            _PARSED.popitem(last=False)
-    else:
-        _PARSED.move_to_end(sha256)
-    return frame_copy(frame)
+    return frame_copy(kept(_PARSED, sha256, lambda: gzip_csv_to_frame(data), _PARSED_MAX))
 
 
 @dataclass
