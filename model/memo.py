@@ -233,6 +233,11 @@ def _entry_bytes(key: str, content) -> bytes:
     return json.dumps(header).encode() + b"\n" + body
 
 
+def entry_path(folder: Path, key: str) -> Path:
+    """Where :func:`memo` keeps the entry of ``key`` in ``folder``."""
+    return Path(folder) / f"{key}.json"
+
+
 def memo(folder: Path | None, key: str, compute: Callable[[], T], dump: Callable[[T], object],
          load: Callable[[object], T], warn: Callable[[str], None] | None = None) -> tuple[T, bool]:
     """The cached value for ``key`` if its entry is whole, made for ``key`` and loads, else
@@ -267,7 +272,7 @@ def memo_many(folder: Path | None, keys: list[str], compute: Callable[[list[int]
     hits = [False] * len(keys)
     if folder is not None:
         for i, key in enumerate(keys):
-            values[i], hits[i] = _recall(Path(folder) / f"{key}.json", key, dump, load, warn)
+            values[i], hits[i] = _recall(entry_path(folder, key), key, dump, load, warn)
     missing = [i for i, hit in enumerate(hits) if not hit]
     if missing:
         computed = compute(missing)
@@ -279,7 +284,7 @@ def memo_many(folder: Path | None, keys: list[str], compute: Callable[[list[int]
                 with contextlib.suppress(OSError, ValueError):
                     from model.files import atomic_write_bytes
 
-                    atomic_write_bytes(Path(folder) / f"{keys[i]}.json", _entry_bytes(keys[i], dump(value)))
+                    atomic_write_bytes(entry_path(folder, keys[i]), _entry_bytes(keys[i], dump(value)))
     return values, hits
 
 

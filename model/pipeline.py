@@ -336,6 +336,12 @@ class Remembered:
         self.hits.extend(hits)
         return values
 
+    def holds(self, key: str) -> bool:
+        """Whether the results cache has an entry for ``key`` (unread: it may yet be damaged)."""
+        from model.memo import entry_path
+
+        return self.folder is not None and entry_path(self.folder, key).exists()
+
     def finish(self, log: Log) -> None:
         from model.memo import prune
 
@@ -772,8 +778,7 @@ def start_iv(data: Data, remembered: Remembered) -> EarlyIV:
         found = []
 
         def capture(panel, z, **kwargs):
-            key = _iv_key(remembered, z, kwargs["trade_months"])
-            if remembered.folder is None or not (Path(remembered.folder) / f"{key}.json").exists():
+            if not remembered.holds(_iv_key(remembered, z, kwargs["trade_months"])):
                 found.append((z, kwargs["trade_months"], IVRecord.of(japan_intervention_iv(panel, z, **kwargs))))
             return None
 
