@@ -117,7 +117,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
                               for m in meta]
         doc = build_document(inputs, payload, meta)
         say("writing the HTML and the PDF (Typst)" if pdf else "writing the HTML (no PDF: --no-pdf)")
-        _write_documents(doc, payload, meta, tmp, document_date(inputs.bundle) if pdf else None, pdf)
+        _write_documents(doc, payload, meta, tmp, document_date(inputs.bundle), pdf)
         if not pdf and (out_dir / "report.pdf").is_file() and not (out_dir / "report.pdf").is_symlink():
             # a preview keeps the last full run's PDF, with its own (older) time: it is not redone
             shutil.copy2(out_dir / "report.pdf", tmp / "report.pdf")
@@ -138,7 +138,7 @@ def write_report(inputs: ReportInputs, out_dir: Path, notify: Callable[[str], No
     return written if pdf else {k: v for k, v in written.items() if k != "pdf"}
 
 
-def _write_documents(doc: Document, payload: dict, meta: list[dict], folder: Path, date: dt.datetime | None,
+def _write_documents(doc: Document, payload: dict, meta: list[dict], folder: Path, date: dt.datetime,
                      pdf: bool) -> None:
     """report.html and results.json into ``folder``, and with ``pdf`` report.pdf (dated ``date``):
     Typst releases the interpreter while it typesets, so the PDF is made in a thread meanwhile."""
