@@ -79,6 +79,44 @@ def _load_snapshot():
     return load_bundle(empty, DataStore(ROOT / "data" / "snapshot", "snapshot"))
 
 
+CONFIG = ROOT / "model" / "config"
+
+
+def _config_caches() -> list:
+    """The settings files' readers, each of which reads its file once per process."""
+    from model import config as cfg
+    from model.episodes import episodes_config
+    from model.estimate import literature, spec
+    from model.fiscal import fiscal_config
+    from model.panel import panel_config, valuation_config
+    from model.scenarios import simulation_config
+    from model.sources.catalog import sources_config
+
+    return [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config, panel_config,
+            valuation_config, simulation_config, sources_config, episodes_config]
+
+
+@pytest.fixture
+def reread_config():
+    """``reread_config()``: the next read of each settings file reads the file again."""
+    def clear() -> None:
+        for reader in _config_caches():
+            reader.cache_clear()
+
+    return clear
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch, reread_config):
+    """An editable copy of the packaged configuration, used through TLRISK_CONFIG_DIR."""
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG, folder)
+    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
+    reread_config()
+    yield folder
+    reread_config()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never let a test write into the project's own data/cache."""

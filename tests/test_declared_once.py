@@ -4,13 +4,9 @@ scenario prices the new group with its own estimate."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-CONFIG = Path(__file__).resolve().parents[1] / "model" / "config"
 KOREA = '''
 
 [groups.korea]
@@ -21,25 +17,11 @@ estimate = "own"
 
 
 @pytest.fixture
-def with_korea(tmp_path, monkeypatch):
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG, folder)
-    (folder / "holders.toml").write_text((folder / "holders.toml").read_text() + KOREA)
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
+def with_korea(config_dir, tmp_path, monkeypatch, reread_config):
+    (config_dir / "holders.toml").write_text((config_dir / "holders.toml").read_text() + KOREA)
     monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "estimates"))
-    from model import config as cfg
-    from model.estimate import literature, spec
-    from model.fiscal import fiscal_config
-    from model.panel import panel_config, valuation_config
-    from model.scenarios import simulation_config
-
-    caches = [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config, panel_config,
-              valuation_config, simulation_config]
-    for c in caches:
-        c.cache_clear()
-    yield folder
-    for c in caches:
-        c.cache_clear()
+    reread_config()
+    return config_dir
 
 
 def test_one_declaration_adds_a_holder_everywhere_and_prices_it(with_korea):

@@ -95,27 +95,15 @@ def test_grid_settings_are_checked():
         EstimationConfig.model_validate(gap)
 
 
-def test_an_evaluation_sample_that_cannot_be_predicted_is_a_config_error(tmp_path, monkeypatch, capsys):
-    import shutil
-    from pathlib import Path
-
-    import model
+def test_an_evaluation_sample_that_cannot_be_predicted_is_a_config_error(config_dir, reread_config, tmp_path,
+                                                                        monkeypatch, capsys):
     from model.cli import main
-    from model.estimate import literature, spec
 
-    folder = tmp_path / "config"
-    shutil.copytree(Path(model.__file__).parent / "config", folder)
-    path = folder / "estimation.toml"
+    path = config_dir / "estimation.toml"
     path.write_text(path.read_text().replace('stacking_start = "2012-01"', 'stacking_start = "2030-01"'))
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
     monkeypatch.setenv("TLRISK_ESTIMATES_DIR", str(tmp_path / "estimates"))
-    for cached in (spec.estimation_config, literature.literature_config):
-        cached.cache_clear()
-    try:
-        assert main(["fit", "--json", "--no-progress"]) == 2
-    finally:
-        for cached in (spec.estimation_config, literature.literature_config):
-            cached.cache_clear()
+    reread_config()
+    assert main(["fit", "--json", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"error: {path}: grid.stacking_start: no month from 2030-01 on can be predicted by the weighted "
                    'specifications (use an earlier month, or weights = "equal")')

@@ -15,19 +15,7 @@ from model import pipeline
 from model.errors import SourceError
 from model.sources import store as store_module
 
-CONFIG = Path(__file__).resolve().parents[1] / "model" / "config"
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "snapshot"
-
-
-def _config_caches():
-    from model import config as cfg
-    from model.estimate import literature, spec
-    from model.fiscal import fiscal_config
-    from model.panel import panel_config, valuation_config
-    from model.scenarios import simulation_config
-
-    return [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config, panel_config,
-            valuation_config, simulation_config]
 
 
 def _fresh(data: pipeline.Data):
@@ -73,26 +61,20 @@ def test_no_buffer_is_shared_with_what_is_remembered():
     assert str(again.panel.frame.index[0].date()) == "2000-01-01"
 
 
-def test_new_settings_build_a_new_panel(tmp_path, monkeypatch):
+def test_new_settings_build_a_new_panel(config_dir, reread_config):
     """A holder group added in holders.toml between two loads appears in the second panel; back on
     the shipped settings, the panel is the first one again."""
     before = pipeline.load_data()
     assert "korea_holdings_bn" not in before.panel.frame
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG, folder)
-    (folder / "holders.toml").write_text((folder / "holders.toml").read_text()
-                                         + '\n[groups.korea]\nlabel = "South Korea"\nmembers = ["Korea, South"]\n')
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
-    for cache in _config_caches():
-        cache.cache_clear()
-    try:
-        with_korea = pipeline.load_data()
-        assert with_korea.panel.frame["korea_holdings_bn"].dropna().iloc[-1] > 50  # $bn
-        pd.testing.assert_frame_equal(with_korea.panel.frame, _fresh(with_korea).frame, check_exact=True)
-    finally:
-        monkeypatch.delenv("TLRISK_CONFIG_DIR")
-        for cache in _config_caches():
-            cache.cache_clear()
+    shipped = (config_dir / "holders.toml").read_text()
+    (config_dir / "holders.toml").write_text(shipped + '\n[groups.korea]\nlabel = "South Korea"\n'
+                                             'members = ["Korea, South"]\n')
+    reread_config()
+    with_korea = pipeline.load_data()
+    assert with_korea.panel.frame["korea_holdings_bn"].dropna().iloc[-1] > 50  # $bn
+    pd.testing.assert_frame_equal(with_korea.panel.frame, _fresh(with_korea).frame, check_exact=True)
+    (config_dir / "holders.toml").write_text(shipped)
+    reread_config()
     again = pipeline.load_data()
     assert "korea_holdings_bn" not in again.panel.frame
     pd.testing.assert_frame_equal(again.panel.frame, before.panel.frame, check_exact=True)

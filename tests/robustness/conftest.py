@@ -8,15 +8,12 @@ files it tried travel in its report (``user_properties``); ``reporting.py``, reg
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from .generators import EXAMPLES_TRIED
-
-CONFIG = Path(__file__).resolve().parents[2] / "model" / "config"
 
 settings.register_profile("robustness", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("robustness")
@@ -50,26 +47,3 @@ def no_traceback(capsys):
     yield
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "Traceback" not in captured.out
-
-
-@pytest.fixture
-def config_dir(tmp_path, monkeypatch):
-    """An editable copy of the packaged configuration, used through TLRISK_CONFIG_DIR."""
-    folder = tmp_path / "config"
-    shutil.copytree(CONFIG, folder)
-    monkeypatch.setenv("TLRISK_CONFIG_DIR", str(folder))
-    from model import config as cfg
-    from model.episodes import episodes_config
-    from model.estimate import literature, spec
-    from model.fiscal import fiscal_config
-    from model.panel import panel_config, valuation_config
-    from model.scenarios import simulation_config
-    from model.sources.catalog import sources_config
-
-    caches = [cfg.holder_config, spec.estimation_config, literature.literature_config, fiscal_config,
-              panel_config, valuation_config, simulation_config, sources_config, episodes_config]
-    for c in caches:
-        c.cache_clear()
-    yield folder
-    for c in caches:
-        c.cache_clear()
